@@ -1,0 +1,89 @@
+//! `sockai`: wires the command line to the subcommands. Nothing here knows a protocol.
+
+mod cli;
+mod logging;
+mod providers;
+mod server;
+mod wire;
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::Parser;
+
+use cli::{Cli, Command, ServeArgs};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let code = match cli.command {
+        Command::Serve(args) => report(serve(args)),
+        Command::Connect(_) => not_yet("connect"),
+        Command::Emit(_) => not_yet("emit"),
+        Command::Completions(_) => not_yet("completions"),
+    };
+    ExitCode::from(u8::try_from(code).unwrap_or(1))
+}
+
+/// Print an error with its causes on one line, and turn it into an exit status.
+fn report(result: anyhow::Result<()>) -> i32 {
+    match result {
+        Ok(()) => wire::exit::OK,
+        Err(e) => {
+            eprintln!("sockai: error: {e:#}");
+            wire::exit::FAILURE
+        }
+    }
+}
+
+fn not_yet(subcommand: &str) -> i32 {
+    eprintln!("sockai: error: `sockai {subcommand}` is not yet implemented");
+    wire::exit::USAGE
+}
+
+fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    logging::init(args.log_format);
+    let provider = providers::build(&providers::ProviderConfig {
+        kind: args.provider,
+        echo_delay: Duration::from_millis(args.echo_delay_ms),
+    })?;
+    let config = server::ServerConfig {
+        addr: SocketAddr::new(args.host, args.port),
+        echo_server: args.echo_server,
+        ping_interval: args.ping_interval,
+        ping_timeout: args.ping_timeout,
+        max_payload: args.max_payload,
+        max_prompt_bytes: args.max_prompt_bytes,
+        shutdown_timeout: args.shutdown_timeout,
+        cors_origins: args.cors_origin,
+    };
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    runtime.block_on(server::run(config, Arc::from(provider), shutdown_signal()))?;
+    Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

@@ -1,0 +1,131 @@
+//! The raw-WebSocket bridge at `ws://host:port/`: the seed's Postman flow, literally.
+//!
+//! Text frames carry `{"event": "…", "data": …}` envelopes. Answers are computed in tasks owned
+//! by the connection, so a slow answer never stops the socket from reading, and closing the
+//! socket cancels them.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::extract::ws::{CloseFrame, Message, WebSocket, close_code};
+use futures_util::{SinkExt, StreamExt};
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+use super::assistant::Assistant;
+use crate::wire::{Envelope, ErrorCode, ErrorPayload, event};
+
+/// Frames waiting to be written; a client that stops reading blocks only its own answers.
+const OUTBOX: usize = 64;
+
+pub async fn serve(
+    socket: WebSocket,
+    peer: SocketAddr,
+    assistant: Arc<Assistant>,
+    shutdown: CancellationToken,
+) {
+    tracing::info!(%peer, transport = "raw-websocket", "A user connected");
+    let (mut sink, mut stream) = socket.split();
+    let (outbox, mut outgoing) = mpsc::channel::<Envelope>(OUTBOX);
+    let writer = tokio::spawn(async move {
+        while let Some(envelope) = outgoing.recv().await {
+            let Ok(text) = serde_json::to_string(&envelope) else {
+                continue;
+            };
+            if sink.send(Message::Text(text.into())).await.is_err() {
+                return sink;
+            }
+        }
+        sink
+    });
+    let mut answers = JoinSet::new();
+    let reason = loop {
+        let frame = tokio::select! {
+            frame = stream.next() => frame,
+            () = shutdown.cancelled() => break "server shutting down",
+        };
+        match frame {
+            None => break "connection closed",
+            Some(Err(_)) => break "transport error",
+            Some(Ok(Message::Close(_))) => break "client closed the connection",
+            Some(Ok(Message::Text(text))) => {
+                on_text(text.as_str(), &assistant, &outbox, &mut answers).await;
+            }
+            Some(Ok(Message::Binary(_))) => {
+                let error = ErrorPayload::new(
+                    ErrorCode::BinaryNotSupported,
+                    "binary frames are not supported; send JSON text frames",
+                );
+                outbox.send(Envelope::new(event::ERROR, error)).await.ok();
+            }
+            Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
+        }
+        // Reap finished answers so a long-lived socket does not accumulate them.
+        while answers.try_join_next().is_some() {}
+    };
+    let in_shutdown = shutdown.is_cancelled();
+    if in_shutdown {
+        // Let answers in flight finish; the server bounds the whole shutdown.
+        while answers.join_next().await.is_some() {}
+    }
+    answers.abort_all();
+    drop(outbox);
+    if let Ok(mut sink) = writer.await {
+        if in_shutdown {
+            let frame = CloseFrame {
+                code: close_code::AWAY,
+                reason: "server shutting down".into(),
+            };
+            sink.send(Message::Close(Some(frame))).await.ok();
+        }
+        sink.close().await.ok();
+    }
+    tracing::info!(%peer, reason, "A user disconnected");
+}
+
+async fn on_text(
+    text: &str,
+    assistant: &Arc<Assistant>,
+    outbox: &mpsc::Sender<Envelope>,
+    answers: &mut JoinSet<()>,
+) {
+    let envelope = match serde_json::from_str::<Envelope>(text) {
+        Ok(envelope) => envelope,
+        Err(e) => {
+            let error = ErrorPayload::new(
+                ErrorCode::InvalidPayload,
+                format!("expected {{\"event\": \"…\", \"data\": …}}: {e}"),
+            );
+            outbox.send(Envelope::new(event::ERROR, error)).await.ok();
+            return;
+        }
+    };
+    match envelope.event.as_str() {
+        event::MESSAGE => {
+            tracing::info!(payload = %envelope.data, transport = "raw-websocket", "message received from client");
+        }
+        event::AI_MESSAGE => {
+            let assistant = Arc::clone(assistant);
+            let outbox = outbox.clone();
+            answers.spawn(async move {
+                let reply = match assistant.answer(&envelope.data, &mut |_| {}).await {
+                    Ok(response) => Envelope::new(event::AI_MESSAGE_RESPONSE, response),
+                    Err(error) => Envelope::new(event::AI_MESSAGE_ERROR, error),
+                };
+                outbox.send(reply).await.ok();
+            });
+        }
+        other => {
+            let error = ErrorPayload::new(
+                ErrorCode::UnknownEvent,
+                format!(
+                    "unknown event {other:?}; this bridge knows \"{}\" and \"{}\"",
+                    event::AI_MESSAGE,
+                    event::MESSAGE
+                ),
+            );
+            outbox.send(Envelope::new(event::ERROR, error)).await.ok();
+        }
+    }
+}

@@ -1,0 +1,188 @@
+//! `sockai serve`: one axum server carrying Socket.IO, the raw-WebSocket bridge and HTTP routes.
+
+mod args;
+mod assistant;
+mod bridge;
+mod echo_server;
+mod http;
+mod socketio;
+
+use std::future::{Future, IntoFuture};
+use std::io::Write;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::routing::{get, post};
+use socketioxide::SocketIo;
+use tokio::net::{TcpListener, TcpSocket};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+
+use crate::providers::Provider;
+use assistant::Assistant;
+
+/// Listen backlog: the default of 128 drops connections in a burst of handshakes.
+const BACKLOG: u32 = 4096;
+
+/// How long connections get to close after every socket was told to.
+const CLOSE_GRACE: Duration = Duration::from_secs(2);
+
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub addr: SocketAddr,
+    pub echo_server: bool,
+    pub ping_interval: Duration,
+    pub ping_timeout: Duration,
+    pub max_payload: u64,
+    pub max_prompt_bytes: usize,
+    pub shutdown_timeout: Duration,
+    pub cors_origins: Vec<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("invalid --cors-origin {0:?}: expected an origin like http://localhost:5173")]
+    CorsOrigin(String),
+    #[error("server failed: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Shared by the HTTP routes and the bridge.
+#[derive(Clone)]
+struct AppState {
+    assistant: Arc<Assistant>,
+    shutdown: CancellationToken,
+    /// Open bridge connections; shutdown waits for them to say goodbye.
+    bridges: TaskTracker,
+    max_frame_bytes: usize,
+}
+
+/// Serve until `signal` resolves, then shut down gracefully.
+pub async fn run(
+    config: ServerConfig,
+    provider: Arc<dyn Provider>,
+    signal: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServeError> {
+    let listener = bind(config.addr)?;
+    let local = listener.local_addr()?;
+
+    let assistant = Arc::new(Assistant::new(
+        Arc::clone(&provider),
+        config.max_prompt_bytes,
+    ));
+    let (layer, io) = SocketIo::builder()
+        .ping_interval(config.ping_interval)
+        .ping_timeout(config.ping_timeout)
+        .max_payload(config.max_payload)
+        .with_state(Arc::clone(&assistant))
+        .build_layer();
+    if config.echo_server {
+        echo_server::register(&io);
+    } else {
+        socketio::register(&io);
+    }
+
+    let shutdown = CancellationToken::new();
+    let bridges = TaskTracker::new();
+    let state = AppState {
+        assistant: Arc::clone(&assistant),
+        shutdown: shutdown.clone(),
+        bridges: bridges.clone(),
+        max_frame_bytes: usize::try_from(config.max_payload).unwrap_or(usize::MAX),
+    };
+    let app = Router::new()
+        .route("/", get(http::root))
+        .route("/health", get(http::health))
+        .route("/api/ai", post(http::ai))
+        .with_state(state)
+        .layer(layer)
+        .layer(cors(&config.cors_origins)?);
+
+    announce(local, &config, provider.as_ref());
+
+    let stopping = CancellationToken::new();
+    let server = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(stopping.clone().cancelled_owned());
+    let mut server = tokio::spawn(server.into_future());
+    tokio::select! {
+        // The server can only end on its own by failing.
+        result = &mut server => return flatten(result),
+        () = signal => {}
+    }
+    // axum has stopped accepting; connections already open carry on until closed below.
+    stopping.cancel();
+    tracing::info!("shutting down: waiting for answers in flight");
+    assistant.drain(config.shutdown_timeout).await;
+    shutdown.cancel();
+    io.close().await;
+    bridges.close();
+    let closed = async {
+        bridges.wait().await;
+        server.await
+    };
+    match tokio::time::timeout(CLOSE_GRACE, closed).await {
+        Ok(result) => flatten(result)?,
+        Err(_) => tracing::warn!("shutdown: connections still open, closing them"),
+    }
+    tracing::info!("server stopped");
+    Ok(())
+}
+
+fn flatten(result: Result<std::io::Result<()>, tokio::task::JoinError>) -> Result<(), ServeError> {
+    result
+        .map_err(std::io::Error::other)?
+        .map_err(ServeError::Io)
+}
+
+fn bind(addr: SocketAddr) -> Result<TcpListener, ServeError> {
+    let error = |source| ServeError::Bind { addr, source };
+    let socket = if addr.is_ipv4() {
+        TcpSocket::new_v4()
+    } else {
+        TcpSocket::new_v6()
+    }
+    .map_err(error)?;
+    socket.set_reuseaddr(true).map_err(error)?;
+    socket.bind(addr).map_err(error)?;
+    socket.listen(BACKLOG).map_err(error)
+}
+
+fn cors(origins: &[String]) -> Result<CorsLayer, ServeError> {
+    let origins = origins
+        .iter()
+        .map(|o| o.parse().map_err(|_| ServeError::CorsOrigin(o.clone())))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(CorsLayer::new()
+        .allow_origin(AllowOrigin::list(origins))
+        .allow_methods(tower_http::cors::Any)
+        .allow_headers(tower_http::cors::Any))
+}
+
+/// The stdout line scripts read, then the log line people read.
+fn announce(local: SocketAddr, config: &ServerConfig, provider: &dyn Provider) {
+    let mut stdout = std::io::stdout().lock();
+    // stdout may be closed by a script that only wanted the address; serving goes on regardless.
+    writeln!(stdout, "listening on http://{local}").ok();
+    stdout.flush().ok();
+    if config.echo_server {
+        tracing::info!(address = %local, "Socket.IO protocol echo server started");
+    } else {
+        tracing::info!(
+            address = %local,
+            provider = provider.name(),
+            model = provider.model(),
+            "sockai AI server started"
+        );
+    }
+}

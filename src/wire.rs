@@ -1,0 +1,270 @@
+//! The wire contract shared by `sockai serve` and the `sockai` clients.
+//!
+//! Every event name, payload and error code that crosses the network is defined here and
+//! nowhere else. `docs/protocol.md` is the prose twin of this module: change both together.
+
+use serde::{Deserialize, Serialize};
+
+/// Event names, as they appear on the wire.
+pub mod event {
+    /// Client → server: any payload, logged by the server.
+    pub const MESSAGE: &str = "message";
+    /// Client → server: `{"prompt": "…"}`.
+    pub const AI_MESSAGE: &str = "ai-message";
+    /// Server → client: `{"response": "…"}`, the complete answer.
+    pub const AI_MESSAGE_RESPONSE: &str = "ai-message-response";
+    /// Server → client: `{"code": "…", "message": "…"}`, an `ai-message` that got no answer.
+    pub const AI_MESSAGE_ERROR: &str = "ai-message-error";
+    /// Raw-WebSocket bridge only, server → client: `{"code": "…", "message": "…"}`.
+    pub const ERROR: &str = "error";
+}
+
+/// The Socket.IO path the server mounts and the clients use by default.
+pub const SOCKET_IO_PATH: &str = "/socket.io/";
+
+/// Payload of `ai-message-response` (and body of a successful `POST /api/ai`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AiResponse {
+    pub response: String,
+    /// Identifies the request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Why the model stopped (`stop`, `length`, …), when the provider says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finish_reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage: Option<Usage>,
+}
+
+/// Token counts reported by the provider.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Usage {
+    pub prompt_tokens: u64,
+    pub completion_tokens: u64,
+}
+
+/// Payload of `ai-message-error`, of the bridge's `error` event and body of a failed HTTP call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorPayload {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl ErrorPayload {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+/// Machine-readable error codes. Serialized in `snake_case`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The payload is not JSON, or not the JSON the event expects.
+    InvalidPayload,
+    /// `prompt` is missing.
+    MissingPrompt,
+    /// `prompt` is not a string.
+    InvalidPrompt,
+    /// `prompt` is empty or only whitespace.
+    EmptyPrompt,
+    /// `prompt` is longer than the server's `--max-prompt-bytes`.
+    PromptTooLarge,
+    /// The raw-WebSocket bridge got an event it does not know.
+    UnknownEvent,
+    /// The raw-WebSocket bridge got a binary frame.
+    BinaryNotSupported,
+    /// The socket already has an answer in flight.
+    Busy,
+    /// The provider rejected the request as malformed.
+    BadRequest,
+    /// The provider rejected the credentials.
+    Unauthorized,
+    /// The provider is rate limiting (after retries).
+    RateLimited,
+    /// The provider refused to answer (safety filters).
+    Blocked,
+    /// The provider did not answer in time.
+    Timeout,
+    /// The provider failed or answered something unusable.
+    Upstream,
+    /// The provider could not be reached, or the server is shutting down.
+    Unavailable,
+}
+
+impl ErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::InvalidPayload => "invalid_payload",
+            Self::MissingPrompt => "missing_prompt",
+            Self::InvalidPrompt => "invalid_prompt",
+            Self::EmptyPrompt => "empty_prompt",
+            Self::PromptTooLarge => "prompt_too_large",
+            Self::UnknownEvent => "unknown_event",
+            Self::BinaryNotSupported => "binary_not_supported",
+            Self::Busy => "busy",
+            Self::BadRequest => "bad_request",
+            Self::Unauthorized => "unauthorized",
+            Self::RateLimited => "rate_limited",
+            Self::Blocked => "blocked",
+            Self::Timeout => "timeout",
+            Self::Upstream => "upstream",
+            Self::Unavailable => "unavailable",
+        }
+    }
+
+    /// The HTTP status `POST /api/ai` answers with for this error.
+    pub fn http_status(self) -> u16 {
+        match self {
+            Self::InvalidPayload
+            | Self::MissingPrompt
+            | Self::InvalidPrompt
+            | Self::EmptyPrompt
+            | Self::UnknownEvent
+            | Self::BinaryNotSupported => 400,
+            Self::PromptTooLarge => 413,
+            Self::Busy => 409,
+            Self::BadRequest | Self::Upstream | Self::Blocked | Self::Unauthorized => 502,
+            Self::RateLimited => 429,
+            Self::Timeout => 504,
+            Self::Unavailable => 503,
+        }
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A frame of the raw-WebSocket bridge at `ws://host:port/`: `{"event": "…", "data": …}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Envelope {
+    pub event: String,
+    #[serde(default)]
+    pub data: serde_json::Value,
+}
+
+impl Envelope {
+    pub fn new(event: &str, data: impl Serialize) -> Self {
+        Self {
+            event: event.to_owned(),
+            // Serializing our own wire types cannot fail: they hold only strings and numbers.
+            data: serde_json::to_value(data).unwrap_or(serde_json::Value::Null),
+        }
+    }
+}
+
+/// Validate an `ai-message` payload and return its prompt.
+///
+/// Takes any JSON so that every kind of bad input gets its own precise error code.
+pub fn parse_ai_request(
+    payload: &serde_json::Value,
+    max_prompt_bytes: usize,
+) -> Result<String, ErrorPayload> {
+    let object = payload.as_object().ok_or_else(|| {
+        ErrorPayload::new(
+            ErrorCode::InvalidPayload,
+            format!(
+                "expected an object like {{\"prompt\": \"…\"}}, got {}",
+                json_kind(payload)
+            ),
+        )
+    })?;
+    let prompt = match object.get("prompt") {
+        None | Some(serde_json::Value::Null) => {
+            return Err(ErrorPayload::new(
+                ErrorCode::MissingPrompt,
+                "the payload has no \"prompt\" field",
+            ));
+        }
+        Some(serde_json::Value::String(prompt)) => prompt,
+        Some(other) => {
+            return Err(ErrorPayload::new(
+                ErrorCode::InvalidPrompt,
+                format!("\"prompt\" must be a string, got {}", json_kind(other)),
+            ));
+        }
+    };
+    if prompt.trim().is_empty() {
+        return Err(ErrorPayload::new(
+            ErrorCode::EmptyPrompt,
+            "\"prompt\" is empty",
+        ));
+    }
+    if prompt.len() > max_prompt_bytes {
+        return Err(ErrorPayload::new(
+            ErrorCode::PromptTooLarge,
+            format!(
+                "\"prompt\" is {} bytes, the limit is {max_prompt_bytes}",
+                prompt.len()
+            ),
+        ));
+    }
+    Ok(prompt.clone())
+}
+
+/// The JSON type of a value, for error messages.
+pub fn json_kind(value: &serde_json::Value) -> &'static str {
+    match value {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
+}
+
+/// Process exit codes of `sockai`. Documented in README.md and `--help`.
+pub mod exit {
+    /// Success.
+    pub const OK: i32 = 0;
+    /// An expectation or assertion failed, or timed out (`sockai emit`); a runtime failure.
+    pub const FAILURE: i32 = 1;
+    /// Usage error: bad flags or arguments, or a subcommand that is not available.
+    pub const USAGE: i32 = 2;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn code(payload: serde_json::Value) -> ErrorCode {
+        parse_ai_request(&payload, 8).unwrap_err().code
+    }
+
+    #[test]
+    fn accepts_a_prompt() {
+        assert_eq!(parse_ai_request(&json!({"prompt": "hi"}), 8).unwrap(), "hi");
+    }
+
+    #[test]
+    fn names_each_kind_of_bad_input() {
+        assert_eq!(code(json!("hi")), ErrorCode::InvalidPayload);
+        assert_eq!(code(json!({})), ErrorCode::MissingPrompt);
+        assert_eq!(code(json!({"prompt": null})), ErrorCode::MissingPrompt);
+        assert_eq!(code(json!({"prompt": 3})), ErrorCode::InvalidPrompt);
+        assert_eq!(code(json!({"prompt": "  "})), ErrorCode::EmptyPrompt);
+        assert_eq!(
+            code(json!({"prompt": "123456789"})),
+            ErrorCode::PromptTooLarge
+        );
+    }
+
+    #[test]
+    fn error_codes_serialize_as_documented() {
+        for code in [
+            ErrorCode::PromptTooLarge,
+            ErrorCode::RateLimited,
+            ErrorCode::Busy,
+        ] {
+            assert_eq!(serde_json::to_value(code).unwrap(), json!(code.as_str()));
+        }
+    }
+}

@@ -1,0 +1,4 @@
+mod serve_bridge;
+mod serve_cli;
+mod serve_http;
+mod serve_socketio;

@@ -1,0 +1,82 @@
+//! The plain HTTP routes that share the server with Socket.IO.
+
+use serde_json::{Value, json};
+
+use crate::support::Server;
+
+async fn post(server: &Server, body: &str) -> (u16, Value) {
+    let response = reqwest::Client::new()
+        .post(format!("{}/api/ai", server.url))
+        .header("content-type", "application/json")
+        .body(body.to_owned())
+        .send()
+        .await
+        .unwrap();
+    (response.status().as_u16(), response.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn health_answers_ok() {
+    let server = Server::start(&[]);
+    let response = reqwest::get(format!("{}/health", server.url))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.json::<Value>().await.unwrap(),
+        json!({"status": "ok"})
+    );
+}
+
+#[tokio::test]
+async fn root_describes_the_server() {
+    let server = Server::start(&[]);
+    let info: Value = reqwest::get(&server.url)
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(info["name"], "sockai");
+    assert_eq!(info["version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(info["provider"], "echo");
+    assert_eq!(info["socket_io_path"], "/socket.io/");
+    assert_eq!(
+        info["events"]["client_to_server"],
+        json!(["message", "ai-message"])
+    );
+}
+
+#[tokio::test]
+async fn api_ai_answers_a_prompt() {
+    let server = Server::start(&[]);
+    let (status, body) = post(&server, r#"{"prompt": "Hello AI"}"#).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["response"], "echo: Hello AI");
+}
+
+#[tokio::test]
+async fn api_ai_maps_bad_input_to_statuses_and_codes() {
+    let server = Server::start(&["--max-prompt-bytes", "10"]);
+    for (body, status, code) in [
+        ("not json", 400, "invalid_payload"),
+        ("[1, 2]", 400, "invalid_payload"),
+        ("{}", 400, "missing_prompt"),
+        (r#"{"prompt": 42}"#, 400, "invalid_prompt"),
+        (r#"{"prompt": "   "}"#, 400, "empty_prompt"),
+        (r#"{"prompt": "eleven bytes"}"#, 413, "prompt_too_large"),
+    ] {
+        let (got_status, got) = post(&server, body).await;
+        assert_eq!(
+            (got_status, got["code"].as_str()),
+            (status, Some(code)),
+            "body {body}"
+        );
+        assert!(
+            got["message"].as_str().is_some_and(|m| !m.is_empty()),
+            "message for {body}"
+        );
+    }
+    // The server is still fine afterwards.
+    assert_eq!(post(&server, r#"{"prompt": "ok"}"#).await.0, 200);
+}

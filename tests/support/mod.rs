@@ -1,0 +1,252 @@
+//! Helpers for driving the real `sockai` binary and the official Node Socket.IO peers.
+//!
+//! Every wait here is bounded: a test that hangs fails with a message instead.
+
+#![allow(dead_code)] // Each test module uses a different part of the kit.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdout, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// Longest any single wait in a test may take.
+pub const WAIT: Duration = Duration::from_secs(15);
+
+pub fn sockai_path() -> PathBuf {
+    assert_cmd::cargo::cargo_bin!("sockai").to_path_buf()
+}
+
+/// `sockai` as an assert_cmd command, with colour and the caller's log filter out of the way.
+pub fn sockai() -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::new(sockai_path());
+    cmd.env_remove("RUST_LOG")
+        .env("NO_COLOR", "1")
+        .timeout(WAIT);
+    cmd
+}
+
+pub fn node_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/node")
+}
+
+/// Lines a child wrote, shared with a reader thread, with a way to wait for a new one.
+#[derive(Clone, Default)]
+pub struct Lines(Arc<(Mutex<Vec<String>>, Condvar)>);
+
+impl Lines {
+    fn collect(&self, reader: impl BufRead + Send + 'static) {
+        let lines = self.clone();
+        thread::spawn(move || {
+            for line in reader.lines() {
+                let Ok(line) = line else { break };
+                let (buf, cond) = &*lines.0;
+                buf.lock().unwrap().push(line);
+                cond.notify_all();
+            }
+        });
+    }
+
+    pub fn snapshot(&self) -> Vec<String> {
+        self.0.0.lock().unwrap().clone()
+    }
+
+    /// Wait until a line matches `pred`, and return it.
+    pub fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
+        let (buf, cond) = &*self.0;
+        let deadline = Instant::now() + WAIT;
+        let mut guard = buf.lock().unwrap();
+        loop {
+            if let Some(line) = guard.iter().find(|l| pred(l)) {
+                return line.clone();
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            assert!(
+                !left.is_zero(),
+                "timed out waiting for {what}; lines so far:\n{}",
+                guard.join("\n")
+            );
+            guard = cond.wait_timeout(guard, left).unwrap().0;
+        }
+    }
+
+    pub fn count(&self, pred: impl Fn(&str) -> bool) -> usize {
+        self.0.0.lock().unwrap().iter().filter(|l| pred(l)).count()
+    }
+}
+
+/// A running `sockai serve --port 0`, killed when dropped.
+pub struct Server {
+    child: Child,
+    pub url: String,
+    pub addr: String,
+    /// Log lines (stderr), in JSON format so tests can read fields.
+    pub logs: Lines,
+}
+
+impl Server {
+    pub fn start(args: &[&str]) -> Self {
+        Self::start_with_env(args, &[])
+    }
+
+    pub fn start_with_env(args: &[&str], env: &[(&str, &str)]) -> Self {
+        let mut all = vec!["--port", "0"];
+        all.extend_from_slice(args);
+        Self::spawn(&all, env)
+    }
+
+    /// `sockai serve --log-format json ARGS` with exactly these arguments.
+    pub fn spawn(args: &[&str], env: &[(&str, &str)]) -> Self {
+        let mut child = Command::new(sockai_path())
+            .args(["serve", "--log-format", "json"])
+            .args(args)
+            .env_remove("RUST_LOG")
+            .envs(env.iter().copied())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn sockai serve");
+        let logs = Lines::default();
+        logs.collect(BufReader::new(child.stderr.take().unwrap()));
+        let url = read_listening_line(child.stdout.take().unwrap(), &logs);
+        let addr = url.trim_start_matches("http://").to_owned();
+        Self {
+            child,
+            url,
+            addr,
+            logs,
+        }
+    }
+
+    pub fn ws_url(&self, path: &str) -> String {
+        format!("ws://{}{path}", self.addr)
+    }
+
+    /// Wait for a log line whose message is `message`, and return it parsed.
+    pub fn wait_for_log(&self, message: &str) -> Value {
+        let line = self
+            .logs
+            .wait_for(message, |l| log_message(l).as_deref() == Some(message));
+        serde_json::from_str(&line).unwrap()
+    }
+
+    pub fn count_logs(&self, message: &str) -> usize {
+        self.logs
+            .count(|l| log_message(l).as_deref() == Some(message))
+    }
+
+    /// Send SIGTERM and wait (bounded) for the process to exit.
+    pub fn terminate(&mut self) -> ExitStatus {
+        let pid = self.child.id().to_string();
+        let killed = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        assert!(killed.success(), "kill -TERM {pid} failed");
+        self.wait_exit()
+    }
+
+    pub fn wait_exit(&mut self) -> ExitStatus {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "server did not exit");
+            thread::sleep(Duration::from_millis(20)); // polling a child process: no event to await
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.child.kill().ok();
+        self.child.wait().ok();
+    }
+}
+
+fn log_message(line: &str) -> Option<String> {
+    let value: Value = serde_json::from_str(line).ok()?;
+    value.get("message")?.as_str().map(str::to_owned)
+}
+
+/// Read `listening on http://…` from the server's stdout (bounded by WAIT).
+fn read_listening_line(stdout: ChildStdout, logs: &Lines) -> String {
+    let (tx, rx) = std::sync::mpsc::channel();
+    thread::spawn(move || {
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).ok();
+        tx.send(line).ok();
+    });
+    let line = rx.recv_timeout(WAIT).unwrap_or_else(|_| {
+        panic!(
+            "server printed no address; logs:\n{}",
+            logs.snapshot().join("\n")
+        )
+    });
+    let url = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| {
+            panic!(
+                "unexpected first line {line:?}; logs:\n{}",
+                logs.snapshot().join("\n")
+            )
+        });
+    url.to_owned()
+}
+
+/// What the scripted official `socket.io-client` saw.
+pub struct NodeRun {
+    pub success: bool,
+    pub records: Vec<Value>,
+    pub stderr: String,
+}
+
+impl NodeRun {
+    /// Payloads (all arguments) of every received `event`, in order.
+    pub fn events(&self, event: &str) -> Vec<Vec<Value>> {
+        self.records
+            .iter()
+            .filter(|r| r["type"] == "event" && r["event"] == event)
+            .map(|r| r["args"].as_array().cloned().unwrap_or_default())
+            .collect()
+    }
+
+    pub fn first(&self, kind: &str) -> &Value {
+        self.records
+            .iter()
+            .find(|r| r["type"] == kind)
+            .unwrap_or_else(|| panic!("no {kind} record in {:#?}", self.records))
+    }
+}
+
+/// Run `tests/node/sio-client.mjs` with a scenario (see that file) and collect its records.
+pub fn node_client(scenario: Value) -> NodeRun {
+    require_node_modules();
+    let output = assert_cmd::Command::new("node")
+        .current_dir(node_dir())
+        .arg("sio-client.mjs")
+        .arg(scenario.to_string())
+        .timeout(WAIT)
+        .output()
+        .expect("run node");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let records = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad record {l:?}: {e}")))
+        .collect();
+    NodeRun {
+        success: output.status.success(),
+        records,
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+pub fn require_node_modules() {
+    assert!(
+        node_dir().join("node_modules/socket.io-client").is_dir(),
+        "the Node test peers are not installed: run `npm ci --prefix tests/node`"
+    );
+}
