@@ -40,8 +40,36 @@ pub enum Command {
     Connect(PendingArgs),
     /// Connect, emit one event, wait for the reply and exit (not yet implemented)
     Emit(PendingArgs),
-    /// Print a shell completion script (not yet implemented)
-    Completions(PendingArgs),
+    /// Print a shell completion script
+    #[command(after_help = COMPLETIONS_AFTER_HELP)]
+    Completions(CompletionsArgs),
+    /// Print a man page (roff)
+    #[command(after_help = MAN_AFTER_HELP)]
+    Man(ManArgs),
+}
+
+const MAN_AFTER_HELP: &str = "\
+Examples:
+  sockai man | man -l -
+  sockai man serve > ~/.local/share/man/man1/sockai-serve.1";
+
+const COMPLETIONS_AFTER_HELP: &str = "\
+Examples:
+  sockai completions bash > ~/.local/share/bash-completion/completions/sockai
+  sockai completions zsh > ~/.zfunc/_sockai
+  sockai completions fish > ~/.config/fish/completions/sockai.fish";
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to print the script for
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Print the page of this subcommand instead of the main page
+    pub subcommand: Option<String>,
 }
 
 const SERVE_AFTER_HELP: &str = "\

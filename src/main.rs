@@ -1,6 +1,7 @@
 //! `sockai`: wires the command line to the subcommands. Nothing here knows a protocol.
 
 mod cli;
+mod generate;
 mod logging;
 mod providers;
 mod server;
@@ -22,7 +23,16 @@ fn main() -> ExitCode {
         Command::Serve(args) => report(serve(args)),
         Command::Connect(_) => not_yet("connect"),
         Command::Emit(_) => not_yet("emit"),
-        Command::Completions(_) => not_yet("completions"),
+        Command::Completions(args) => {
+            report(generate::print_completions(args.shell).map_err(Into::into))
+        }
+        Command::Man(args) => match generate::print_man(args.subcommand.as_deref()) {
+            Err(e @ generate::GenerateError::UnknownSubcommand(_)) => {
+                eprintln!("sockai: error: {e}");
+                wire::exit::USAGE
+            }
+            other => report(other.map_err(Into::into)),
+        },
     };
     ExitCode::from(u8::try_from(code).unwrap_or(1))
 }

@@ -1,3 +1,4 @@
+mod generated;
 mod serve_bridge;
 mod serve_cli;
 mod serve_http;
