@@ -1,6 +1,7 @@
 //! `sockai`: wires the command line to the subcommands. Nothing here knows a protocol.
 
 mod cli;
+mod client;
 mod logging;
 mod providers;
 mod server;
@@ -20,8 +21,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let code = match cli.command {
         Command::Serve(args) => report(serve(args)),
-        Command::Connect(_) => not_yet("connect"),
-        Command::Emit(_) => not_yet("emit"),
+        Command::Connect(args) => client::run_connect(args),
+        Command::Emit(args) => client::run_emit(args),
         Command::Completions(_) => not_yet("completions"),
     };
     ExitCode::from(u8::try_from(code).unwrap_or(1))
