@@ -670,11 +670,15 @@ impl<'a> Session<'a> {
     }
 
     async fn send(&mut self, event: &str, args: Vec<Value>, ack: bool) {
-        let Some(connection) = self.connection.clone() else {
-            self.fail(&format!(
-                "cannot emit `{event}`: not connected (type `reconnect`)"
-            ));
-            return;
+        let connection = match (&self.connection, &self.state) {
+            // After the server's goodbye the library would drop emits silently.
+            (Some(connection), State::Connected | State::Troubled(_)) => connection.clone(),
+            _ => {
+                self.fail(&format!(
+                    "cannot emit `{event}`: not connected (type `reconnect`)"
+                ));
+                return;
+            }
         };
         if self.json {
             self.printer

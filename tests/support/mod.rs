@@ -250,3 +250,82 @@ pub fn require_node_modules() {
         "the Node test peers are not installed: run `npm ci --prefix tests/node`"
     );
 }
+
+/// The official Node `socket.io` server of `tests/node/sio-server.mjs`, killed when dropped.
+/// See that file for its namespaces and events.
+pub struct NodeServer {
+    child: Child,
+    pub url: String,
+}
+
+impl NodeServer {
+    pub fn start() -> Self {
+        require_node_modules();
+        let mut child = Command::new("node")
+            .current_dir(node_dir())
+            .arg("sio-server.mjs")
+            // It also exits when this pipe closes, should the test process die without Drop.
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn node sio-server.mjs");
+        let url = read_listening_line(child.stdout.take().unwrap(), &Lines::default());
+        Self { child, url }
+    }
+}
+
+impl Drop for NodeServer {
+    fn drop(&mut self) {
+        self.child.kill().ok();
+        self.child.wait().ok();
+    }
+}
+
+/// A URL where nothing listens: bind a free port, then let it go.
+pub fn refused_url() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    format!("http://127.0.0.1:{port}")
+}
+
+/// A listener that accepts connections (the kernel completes the handshake) and never answers.
+pub struct SilentListener {
+    _listener: std::net::TcpListener,
+    pub url: String,
+}
+
+impl SilentListener {
+    pub fn start() -> Self {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        Self {
+            _listener: listener,
+            url,
+        }
+    }
+}
+
+/// Parse JSON-lines output; panics with the whole text on a line that is not JSON.
+pub fn json_lines(stdout: &[u8]) -> Vec<Value> {
+    let text = String::from_utf8_lossy(stdout);
+    text.lines()
+        .map(|l| {
+            serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {l:?} ({e})\n{text}"))
+        })
+        .collect()
+}
+
+/// The records of one `type` (`received`, `ack`, `sent`, …), in order.
+pub fn of_type<'a>(records: &'a [Value], kind: &str) -> Vec<&'a Value> {
+    records.iter().filter(|r| r["type"] == kind).collect()
+}
+
+/// The `received` records of one event, in order.
+pub fn received<'a>(records: &'a [Value], event: &str) -> Vec<&'a Value> {
+    records
+        .iter()
+        .filter(|r| r["type"] == "received" && r["event"] == event)
+        .collect()
+}

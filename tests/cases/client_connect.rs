@@ -1,0 +1,1 @@
+//! `sockai connect`: script mode through stdin, and the REPL through a pseudo-terminal.
