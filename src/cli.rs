@@ -188,7 +188,7 @@ pub struct ConnectionArgs {
     #[arg(long, value_name = "KEY=VALUE", value_parser = client_args::parse_query)]
     pub query: Vec<(String, String)>,
 
-    /// Transport [default: long-polling upgraded to WebSocket]
+    /// Transport [default: WebSocket, falling back to long-polling]
     #[arg(long, value_enum)]
     pub transport: Option<Transport>,
 

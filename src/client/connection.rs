@@ -28,8 +28,8 @@ use rust_socketio::{Event, Payload, TransportType};
 use serde_json::Value;
 use tokio::sync::{mpsc, oneshot};
 
-/// Which Engine.IO transport to use. Without one, the client opens with HTTP long-polling and
-/// upgrades to WebSocket, falling back to polling.
+/// Which Engine.IO transport to use. Without one, the client uses WebSocket and falls back to
+/// HTTP long-polling when the WebSocket connection fails.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Transport {
     /// WebSocket only
@@ -170,6 +170,31 @@ impl Connection {
         options: &ConnectOptions,
         sink: mpsc::UnboundedSender<ClientEvent>,
     ) -> Result<Self, ConnectError> {
+        match options.transport {
+            Some(transport) => Self::connect_with(options, transport, sink).await,
+            // rust_socketio's polling-then-upgrade mode loses an event emitted just before
+            // disconnecting (measured against Node socket.io 4.8), so the default is a direct
+            // WebSocket, and long-polling only if the WebSocket connection itself fails.
+            None => {
+                let started = Instant::now();
+                match Self::connect_with(options, Transport::Websocket, sink.clone()).await {
+                    Err(ConnectError::Failed { .. }) => {
+                        let mut rest = options.clone();
+                        rest.connect_timeout =
+                            options.connect_timeout.saturating_sub(started.elapsed());
+                        Self::connect_with(&rest, Transport::Polling, sink).await
+                    }
+                    other => other,
+                }
+            }
+        }
+    }
+
+    async fn connect_with(
+        options: &ConnectOptions,
+        transport: Transport,
+        sink: mpsc::UnboundedSender<ClientEvent>,
+    ) -> Result<Self, ConnectError> {
         let (namespace, target) = resolve_target(options)?;
         let url = options.url.clone();
         let closing = Arc::new(AtomicBool::new(false));
@@ -179,10 +204,9 @@ impl Connection {
             .namespace(namespace.clone())
             .reconnect(options.reconnect)
             .reconnect_on_disconnect(false)
-            .transport_type(match options.transport {
-                None => TransportType::Any,
-                Some(Transport::Websocket) => TransportType::Websocket,
-                Some(Transport::Polling) => TransportType::Polling,
+            .transport_type(match transport {
+                Transport::Websocket => TransportType::Websocket,
+                Transport::Polling => TransportType::Polling,
             });
         if let Some(auth) = &options.auth {
             builder = builder.auth(auth.clone());

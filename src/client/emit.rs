@@ -76,10 +76,16 @@ pub async fn run(plan: &EmitPlan, printer: &Printer) -> Result<(), EmitError> {
     };
     let outcome = run.all().await;
     run.drain();
-    // Leave politely, but never let a stuck transport hold up the exit status.
-    tokio::time::timeout(Duration::from_secs(2), connection.disconnect())
-        .await
-        .ok();
+    if plan.ack || !plan.expect.is_empty() {
+        // Leave politely, but never let a stuck transport hold up the exit status.
+        tokio::time::timeout(Duration::from_secs(2), connection.disconnect())
+            .await
+            .ok();
+    }
+    // Otherwise nothing proves the server has handled the event yet, and Node socket.io drops
+    // an event whose DISCONNECT packet follows right behind it ("ignore packet received after
+    // disconnection"). Exiting closes the transport instead, which the server sees only after
+    // it has dispatched the event.
     if let Err(EmitError::Failed(reason)) = &outcome
         && plan.mode == Mode::Json
     {

@@ -380,11 +380,9 @@ impl<'a> Session<'a> {
             self.on_event(event);
         }
         self.flush_answer();
-        if let Some(connection) = self.connection.take() {
-            tokio::time::timeout(DISCONNECT_GRACE, connection.disconnect())
-                .await
-                .ok();
-        }
+        // No DISCONNECT packet here: Node socket.io drops an event whose DISCONNECT follows
+        // right behind it, and a script typically ends with an emit. Exiting closes the
+        // transport, which the server sees only after it has dispatched what came before.
     }
 
     fn update_prompt(&self) {

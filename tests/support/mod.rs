@@ -329,3 +329,75 @@ pub fn received<'a>(records: &'a [Value], event: &str) -> Vec<&'a Value> {
         .filter(|r| r["type"] == "received" && r["event"] == event)
         .collect()
 }
+
+/// `sockai connect ARGS` in script mode, fed line by line, its stdout records collected.
+pub struct ScriptedClient {
+    child: Child,
+    stdin: Option<std::process::ChildStdin>,
+    pub stdout: Lines,
+}
+
+impl ScriptedClient {
+    pub fn start(args: &[&str]) -> Self {
+        let mut child = Command::new(sockai_path())
+            .arg("connect")
+            .args(args)
+            .env_remove("RUST_LOG")
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn sockai connect");
+        let stdout = Lines::default();
+        stdout.collect(BufReader::new(child.stdout.take().unwrap()));
+        let stdin = child.stdin.take();
+        Self {
+            child,
+            stdin,
+            stdout,
+        }
+    }
+
+    pub fn send(&mut self, line: &str) {
+        use std::io::Write;
+        let stdin = self.stdin.as_mut().expect("stdin still open");
+        writeln!(stdin, "{line}").unwrap();
+        stdin.flush().unwrap();
+    }
+
+    /// Wait for a record of this `type` (and `event`, if given), and return it.
+    pub fn wait_record(&self, kind: &str, event: Option<&str>) -> Value {
+        self.wait_match(kind, |r| {
+            r["type"] == kind && event.is_none_or(|e| r["event"] == e)
+        })
+    }
+
+    /// Wait for a record that satisfies `pred`, and return it.
+    pub fn wait_match(&self, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
+        let line = self.stdout.wait_for(what, |l| {
+            serde_json::from_str::<Value>(l).is_ok_and(|r| pred(&r))
+        });
+        serde_json::from_str(&line).unwrap()
+    }
+
+    /// Close stdin and wait (bounded) for the exit status.
+    pub fn finish(&mut self) -> ExitStatus {
+        self.stdin.take();
+        let deadline = Instant::now() + WAIT;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "sockai connect did not exit");
+            thread::sleep(Duration::from_millis(20)); // polling a child process: no event to await
+        }
+    }
+}
+
+impl Drop for ScriptedClient {
+    fn drop(&mut self) {
+        self.child.kill().ok();
+        self.child.wait().ok();
+    }
+}
