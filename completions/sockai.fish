@@ -27,8 +27,8 @@ end
 complete -c sockai -n "__fish_sockai_needs_command" -s h -l help -d 'Print help'
 complete -c sockai -n "__fish_sockai_needs_command" -s V -l version -d 'Print version'
 complete -c sockai -n "__fish_sockai_needs_command" -f -a "serve" -d 'Run the Socket.IO AI server'
-complete -c sockai -n "__fish_sockai_needs_command" -f -a "connect" -d 'Open an interactive Socket.IO client (not yet implemented)'
-complete -c sockai -n "__fish_sockai_needs_command" -f -a "emit" -d 'Connect, emit one event, wait for the reply and exit (not yet implemented)'
+complete -c sockai -n "__fish_sockai_needs_command" -f -a "connect" -d 'Open an interactive Socket.IO client (a REPL; JSON lines when stdin is not a terminal)'
+complete -c sockai -n "__fish_sockai_needs_command" -f -a "emit" -d 'Connect, emit one event, wait for the reply and exit with a status CI can trust'
 complete -c sockai -n "__fish_sockai_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c sockai -n "__fish_sockai_needs_command" -f -a "man" -d 'Print a man page (roff)'
 complete -c sockai -n "__fish_sockai_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -46,13 +46,46 @@ complete -c sockai -n "__fish_sockai_using_subcommand serve" -l log-format -d 'L
 json\t'One JSON object per line'"
 complete -c sockai -n "__fish_sockai_using_subcommand serve" -l echo-server -d 'Behave as the reference server of the Socket.IO v5 protocol test suite instead of the AI server'
 complete -c sockai -n "__fish_sockai_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c sockai -n "__fish_sockai_using_subcommand connect" -s h -l help -d 'Print help'
-complete -c sockai -n "__fish_sockai_using_subcommand emit" -s h -l help -d 'Print help'
+complete -c sockai -n "__fish_sockai_using_subcommand connect" -s n -l namespace -d 'Namespace to join [default: the URL\'s path, else /]' -r
+complete -c sockai -n "__fish_sockai_using_subcommand connect" -l path -d 'Engine.IO path on the server' -r
+complete -c sockai -n "__fish_sockai_using_subcommand connect" -l auth -d 'The handshake `auth` payload, a JSON object (e.g. \'{"token":"abc"}\')' -r
+complete -c sockai -n "__fish_sockai_using_subcommand connect" -s H -l header -d 'Extra HTTP header for the handshake, \'Name: value\' (repeatable)' -r
+complete -c sockai -n "__fish_sockai_using_subcommand connect" -l query -d 'Extra query parameter for the handshake, key=value (repeatable)' -r
+complete -c sockai -n "__fish_sockai_using_subcommand connect" -l transport -d 'Transport [default: WebSocket, falling back to long-polling]' -r -f -a "websocket\t'WebSocket only'
+polling\t'HTTP long-polling only'"
+complete -c sockai -n "__fish_sockai_using_subcommand connect" -l connect-timeout -d 'Give up connecting after this long (e.g. 10s, 500ms)' -r
+complete -c sockai -n "__fish_sockai_using_subcommand connect" -l history-file -d 'Where to keep the command history [default: $XDG_DATA_HOME/sockai/history]' -r -F
+complete -c sockai -n "__fish_sockai_using_subcommand connect" -l ack-timeout -d 'How long `ack` and `emit --ack` wait for the acknowledgement' -r
+complete -c sockai -n "__fish_sockai_using_subcommand connect" -l reconnect -d 'Reconnect when the connection is lost [default: on for connect, off for emit]'
+complete -c sockai -n "__fish_sockai_using_subcommand connect" -l no-reconnect -d 'Do not reconnect when the connection is lost'
+complete -c sockai -n "__fish_sockai_using_subcommand connect" -l json -d 'Print JSON lines (one record per event) even on a terminal'
+complete -c sockai -n "__fish_sockai_using_subcommand connect" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sockai -n "__fish_sockai_using_subcommand emit" -s n -l namespace -d 'Namespace to join [default: the URL\'s path, else /]' -r
+complete -c sockai -n "__fish_sockai_using_subcommand emit" -l path -d 'Engine.IO path on the server' -r
+complete -c sockai -n "__fish_sockai_using_subcommand emit" -l auth -d 'The handshake `auth` payload, a JSON object (e.g. \'{"token":"abc"}\')' -r
+complete -c sockai -n "__fish_sockai_using_subcommand emit" -s H -l header -d 'Extra HTTP header for the handshake, \'Name: value\' (repeatable)' -r
+complete -c sockai -n "__fish_sockai_using_subcommand emit" -l query -d 'Extra query parameter for the handshake, key=value (repeatable)' -r
+complete -c sockai -n "__fish_sockai_using_subcommand emit" -l transport -d 'Transport [default: WebSocket, falling back to long-polling]' -r -f -a "websocket\t'WebSocket only'
+polling\t'HTTP long-polling only'"
+complete -c sockai -n "__fish_sockai_using_subcommand emit" -l connect-timeout -d 'Give up connecting after this long (e.g. 10s, 500ms)' -r
+complete -c sockai -n "__fish_sockai_using_subcommand emit" -s e -l expect -d 'Wait for this event and print its payload (repeatable: in this order)' -r
+complete -c sockai -n "__fish_sockai_using_subcommand emit" -s t -l timeout -d 'Bound on the whole run, connecting included' -r
+complete -c sockai -n "__fish_sockai_using_subcommand emit" -l assert -d '\'<json-pointer>=<json>\': the last payload waited for has this value there (repeatable)' -r
+complete -c sockai -n "__fish_sockai_using_subcommand emit" -l assert-contains -d '\'<json-pointer>~<text>\': the value there contains this text (repeatable)' -r
+complete -c sockai -n "__fish_sockai_using_subcommand emit" -l count -d 'Emit this many times (each waits for its ack/expectations) and report round-trip times' -r
+complete -c sockai -n "__fish_sockai_using_subcommand emit" -l interval -d 'Pause between repeated emits' -r
+complete -c sockai -n "__fish_sockai_using_subcommand emit" -l reconnect -d 'Reconnect when the connection is lost [default: on for connect, off for emit]'
+complete -c sockai -n "__fish_sockai_using_subcommand emit" -l no-reconnect -d 'Do not reconnect when the connection is lost'
+complete -c sockai -n "__fish_sockai_using_subcommand emit" -l ack -d 'Ask for an acknowledgement, wait for it and print it'
+complete -c sockai -n "__fish_sockai_using_subcommand emit" -l print-chunks -d 'Also print ai-message-chunk payloads while waiting'
+complete -c sockai -n "__fish_sockai_using_subcommand emit" -l json -d 'Print a JSON-lines transcript (connect, sent, received, ack, stats, error) on stdout'
+complete -c sockai -n "__fish_sockai_using_subcommand emit" -s q -l quiet -d 'Print no payloads; rely on the exit status (errors still go to stderr)'
+complete -c sockai -n "__fish_sockai_using_subcommand emit" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sockai -n "__fish_sockai_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c sockai -n "__fish_sockai_using_subcommand man" -s h -l help -d 'Print help'
 complete -c sockai -n "__fish_sockai_using_subcommand help; and not __fish_seen_subcommand_from serve connect emit completions man help" -f -a "serve" -d 'Run the Socket.IO AI server'
-complete -c sockai -n "__fish_sockai_using_subcommand help; and not __fish_seen_subcommand_from serve connect emit completions man help" -f -a "connect" -d 'Open an interactive Socket.IO client (not yet implemented)'
-complete -c sockai -n "__fish_sockai_using_subcommand help; and not __fish_seen_subcommand_from serve connect emit completions man help" -f -a "emit" -d 'Connect, emit one event, wait for the reply and exit (not yet implemented)'
+complete -c sockai -n "__fish_sockai_using_subcommand help; and not __fish_seen_subcommand_from serve connect emit completions man help" -f -a "connect" -d 'Open an interactive Socket.IO client (a REPL; JSON lines when stdin is not a terminal)'
+complete -c sockai -n "__fish_sockai_using_subcommand help; and not __fish_seen_subcommand_from serve connect emit completions man help" -f -a "emit" -d 'Connect, emit one event, wait for the reply and exit with a status CI can trust'
 complete -c sockai -n "__fish_sockai_using_subcommand help; and not __fish_seen_subcommand_from serve connect emit completions man help" -f -a "completions" -d 'Print a shell completion script'
 complete -c sockai -n "__fish_sockai_using_subcommand help; and not __fish_seen_subcommand_from serve connect emit completions man help" -f -a "man" -d 'Print a man page (roff)'
 complete -c sockai -n "__fish_sockai_using_subcommand help; and not __fish_seen_subcommand_from serve connect emit completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

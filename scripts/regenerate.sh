@@ -15,7 +15,7 @@ mkdir -p completions doc
 
 rm -f doc/*.1
 "$bin" man > doc/sockai.1
-for sub in $("$bin" --help | awk '/^Commands:/ {on=1; next} /^$/ {on=0} on && $1 != "help" {print $1}'); do
+for sub in $("$bin" --help | awk '/^Commands:/ {on=1; next} /^$/ {on=0} on && /^  [a-z]/ && $1 != "help" {print $1}'); do
   "$bin" man "$sub" > "doc/sockai-$sub.1"
 done
 echo "regenerated completions/ and doc/"

@@ -3,10 +3,13 @@
 //! This is the single source of `--help`, the man page and the shell completions.
 
 use std::net::IpAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::client::args::{self as client_args, Assertion, DEFAULT_URL};
+use crate::client::connection::Transport;
 use crate::providers::ProviderKind;
 
 const ABOUT: &str =
@@ -17,6 +20,8 @@ Examples:
   sockai serve                          Socket.IO AI server on http://127.0.0.1:3000
   sockai serve --port 0                 pick a free port and print it
   sockai connect http://localhost:3000  interactive client (REPL)
+  sockai emit ai-message '{\"prompt\":\"hi\"}' --expect ai-message-response
+                                        scripted client for CI
 
 Exit status:
   0  success
@@ -36,10 +41,12 @@ pub enum Command {
     /// Run the Socket.IO AI server
     #[command(after_help = SERVE_AFTER_HELP)]
     Serve(ServeArgs),
-    /// Open an interactive Socket.IO client (not yet implemented)
-    Connect(PendingArgs),
-    /// Connect, emit one event, wait for the reply and exit (not yet implemented)
-    Emit(PendingArgs),
+    /// Open an interactive Socket.IO client (a REPL; JSON lines when stdin is not a terminal)
+    #[command(after_help = CONNECT_AFTER_HELP)]
+    Connect(ConnectArgs),
+    /// Connect, emit one event, wait for the reply and exit with a status CI can trust
+    #[command(after_help = EMIT_AFTER_HELP)]
+    Emit(EmitArgs),
     /// Print a shell completion script
     #[command(after_help = COMPLETIONS_AFTER_HELP)]
     Completions(CompletionsArgs),
@@ -143,11 +150,173 @@ pub enum LogFormat {
     Json,
 }
 
-/// Arguments of a subcommand whose issue has not landed yet; accepted so the help stays stable.
+const CONNECT_AFTER_HELP: &str = "\
+Examples:
+  sockai connect
+  sockai connect http://localhost:3000/admin --auth '{\"token\":\"s3cret\"}'
+  sockai connect https://api.example.com -H 'Authorization: Bearer abc' --query room=42
+  printf 'ai hello\\nwait ai-message-response\\n' | sockai connect   # scripted, JSON lines out
+
+Commands at the prompt (type `help` for details):
+  ai <prompt>              emit ai-message {\"prompt\": …}
+  msg <text>               emit message
+  emit <event> [arg …]     each arg is JSON if it parses, else a string
+  ack <event> [arg …]      emit and wait for the acknowledgement (also: emit --ack …)
+  on|off <event …>         show or hide events; only <event …> shows just these
+  wait <event> [timeout]   wait until the event arrives (for scripts)
+  status, disconnect, reconnect, clear, help [command], quit (or Ctrl-D)
+
+A URL path names the namespace, as with the JavaScript client (http://host/admin → /admin).
+Exit status: 0 ok, 1 a scripted command failed (a wait or an ack timed out), 2 usage error,
+3 could not connect.";
+
+const EMIT_AFTER_HELP: &str = "\
+Examples:
+  sockai emit ai-message '{\"prompt\":\"hi\"}' --expect ai-message-response
+  sockai emit http://127.0.0.1:4000 ai-message '{\"prompt\":\"hi\"}' \\
+      --expect ai-message-response --assert-contains /response~hi
+  sockai emit chat @payload.json 42 --ack
+  echo '{\"prompt\":\"from stdin\"}' | sockai emit ai-message - --expect ai-message-response
+  sockai emit ping --ack --count 20 --interval 100ms    # round-trip statistics
+
+The first positional argument is the server URL if it starts with http://, https://, ws:// or
+wss://; otherwise the URL is http://localhost:3000 and the first argument is the event.
+Arguments are JSON if they parse, else strings; @FILE reads one from a file, - from stdin.
+A payload is printed as the event's single argument, or as the array of its arguments when
+there are several; --assert pointers are relative to it. Payloads go to stdout, diagnostics to
+stderr. While waiting for ai-message-response, ai-message-chunk events are skipped unless
+--print-chunks is given.
+
+Exit status:
+  0  every expectation and assertion held
+  1  an expectation or assertion failed, timed out, or the connection was lost
+  2  usage error
+  3  could not connect (refused, timed out, namespace or auth rejected)";
+
+/// Connection flags shared by `connect` and `emit`.
 #[derive(Debug, Args)]
-pub struct PendingArgs {
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
-    pub rest: Vec<String>,
+pub struct ConnectionArgs {
+    /// Namespace to join [default: the URL's path, else /]
+    #[arg(long, short = 'n', value_name = "NAMESPACE")]
+    pub namespace: Option<String>,
+
+    /// Engine.IO path on the server
+    #[arg(long, value_name = "PATH", default_value = crate::wire::SOCKET_IO_PATH)]
+    pub path: String,
+
+    /// The handshake `auth` payload, a JSON object (e.g. '{"token":"abc"}')
+    #[arg(long, value_name = "JSON", value_parser = client_args::parse_auth)]
+    pub auth: Option<serde_json::Value>,
+
+    /// Extra HTTP header for the handshake, 'Name: value' (repeatable)
+    #[arg(long, short = 'H', value_name = "NAME: VALUE", value_parser = client_args::parse_header)]
+    pub header: Vec<(String, String)>,
+
+    /// Extra query parameter for the handshake, key=value (repeatable)
+    #[arg(long, value_name = "KEY=VALUE", value_parser = client_args::parse_query)]
+    pub query: Vec<(String, String)>,
+
+    /// Transport [default: WebSocket, falling back to long-polling]
+    #[arg(long, value_enum)]
+    pub transport: Option<Transport>,
+
+    /// Give up connecting after this long (e.g. 10s, 500ms)
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
+    pub connect_timeout: Duration,
+
+    /// Reconnect when the connection is lost [default: on for connect, off for emit]
+    #[arg(long, overrides_with = "no_reconnect")]
+    pub reconnect: bool,
+
+    /// Do not reconnect when the connection is lost
+    #[arg(long, overrides_with = "reconnect")]
+    pub no_reconnect: bool,
+}
+
+impl ConnectionArgs {
+    /// `--reconnect` / `--no-reconnect`, else the subcommand's default.
+    pub fn reconnect_or(&self, default: bool) -> bool {
+        if self.reconnect {
+            true
+        } else if self.no_reconnect {
+            false
+        } else {
+            default
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ConnectArgs {
+    /// Server URL; a path names the namespace
+    #[arg(value_name = "URL", default_value = DEFAULT_URL)]
+    pub url: String,
+
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+
+    /// Print JSON lines (one record per event) even on a terminal
+    #[arg(long)]
+    pub json: bool,
+
+    /// Where to keep the command history [default: $XDG_DATA_HOME/sockai/history]
+    #[arg(long, value_name = "FILE")]
+    pub history_file: Option<PathBuf>,
+
+    /// How long `ack` and `emit --ack` wait for the acknowledgement
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
+    pub ack_timeout: Duration,
+}
+
+#[derive(Debug, Args)]
+pub struct EmitArgs {
+    /// [URL] EVENT [ARG]…: the URL if it starts with http(s):// or ws(s)://, then the event name
+    /// and its arguments (JSON if it parses, else a string; @FILE reads a file, - stdin)
+    #[arg(value_name = "[URL] EVENT [ARG]", required = true, num_args = 1..)]
+    pub words: Vec<String>,
+
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+
+    /// Wait for this event and print its payload (repeatable: in this order)
+    #[arg(long, short = 'e', value_name = "EVENT")]
+    pub expect: Vec<String>,
+
+    /// Ask for an acknowledgement, wait for it and print it
+    #[arg(long)]
+    pub ack: bool,
+
+    /// Bound on the whole run, connecting included
+    #[arg(long, short = 't', value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
+    pub timeout: Duration,
+
+    /// Also print ai-message-chunk payloads while waiting
+    #[arg(long)]
+    pub print_chunks: bool,
+
+    /// '<json-pointer>=<json>': the last payload waited for has this value there (repeatable)
+    #[arg(long = "assert", value_name = "POINTER=JSON", value_parser = client_args::parse_assert_equals)]
+    pub asserts: Vec<Assertion>,
+
+    /// '<json-pointer>~<text>': the value there contains this text (repeatable)
+    #[arg(long = "assert-contains", value_name = "POINTER~TEXT", value_parser = client_args::parse_assert_contains)]
+    pub assert_contains: Vec<Assertion>,
+
+    /// Emit this many times (each waits for its ack/expectations) and report round-trip times
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    pub count: u32,
+
+    /// Pause between repeated emits
+    #[arg(long, value_name = "DURATION", default_value = "0s", value_parser = parse_duration)]
+    pub interval: Duration,
+
+    /// Print a JSON-lines transcript (connect, sent, received, ack, stats, error) on stdout
+    #[arg(long, conflicts_with = "quiet")]
+    pub json: bool,
+
+    /// Print no payloads; rely on the exit status (errors still go to stderr)
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
 }
 
 /// Parse `300ms`, `5s`, `2m`; a bare number means seconds.

@@ -1,6 +1,7 @@
 //! `sockai`: wires the command line to the subcommands. Nothing here knows a protocol.
 
 mod cli;
+mod client;
 mod generate;
 mod logging;
 mod providers;
@@ -21,8 +22,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let code = match cli.command {
         Command::Serve(args) => report(serve(args)),
-        Command::Connect(_) => not_yet("connect"),
-        Command::Emit(_) => not_yet("emit"),
+        Command::Connect(args) => client::run_connect(args),
+        Command::Emit(args) => client::run_emit(args),
         Command::Completions(args) => {
             report(generate::print_completions(args.shell).map_err(Into::into))
         }
@@ -46,11 +47,6 @@ fn report(result: anyhow::Result<()>) -> i32 {
             wire::exit::FAILURE
         }
     }
-}
-
-fn not_yet(subcommand: &str) -> i32 {
-    eprintln!("sockai: error: `sockai {subcommand}` is not yet implemented");
-    wire::exit::USAGE
 }
 
 fn serve(args: ServeArgs) -> anyhow::Result<()> {

@@ -1,3 +1,5 @@
+mod client_connect;
+mod client_emit;
 mod generated;
 mod serve_bridge;
 mod serve_cli;

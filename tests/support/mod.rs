@@ -250,3 +250,154 @@ pub fn require_node_modules() {
         "the Node test peers are not installed: run `npm ci --prefix tests/node`"
     );
 }
+
+/// The official Node `socket.io` server of `tests/node/sio-server.mjs`, killed when dropped.
+/// See that file for its namespaces and events.
+pub struct NodeServer {
+    child: Child,
+    pub url: String,
+}
+
+impl NodeServer {
+    pub fn start() -> Self {
+        require_node_modules();
+        let mut child = Command::new("node")
+            .current_dir(node_dir())
+            .arg("sio-server.mjs")
+            // It also exits when this pipe closes, should the test process die without Drop.
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn node sio-server.mjs");
+        let url = read_listening_line(child.stdout.take().unwrap(), &Lines::default());
+        Self { child, url }
+    }
+}
+
+impl Drop for NodeServer {
+    fn drop(&mut self) {
+        self.child.kill().ok();
+        self.child.wait().ok();
+    }
+}
+
+/// A URL where nothing listens: bind a free port, then let it go.
+pub fn refused_url() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    format!("http://127.0.0.1:{port}")
+}
+
+/// A listener that accepts connections (the kernel completes the handshake) and never answers.
+pub struct SilentListener {
+    _listener: std::net::TcpListener,
+    pub url: String,
+}
+
+impl SilentListener {
+    pub fn start() -> Self {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        Self {
+            _listener: listener,
+            url,
+        }
+    }
+}
+
+/// Parse JSON-lines output; panics with the whole text on a line that is not JSON.
+pub fn json_lines(stdout: &[u8]) -> Vec<Value> {
+    let text = String::from_utf8_lossy(stdout);
+    text.lines()
+        .map(|l| {
+            serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {l:?} ({e})\n{text}"))
+        })
+        .collect()
+}
+
+/// The records of one `type` (`received`, `ack`, `sent`, …), in order.
+pub fn of_type<'a>(records: &'a [Value], kind: &str) -> Vec<&'a Value> {
+    records.iter().filter(|r| r["type"] == kind).collect()
+}
+
+/// The `received` records of one event, in order.
+pub fn received<'a>(records: &'a [Value], event: &str) -> Vec<&'a Value> {
+    records
+        .iter()
+        .filter(|r| r["type"] == "received" && r["event"] == event)
+        .collect()
+}
+
+/// `sockai connect ARGS` in script mode, fed line by line, its stdout records collected.
+pub struct ScriptedClient {
+    child: Child,
+    stdin: Option<std::process::ChildStdin>,
+    pub stdout: Lines,
+}
+
+impl ScriptedClient {
+    pub fn start(args: &[&str]) -> Self {
+        let mut child = Command::new(sockai_path())
+            .arg("connect")
+            .args(args)
+            .env_remove("RUST_LOG")
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn sockai connect");
+        let stdout = Lines::default();
+        stdout.collect(BufReader::new(child.stdout.take().unwrap()));
+        let stdin = child.stdin.take();
+        Self {
+            child,
+            stdin,
+            stdout,
+        }
+    }
+
+    pub fn send(&mut self, line: &str) {
+        use std::io::Write;
+        let stdin = self.stdin.as_mut().expect("stdin still open");
+        writeln!(stdin, "{line}").unwrap();
+        stdin.flush().unwrap();
+    }
+
+    /// Wait for a record of this `type` (and `event`, if given), and return it.
+    pub fn wait_record(&self, kind: &str, event: Option<&str>) -> Value {
+        self.wait_match(kind, |r| {
+            r["type"] == kind && event.is_none_or(|e| r["event"] == e)
+        })
+    }
+
+    /// Wait for a record that satisfies `pred`, and return it.
+    pub fn wait_match(&self, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
+        let line = self.stdout.wait_for(what, |l| {
+            serde_json::from_str::<Value>(l).is_ok_and(|r| pred(&r))
+        });
+        serde_json::from_str(&line).unwrap()
+    }
+
+    /// Close stdin and wait (bounded) for the exit status.
+    pub fn finish(&mut self) -> ExitStatus {
+        self.stdin.take();
+        let deadline = Instant::now() + WAIT;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "sockai connect did not exit");
+            thread::sleep(Duration::from_millis(20)); // polling a child process: no event to await
+        }
+    }
+}
+
+impl Drop for ScriptedClient {
+    fn drop(&mut self) {
+        self.child.kill().ok();
+        self.child.wait().ok();
+    }
+}

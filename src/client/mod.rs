@@ -1,0 +1,126 @@
+//! The Socket.IO client side of sockai: `sockai connect` (REPL) and `sockai emit` (scripted).
+//!
+//! [`connection`] is the only module that knows the Socket.IO library; [`output`] is the only
+//! one that prints. Nothing here uses the server code: shared names come from `crate::wire`.
+
+pub mod args;
+pub mod command;
+pub mod connection;
+pub mod emit;
+pub mod output;
+pub mod repl;
+
+use std::io::IsTerminal;
+
+use crate::cli::{ConnectArgs, ConnectionArgs, EmitArgs};
+use crate::wire;
+use connection::ConnectOptions;
+use output::Printer;
+
+fn options(url: String, args: &ConnectionArgs, reconnect_default: bool) -> ConnectOptions {
+    ConnectOptions {
+        url,
+        namespace: args.namespace.clone(),
+        path: args.path.clone(),
+        auth: args.auth.clone(),
+        headers: args.header.clone(),
+        query: args.query.clone(),
+        transport: args.transport,
+        connect_timeout: args.connect_timeout,
+        reconnect: args.reconnect_or(reconnect_default),
+    }
+}
+
+fn runtime(printer: &Printer) -> Option<tokio::runtime::Runtime> {
+    match tokio::runtime::Runtime::new() {
+        Ok(runtime) => Some(runtime),
+        Err(e) => {
+            printer.error(&format!("cannot start the async runtime: {e}"));
+            None
+        }
+    }
+}
+
+/// `sockai emit`; returns the exit status.
+pub fn run_emit(args: EmitArgs) -> i32 {
+    let mode = if args.json {
+        emit::Mode::Json
+    } else if args.quiet {
+        emit::Mode::Quiet
+    } else {
+        emit::Mode::Payloads
+    };
+    // JSON on stdout is for machines: never colour it.
+    let printer = Printer::new(false);
+    let usage = |message: String| {
+        printer.error(&message);
+        wire::exit::USAGE
+    };
+    let (url, event, words) = match args::split_target(&args.words) {
+        Ok(target) => target,
+        Err(e) => return usage(format!("{e} (usage: sockai emit [URL] EVENT [ARG]...)")),
+    };
+    let event_args = match args::resolve_args(&words, &mut std::io::stdin().lock()) {
+        Ok(values) => values,
+        Err(e) => return usage(e.to_string()),
+    };
+    let mut asserts = args.asserts.clone();
+    asserts.extend(args.assert_contains.iter().cloned());
+    if !asserts.is_empty() && args.expect.is_empty() && !args.ack {
+        return usage(
+            "--assert and --assert-contains check the payload of --expect or --ack; give one"
+                .to_owned(),
+        );
+    }
+    let plan = emit::EmitPlan {
+        options: options(url, &args.connection, false),
+        event,
+        args: event_args,
+        expect: args.expect.clone(),
+        ack: args.ack,
+        timeout: args.timeout,
+        print_chunks: args.print_chunks,
+        asserts,
+        count: args.count,
+        interval: args.interval,
+        mode,
+    };
+    let Some(runtime) = runtime(&printer) else {
+        return wire::exit::FAILURE;
+    };
+    let result = runtime.block_on(emit::run(&plan, &printer));
+    // The library's background tasks must not keep the process alive.
+    runtime.shutdown_background();
+    match result {
+        Ok(()) => wire::exit::OK,
+        Err(e) => {
+            printer.error(&e.to_string());
+            e.exit_code()
+        }
+    }
+}
+
+/// `sockai connect`; returns the exit status.
+pub fn run_connect(args: ConnectArgs) -> i32 {
+    let interactive =
+        !args.json && std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
+    let printer = Printer::new(interactive && output::stdout_color());
+    let settings = repl::Settings {
+        options: options(args.url.clone(), &args.connection, true),
+        ack_timeout: args.ack_timeout,
+        history_file: args
+            .history_file
+            .clone()
+            .or_else(repl::default_history_file),
+    };
+    let Some(runtime) = runtime(&printer) else {
+        return wire::exit::FAILURE;
+    };
+    let code = if interactive {
+        runtime.block_on(repl::run_interactive(settings, &printer))
+    } else {
+        runtime.block_on(repl::run_script(settings, &printer))
+    };
+    runtime.shutdown_background();
+    code
+}

@@ -1,0 +1,204 @@
+//! Everything the client writes to the terminal goes through here.
+//!
+//! Two forms: human lines (colour only on a terminal and without `NO_COLOR`) and JSON-lines
+//! records with a timestamp. A closed stdout (`sockai … | head -1`) is noted and later writes are
+//! dropped instead of panicking; callers ask [`Printer::stdout_closed`] to end early.
+
+use std::io::{IsTerminal, Write};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::SystemTime;
+
+use colored::Colorize;
+use serde_json::{Map, Value};
+
+/// Where human lines go while a line editor owns the terminal (rustyline's external printer):
+/// they are printed above the prompt, which is then redrawn with the half-typed input.
+pub trait LineSink: Send {
+    fn print(&mut self, text: String) -> std::io::Result<()>;
+}
+
+pub struct Printer {
+    color: bool,
+    closed: AtomicBool,
+    sink: Mutex<Option<Box<dyn LineSink>>>,
+}
+
+/// Colour on stdout: a terminal and no (non-empty) `NO_COLOR`.
+pub fn stdout_color() -> bool {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    !no_color && std::io::stdout().is_terminal()
+}
+
+impl Printer {
+    pub fn new(color: bool) -> Self {
+        // `colored` has its own global switch; make it agree with ours.
+        colored::control::set_override(color);
+        Self {
+            color,
+            closed: AtomicBool::new(false),
+            sink: Mutex::new(None),
+        }
+    }
+
+    pub fn color(&self) -> bool {
+        self.color
+    }
+
+    /// Route human stdout lines through `sink` from now on (or back to stdout with `None`).
+    pub fn set_sink(&self, sink: Option<Box<dyn LineSink>>) {
+        if let Ok(mut slot) = self.sink.lock() {
+            *slot = sink;
+        }
+    }
+
+    pub fn stdout_closed(&self) -> bool {
+        self.closed.load(Ordering::SeqCst)
+    }
+
+    /// One line (or several, joined by newlines) on stdout.
+    pub fn out(&self, text: &str) {
+        if self.stdout_closed() {
+            return;
+        }
+        if let Ok(mut slot) = self.sink.lock()
+            && let Some(sink) = slot.as_mut()
+        {
+            if sink.print(format!("{text}\n")).is_err() {
+                // The editor is gone (it is shutting down); fall back to plain stdout.
+                *slot = None;
+            } else {
+                return;
+            }
+        }
+        let mut stdout = std::io::stdout().lock();
+        let result = writeln!(stdout, "{text}").and_then(|()| stdout.flush());
+        if result.is_err() {
+            // EPIPE or a closed terminal: nobody reads any more.
+            self.closed.store(true, Ordering::SeqCst);
+        }
+    }
+
+    /// A diagnostic line on stderr, prefixed like every sockai error.
+    pub fn diag(&self, text: &str) {
+        let mut stderr = std::io::stderr().lock();
+        writeln!(stderr, "sockai: {text}").ok();
+    }
+
+    /// `sockai: error: …` on stderr.
+    pub fn error(&self, text: &str) {
+        self.diag(&format!("error: {text}"));
+    }
+
+    /// One JSON-lines record on stdout: `{"type": kind, "time": …, …fields}`.
+    pub fn record(&self, kind: &str, fields: Value) {
+        let mut map = Map::new();
+        map.insert("type".to_owned(), Value::String(kind.to_owned()));
+        map.insert("time".to_owned(), Value::String(timestamp()));
+        if let Value::Object(fields) = fields {
+            map.extend(fields);
+        }
+        self.out(&Value::Object(map).to_string());
+    }
+
+    // ---- human forms ----
+
+    /// `12:00:01 /chat event-name {json}`; long payloads are pretty-printed below.
+    pub fn event_line(&self, namespace: &str, name: &str, args: &[Value]) -> String {
+        let payload = match args {
+            [] => String::new(),
+            [one] => pretty_inline(one),
+            many => pretty_inline(&Value::Array(many.to_vec())),
+        };
+        let head = format!(
+            "{} {} {}",
+            clock().dimmed(),
+            namespace.dimmed(),
+            name.cyan().bold()
+        );
+        if payload.is_empty() {
+            head
+        } else if payload.contains('\n') {
+            format!("{head}\n{}", indent(&payload))
+        } else {
+            format!("{head} {payload}")
+        }
+    }
+
+    pub fn lifecycle(&self, text: &str, good: bool) -> String {
+        let line = format!("── {text}");
+        if good {
+            format!("{} {}", clock().dimmed(), line.green().bold())
+        } else {
+            format!("{} {}", clock().dimmed(), line.red().bold())
+        }
+    }
+
+    pub fn warning(&self, text: &str) -> String {
+        format!("{} {}", clock().dimmed(), text.yellow().bold())
+    }
+
+    pub fn ack_line(&self, event: &str, args: &[Value], millis: f64) -> String {
+        let payload = match args {
+            [] => "(no arguments)".to_owned(),
+            [one] => pretty_inline(one),
+            many => pretty_inline(&Value::Array(many.to_vec())),
+        };
+        let head = format!(
+            "{} {} {} {}",
+            clock().dimmed(),
+            "ack".magenta().bold(),
+            event.cyan(),
+            format!("({millis:.1} ms)").dimmed()
+        );
+        if payload.contains('\n') {
+            format!("{head}\n{}", indent(&payload))
+        } else {
+            format!("{head} {payload}")
+        }
+    }
+
+    pub fn sent_line(&self, event: &str, args: &[Value]) -> String {
+        let args: Vec<String> = args.iter().map(Value::to_string).collect();
+        format!(
+            "{}",
+            format!("→ {event} {}", args.join(" ")).trim_end().dimmed()
+        )
+    }
+
+    pub fn dim(&self, text: &str) -> String {
+        format!("{}", text.dimmed())
+    }
+
+    pub fn answer_text(&self, text: &str) -> String {
+        format!("  {}", text.bold())
+    }
+}
+
+/// Compact JSON when it is short, pretty JSON otherwise.
+fn pretty_inline(value: &Value) -> String {
+    let compact = value.to_string();
+    if compact.len() <= 100 {
+        compact
+    } else {
+        serde_json::to_string_pretty(value).unwrap_or(compact)
+    }
+}
+
+fn indent(text: &str) -> String {
+    text.lines()
+        .map(|l| format!("  {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// RFC 3339 UTC time with milliseconds, for JSON records.
+pub fn timestamp() -> String {
+    humantime::format_rfc3339_millis(SystemTime::now()).to_string()
+}
+
+/// `HH:MM:SS` (UTC) for human lines.
+fn clock() -> String {
+    let stamp = timestamp();
+    stamp.get(11..19).unwrap_or(&stamp).to_owned()
+}
