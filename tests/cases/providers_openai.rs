@@ -471,3 +471,17 @@ async fn an_unreachable_server_is_unavailable() {
         "unavailable"
     );
 }
+
+#[tokio::test]
+async fn max_concurrent_ai_bounds_the_requests_to_the_provider() {
+    let fake = FakeUpstream::start(vec![Reply::Hang]);
+    let server = server(&fake, &["--max-concurrent-ai", "1", "--ai-timeout", "1s"]);
+    let (first, second) = tokio::join!(
+        post(&server, r#"{"prompt": "one"}"#, None),
+        post(&server, r#"{"prompt": "two"}"#, None),
+    );
+    // Both time out; only one ever reached the provider: the other waited for the one slot.
+    assert_eq!(first.status().as_u16(), 504);
+    assert_eq!(second.status().as_u16(), 504);
+    assert_eq!(fake.requests().len(), 1);
+}
