@@ -1,8 +1,8 @@
 //! Any OpenAI-compatible Chat Completions server: OpenAI, Ollama, llama.cpp, vLLM, LM Studio.
 //!
 //! `POST {base}/chat/completions`. Streamed answers are server-sent events of
-//! `chat.completion.chunk` objects ending with `data: [DONE]`. Compatible servers differ (see
-//! `/work/shared/notes/openai-compatible-servers.md` in the project notes): a stream may end
+//! `chat.completion.chunk` objects ending with `data: [DONE]`. Compatible servers differ (measured
+//! on llama.cpp's server): a stream may end
 //! with no `[DONE]` and no finish reason (a prompt over the context window on llama.cpp), which
 //! is an error, not an empty answer; errors may arrive as `data: {"error": …}` on a 200; keep-alive
 //! comments appear; usage chunks have `choices: []` or `null`.
