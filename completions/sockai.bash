@@ -339,7 +339,7 @@ _sockai() {
             return 0
             ;;
         sockai__subcmd__serve)
-            opts="-p -h --host --port --provider --echo-delay-ms --max-prompt-bytes --echo-server --ping-interval --ping-timeout --max-payload --shutdown-timeout --cors-origin --log-format --help"
+            opts="-p -h --host --port --provider --model --base-url --system --temperature --max-tokens --no-stream --history --ai-timeout --ai-retries --max-concurrent-ai --echo-delay-ms --max-prompt-bytes --echo-server --ping-interval --ping-timeout --max-payload --shutdown-timeout --cors-origin --log-format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -358,7 +358,43 @@ _sockai() {
                     return 0
                     ;;
                 --provider)
-                    COMPREPLY=($(compgen -W "echo" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "echo gemini openai" -- "${cur}"))
+                    return 0
+                    ;;
+                --model)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --system)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --temperature)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-tokens)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --history)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ai-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ai-retries)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-concurrent-ai)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --echo-delay-ms)

@@ -34,7 +34,18 @@ complete -c sockai -n "__fish_sockai_needs_command" -f -a "man" -d 'Print a man 
 complete -c sockai -n "__fish_sockai_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sockai -n "__fish_sockai_using_subcommand serve" -l host -d 'Address to listen on; use 0.0.0.0 to accept connections from other machines' -r
 complete -c sockai -n "__fish_sockai_using_subcommand serve" -s p -l port -d 'Port to listen on; 0 picks a free port' -r
-complete -c sockai -n "__fish_sockai_using_subcommand serve" -l provider -d 'AI provider that answers `ai-message`' -r -f -a "echo\t'Offline: answers `echo: <prompt>`; no key, no network'"
+complete -c sockai -n "__fish_sockai_using_subcommand serve" -l provider -d 'AI provider that answers `ai-message`' -r -f -a "echo\t'Offline: answers `echo: <prompt>`; no key, no network'
+gemini\t'Google Gemini (Generative Language API); key in GEMINI_API_KEY or GOOGLE_API_KEY'
+openai\t'Any OpenAI-compatible Chat Completions server (OpenAI, Ollama, llama.cpp, vLLM, LM Studio)'"
+complete -c sockai -n "__fish_sockai_using_subcommand serve" -l model -d 'Model to ask [default: gemini: $GEMINI_MODEL or gemini-2.5-flash; openai: $OPENAI_MODEL or gpt-4o-mini]' -r
+complete -c sockai -n "__fish_sockai_using_subcommand serve" -l base-url -d 'Provider API base URL [default: gemini: https://generativelanguage.googleapis.com; openai: $OPENAI_BASE_URL or https://api.openai.com/v1, e.g. http://localhost:11434/v1]' -r
+complete -c sockai -n "__fish_sockai_using_subcommand serve" -l system -d 'System prompt: instructions sent before every conversation' -r
+complete -c sockai -n "__fish_sockai_using_subcommand serve" -l temperature -d 'Sampling temperature (0 to 2); the provider\'s default when not given' -r
+complete -c sockai -n "__fish_sockai_using_subcommand serve" -l max-tokens -d 'Longest answer, in tokens [default: openai: 1024, always sent; gemini: the model\'s own]' -r
+complete -c sockai -n "__fish_sockai_using_subcommand serve" -l history -d 'Exchanges each connection remembers and sends as context; 0 turns memory off' -r
+complete -c sockai -n "__fish_sockai_using_subcommand serve" -l ai-timeout -d 'Longest a whole answer may take before `ai-message-error` with code `timeout`' -r
+complete -c sockai -n "__fish_sockai_using_subcommand serve" -l ai-retries -d 'Retries of a provider answer with status 429 or 5xx (with backoff, honouring Retry-After)' -r
+complete -c sockai -n "__fish_sockai_using_subcommand serve" -l max-concurrent-ai -d 'Answers computed at once over the whole server; more wait for a free slot' -r
 complete -c sockai -n "__fish_sockai_using_subcommand serve" -l echo-delay-ms -d 'Delay before the echo provider answers, to imitate a model\'s latency' -r
 complete -c sockai -n "__fish_sockai_using_subcommand serve" -l max-prompt-bytes -d 'Longest prompt accepted, in bytes' -r
 complete -c sockai -n "__fish_sockai_using_subcommand serve" -l ping-interval -d 'Engine.IO ping interval (e.g. 25s, 300ms)' -r
@@ -44,6 +55,7 @@ complete -c sockai -n "__fish_sockai_using_subcommand serve" -l shutdown-timeout
 complete -c sockai -n "__fish_sockai_using_subcommand serve" -l cors-origin -d 'Allow browser pages from this origin to use HTTP long-polling and `/api/ai` (repeatable, e.g. http://localhost:5173). Default: same origin only, as Node socket.io' -r
 complete -c sockai -n "__fish_sockai_using_subcommand serve" -l log-format -d 'Log format on stderr' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line'"
+complete -c sockai -n "__fish_sockai_using_subcommand serve" -l no-stream -d 'Send only the whole answer, no `ai-message-chunk` events'
 complete -c sockai -n "__fish_sockai_using_subcommand serve" -l echo-server -d 'Behave as the reference server of the Socket.IO v5 protocol test suite instead of the AI server'
 complete -c sockai -n "__fish_sockai_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sockai -n "__fish_sockai_using_subcommand connect" -s n -l namespace -d 'Namespace to join [default: the URL\'s path, else /]' -r

@@ -36,6 +36,8 @@ pub struct Cli {
     pub command: Command,
 }
 
+// Parsed once at start-up: the size of the serve variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the Socket.IO AI server
@@ -83,12 +85,18 @@ const SERVE_AFTER_HELP: &str = "\
 Examples:
   sockai serve
   sockai serve --port 0 --echo-delay-ms 300
+  GEMINI_API_KEY=… sockai serve --provider gemini
+  sockai serve --provider openai --base-url http://localhost:11434/v1 --model llama3.2
   sockai serve --host 0.0.0.0 --port 8080 --log-format json
   RUST_LOG=debug sockai serve
   sockai serve --echo-server --ping-interval 300ms --ping-timeout 200ms --max-payload 1000000
 
 On start the server prints one line on stdout, `listening on http://HOST:PORT`, with the port it
-actually bound. Logs go to stderr; filter them with RUST_LOG (default: info).";
+actually bound. Logs go to stderr; filter them with RUST_LOG (default: info).
+
+Provider environment: GEMINI_API_KEY or GOOGLE_API_KEY (preferred when both are set),
+GEMINI_MODEL; OPENAI_API_KEY (optional for local servers), OPENAI_BASE_URL, OPENAI_MODEL.
+A provider that lacks what it needs (e.g. gemini without a key) is a usage error: exit 2.";
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -103,6 +111,47 @@ pub struct ServeArgs {
     /// AI provider that answers `ai-message`
     #[arg(long, env = "SOCKAI_PROVIDER", value_enum, default_value_t = ProviderKind::Echo)]
     pub provider: ProviderKind,
+
+    /// Model to ask [default: gemini: $GEMINI_MODEL or gemini-2.5-flash; openai: $OPENAI_MODEL or gpt-4o-mini]
+    #[arg(long, value_name = "NAME")]
+    pub model: Option<String>,
+
+    /// Provider API base URL [default: gemini: https://generativelanguage.googleapis.com;
+    /// openai: $OPENAI_BASE_URL or https://api.openai.com/v1, e.g. http://localhost:11434/v1]
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
+
+    /// System prompt: instructions sent before every conversation
+    #[arg(long, value_name = "TEXT")]
+    pub system: Option<String>,
+
+    /// Sampling temperature (0 to 2); the provider's default when not given
+    #[arg(long, value_name = "T", value_parser = parse_temperature)]
+    pub temperature: Option<f32>,
+
+    /// Longest answer, in tokens [default: openai: 1024, always sent; gemini: the model's own]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_tokens: Option<u32>,
+
+    /// Send only the whole answer, no `ai-message-chunk` events
+    #[arg(long)]
+    pub no_stream: bool,
+
+    /// Exchanges each connection remembers and sends as context; 0 turns memory off
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub history: usize,
+
+    /// Longest a whole answer may take before `ai-message-error` with code `timeout`
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
+    pub ai_timeout: Duration,
+
+    /// Retries of a provider answer with status 429 or 5xx (with backoff, honouring Retry-After)
+    #[arg(long, value_name = "N", default_value_t = 2)]
+    pub ai_retries: u32,
+
+    /// Answers computed at once over the whole server; more wait for a free slot
+    #[arg(long, value_name = "N", default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_concurrent_ai: u32,
 
     /// Delay before the echo provider answers, to imitate a model's latency
     #[arg(long, value_name = "MS", default_value_t = 0)]
@@ -317,6 +366,13 @@ pub struct EmitArgs {
     /// Print no payloads; rely on the exit status (errors still go to stderr)
     #[arg(long, short = 'q')]
     pub quiet: bool,
+}
+
+fn parse_temperature(text: &str) -> Result<f32, String> {
+    match text.trim().parse::<f32>() {
+        Ok(t) if (0.0..=2.0).contains(&t) => Ok(t),
+        _ => Err("expected a number from 0 to 2".to_owned()),
+    }
 }
 
 /// Parse `300ms`, `5s`, `2m`; a bare number means seconds.

@@ -44,17 +44,33 @@ fn report(result: anyhow::Result<()>) -> i32 {
         Ok(()) => wire::exit::OK,
         Err(e) => {
             eprintln!("sockai: error: {e:#}");
-            wire::exit::FAILURE
+            // A provider missing its key or given a bad URL is fixed on the command line or
+            // in the environment, like a bad flag.
+            if e.downcast_ref::<providers::ConfigError>().is_some() {
+                wire::exit::USAGE
+            } else {
+                wire::exit::FAILURE
+            }
         }
     }
 }
 
 fn serve(args: ServeArgs) -> anyhow::Result<()> {
     logging::init(args.log_format);
-    let provider = providers::build(&providers::ProviderConfig {
-        kind: args.provider,
-        echo_delay: Duration::from_millis(args.echo_delay_ms),
-    })?;
+    let provider = providers::build(
+        &providers::ProviderConfig {
+            kind: args.provider,
+            echo_delay: Duration::from_millis(args.echo_delay_ms),
+            model: args.model,
+            base_url: args.base_url,
+            system: args.system,
+            temperature: args.temperature,
+            max_tokens: args.max_tokens,
+            stream: !args.no_stream,
+            retries: args.ai_retries,
+        },
+        &|name| std::env::var(name).ok(),
+    )?;
     let config = server::ServerConfig {
         addr: SocketAddr::new(args.host, args.port),
         echo_server: args.echo_server,
@@ -62,6 +78,10 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
         ping_timeout: args.ping_timeout,
         max_payload: args.max_payload,
         max_prompt_bytes: args.max_prompt_bytes,
+        stream: !args.no_stream,
+        history: args.history,
+        ai_timeout: args.ai_timeout,
+        max_concurrent_ai: usize::try_from(args.max_concurrent_ai).unwrap_or(usize::MAX),
         shutdown_timeout: args.shutdown_timeout,
         cors_origins: args.cors_origin,
     };

@@ -11,10 +11,16 @@ pub mod event {
     pub const MESSAGE: &str = "message";
     /// Client → server: `{"prompt": "…"}`.
     pub const AI_MESSAGE: &str = "ai-message";
+    /// Server → client: `{"id": "…", "delta": "…"}`, the next piece of an answer being
+    /// generated (not sent with `--no-stream`).
+    pub const AI_MESSAGE_CHUNK: &str = "ai-message-chunk";
     /// Server → client: `{"response": "…"}`, the complete answer.
     pub const AI_MESSAGE_RESPONSE: &str = "ai-message-response";
     /// Server → client: `{"code": "…", "message": "…"}`, an `ai-message` that got no answer.
     pub const AI_MESSAGE_ERROR: &str = "ai-message-error";
+    /// Client → server, any or no payload: forget this connection's conversation memory.
+    /// Acknowledged, when asked, with `{"cleared": <exchanges forgotten>}`.
+    pub const AI_RESET: &str = "ai-reset";
     /// Raw-WebSocket bridge only, server → client: `{"code": "…", "message": "…"}`.
     pub const ERROR: &str = "error";
 }
@@ -26,7 +32,7 @@ pub const SOCKET_IO_PATH: &str = "/socket.io/";
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AiResponse {
     pub response: String,
-    /// Identifies the request.
+    /// Identifies the request; its `ai-message-chunk`s carry the same id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Why the model stopped (`stop`, `length`, …), when the provider says.
@@ -34,6 +40,21 @@ pub struct AiResponse {
     pub finish_reason: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage: Option<Usage>,
+}
+
+/// Payload of `ai-message-chunk`: a piece of the answer to request `id`. The `delta`s of one
+/// request, concatenated, are the `response` of its `ai-message-response`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AiChunk {
+    pub id: String,
+    pub delta: String,
+}
+
+/// Acknowledgement of `ai-reset`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AiResetAck {
+    /// How many exchanges were forgotten.
+    pub cleared: usize,
 }
 
 /// Token counts reported by the provider.

@@ -1,27 +1,55 @@
-//! Answering prompts: validation, the provider call and its logs, shared by the Socket.IO
-//! handlers, the raw-WebSocket bridge and `POST /api/ai`.
+//! Answering prompts: validation, limits, conversation memory, the provider call and its logs,
+//! shared by the Socket.IO handlers, the raw-WebSocket bridge and `POST /api/ai`.
 
-use std::sync::Arc;
+use std::collections::VecDeque;
+use std::hash::BuildHasher;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use serde_json::Value;
+use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::providers::{ChatRequest, Provider};
-use crate::wire::{self, AiResponse, ErrorCode, ErrorPayload};
+use crate::wire::{self, AiChunk, AiResponse, ErrorCode, ErrorPayload};
+
+/// How answers are produced, from `sockai serve` flags.
+#[derive(Debug, Clone)]
+pub struct AnswerLimits {
+    pub max_prompt_bytes: usize,
+    /// Pass streamed pieces on as `ai-message-chunk` (`--no-stream` turns it off).
+    pub stream: bool,
+    /// Exchanges remembered per connection (`--history`); 0 turns memory off.
+    pub history: usize,
+    /// Longest a whole answer may take, waiting for a provider slot included (`--ai-timeout`).
+    pub timeout: Duration,
+    /// Answers computed at once over the whole server (`--max-concurrent-ai`).
+    pub max_concurrent: usize,
+}
 
 pub struct Assistant {
     provider: Arc<dyn Provider>,
-    max_prompt_bytes: usize,
+    limits: AnswerLimits,
+    /// Global bound on provider calls; waiting for a permit counts against the timeout.
+    permits: Semaphore,
     /// Answers in flight; shutdown waits on it.
     in_flight: TaskTracker,
+    ids: RequestIds,
 }
 
+/// Receives each piece of an answer as it streams.
+pub type ChunkSink<'a> = &'a mut (dyn FnMut(AiChunk) + Send);
+
 impl Assistant {
-    pub fn new(provider: Arc<dyn Provider>, max_prompt_bytes: usize) -> Self {
+    pub fn new(provider: Arc<dyn Provider>, limits: AnswerLimits) -> Self {
         Self {
             provider,
-            max_prompt_bytes,
+            permits: Semaphore::new(limits.max_concurrent.max(1)),
+            limits,
             in_flight: TaskTracker::new(),
+            ids: RequestIds::new(),
         }
     }
 
@@ -29,43 +57,114 @@ impl Assistant {
         self.provider.as_ref()
     }
 
-    /// Validate an `ai-message` payload and answer it. `on_delta` sees the answer as it streams.
+    /// Validate an `ai-message` payload and answer it. `on_chunk` sees the answer as it streams
+    /// (never with `--no-stream`). With a `session`, the answer uses and extends its memory,
+    /// is refused with `busy` while another one is in flight, and is cancelled (the upstream
+    /// request dropped) when the session closes.
     pub async fn answer(
         &self,
+        session: Option<&Session>,
         payload: &Value,
-        on_delta: &mut (dyn FnMut(&str) + Send),
+        on_chunk: ChunkSink<'_>,
     ) -> Result<AiResponse, ErrorPayload> {
-        let prompt = wire::parse_ai_request(payload, self.max_prompt_bytes).inspect_err(|e| {
-            tracing::warn!(code = %e.code, "rejected AI message: {}", e.message);
-        })?;
+        let prompt =
+            wire::parse_ai_request(payload, self.limits.max_prompt_bytes).inspect_err(|e| {
+                tracing::warn!(code = %e.code, "rejected AI message: {}", e.message);
+            })?;
         if self.in_flight.is_closed() {
             return Err(ErrorPayload::new(
                 ErrorCode::Unavailable,
                 "the server is shutting down",
             ));
         }
+        let _busy = match session {
+            Some(session) => Some(session.start().inspect_err(|e| {
+                tracing::warn!(code = %e.code, "rejected AI message: {}", e.message);
+            })?),
+            None => None,
+        };
         let _in_flight = self.in_flight.token();
-        tracing::info!(prompt = %prompt, "received AI message");
-        let request = ChatRequest::prompt(prompt);
-        match self.provider.complete(&request, on_delta).await {
+        let id = self.ids.next();
+        tracing::info!(prompt = %prompt, %id, "received AI message");
+
+        let (history, epoch) = match session {
+            Some(session) if self.limits.history > 0 => session.history(),
+            _ => (Vec::new(), 0),
+        };
+        let request = ChatRequest::with_history(&history, prompt.clone());
+        let stream = self.limits.stream;
+        let mut on_delta = |delta: &str| {
+            if stream && !delta.is_empty() {
+                on_chunk(AiChunk {
+                    id: id.clone(),
+                    delta: delta.to_owned(),
+                });
+            }
+        };
+        let work = async {
+            let _permit = self.permits.acquire().await.map_err(|_| {
+                ErrorPayload::new(ErrorCode::Unavailable, "the server is shutting down")
+            })?;
+            self.provider
+                .complete(&request, &mut on_delta)
+                .await
+                .map_err(|e| ErrorPayload::new(e.code, e.message))
+        };
+        let timed = async {
+            tokio::time::timeout(self.limits.timeout, work)
+                .await
+                .unwrap_or_else(|_| {
+                    Err(ErrorPayload::new(
+                        ErrorCode::Timeout,
+                        format!(
+                            "{} gave no complete answer within {}",
+                            self.provider.name(),
+                            humantime::format_duration(self.limits.timeout)
+                        ),
+                    ))
+                })
+        };
+        let closed = async {
+            match session {
+                Some(session) => session.closed.cancelled().await,
+                None => std::future::pending().await,
+            }
+        };
+        // Dropping `timed` drops the provider's future, and with it the upstream request.
+        let outcome = tokio::select! {
+            outcome = timed => outcome,
+            () = closed => {
+                tracing::info!(%id, "AI answer cancelled: the client disconnected");
+                return Err(ErrorPayload::new(ErrorCode::Unavailable, "the client disconnected"));
+            }
+        };
+        match outcome {
             Ok(completion) => {
-                tracing::info!(response = %completion.text, "AI response");
+                tracing::info!(
+                    response = %completion.text,
+                    %id,
+                    finish_reason = completion.finish_reason.as_deref().unwrap_or(""),
+                    "AI response"
+                );
+                if let Some(session) = session {
+                    session.remember(epoch, prompt, completion.text.clone(), self.limits.history);
+                }
                 Ok(AiResponse {
                     response: completion.text,
-                    id: None,
+                    id: Some(id),
                     finish_reason: completion.finish_reason,
                     usage: completion.usage,
                 })
             }
             Err(e) => {
-                tracing::warn!(code = %e.code, "AI provider failed: {}", e.message);
-                Err(ErrorPayload::new(e.code, e.message))
+                tracing::warn!(code = %e.code, %id, "AI provider failed: {}", e.message);
+                Err(e)
             }
         }
     }
 
     /// Refuse new prompts and wait for the answers in flight, at most `limit`.
-    pub async fn drain(&self, limit: std::time::Duration) {
+    pub async fn drain(&self, limit: Duration) {
         self.in_flight.close();
         if tokio::time::timeout(limit, self.in_flight.wait())
             .await
@@ -76,5 +175,141 @@ impl Assistant {
                 "shutdown: gave up waiting for answers in flight"
             );
         }
+    }
+}
+
+/// One client connection's conversation: its memory and its single answer in flight.
+///
+/// The server keeps this, not the provider: memory belongs to a connection and dies with it.
+#[derive(Debug, Default)]
+pub struct Session {
+    busy: AtomicBool,
+    memory: Mutex<Memory>,
+    closed: CancellationToken,
+}
+
+#[derive(Debug, Default)]
+struct Memory {
+    /// `(prompt, answer)`, oldest first.
+    exchanges: VecDeque<(String, String)>,
+    /// Bumped by every reset, so an answer that was in flight across a reset is not remembered.
+    epoch: u64,
+}
+
+/// Marks a session busy until dropped, even when the answer is cancelled.
+pub struct Busy<'a>(&'a Session);
+
+impl Drop for Busy<'_> {
+    fn drop(&mut self) {
+        self.0.busy.store(false, Ordering::Release);
+    }
+}
+
+impl Session {
+    /// Forget the conversation; returns how many exchanges were forgotten.
+    pub fn reset(&self) -> usize {
+        let mut memory = self.lock();
+        memory.epoch += 1;
+        let cleared = memory.exchanges.len();
+        memory.exchanges.clear();
+        cleared
+    }
+
+    /// The client is gone: cancel its answer in flight and forget everything.
+    pub fn close(&self) {
+        self.closed.cancel();
+        self.reset();
+    }
+
+    /// Policy: one answer at a time per connection; a second one is refused with `busy` rather
+    /// than queued, so a client is never left waiting on a hidden queue (see docs/protocol.md).
+    fn start(&self) -> Result<Busy<'_>, ErrorPayload> {
+        if self.busy.swap(true, Ordering::AcqRel) {
+            return Err(ErrorPayload::new(
+                ErrorCode::Busy,
+                "an answer is already in flight on this connection; wait for its \
+                 ai-message-response or ai-message-error",
+            ));
+        }
+        Ok(Busy(self))
+    }
+
+    fn history(&self) -> (Vec<(String, String)>, u64) {
+        let memory = self.lock();
+        (memory.exchanges.iter().cloned().collect(), memory.epoch)
+    }
+
+    fn remember(&self, epoch: u64, prompt: String, answer: String, keep: usize) {
+        if keep == 0 {
+            return;
+        }
+        let mut memory = self.lock();
+        if memory.epoch != epoch {
+            return;
+        }
+        memory.exchanges.push_back((prompt, answer));
+        while memory.exchanges.len() > keep {
+            memory.exchanges.pop_front();
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Memory> {
+        // A panic while holding the lock leaves plain data behind; carry on with it.
+        self.memory
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// Request ids: unique within a run, and unlikely to repeat across runs (random prefix).
+struct RequestIds {
+    prefix: u32,
+    next: AtomicU64,
+}
+
+impl RequestIds {
+    fn new() -> Self {
+        // RandomState is seeded randomly per process: a random number without a dependency.
+        let random = std::collections::hash_map::RandomState::new().hash_one(std::process::id());
+        Self {
+            prefix: (random >> 32) as u32,
+            next: AtomicU64::new(1),
+        }
+    }
+
+    fn next(&self) -> String {
+        let n = self.next.fetch_add(1, Ordering::Relaxed);
+        format!("{:08x}-{n}", self.prefix)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn memory_keeps_the_last_exchanges_and_skips_answers_from_before_a_reset() {
+        let session = Session::default();
+        for n in 0..3 {
+            let (_, epoch) = session.history();
+            session.remember(epoch, format!("q{n}"), format!("a{n}"), 2);
+        }
+        let (history, epoch) = session.history();
+        assert_eq!(
+            history,
+            [("q1".into(), "a1".into()), ("q2".into(), "a2".into())]
+        );
+        assert_eq!(session.reset(), 2);
+        session.remember(epoch, "late".into(), "answer".into(), 2);
+        assert!(session.history().0.is_empty());
+    }
+
+    #[test]
+    fn one_answer_at_a_time() {
+        let session = Session::default();
+        let busy = session.start().unwrap();
+        assert_eq!(session.start().err().map(|e| e.code), Some(ErrorCode::Busy));
+        drop(busy);
+        assert!(session.start().is_ok());
     }
 }

@@ -13,8 +13,8 @@ use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-use super::assistant::Assistant;
-use crate::wire::{Envelope, ErrorCode, ErrorPayload, event};
+use super::assistant::{Assistant, Session};
+use crate::wire::{AiChunk, Envelope, ErrorCode, ErrorPayload, event};
 
 /// Frames waiting to be written; a client that stops reading blocks only its own answers.
 const OUTBOX: usize = 64;
@@ -40,6 +40,8 @@ pub async fn serve(
         sink
     });
     let mut answers = JoinSet::new();
+    // This connection's conversation memory and its one answer in flight.
+    let session = Arc::new(Session::default());
     let reason = loop {
         let frame = tokio::select! {
             frame = stream.next() => frame,
@@ -50,7 +52,7 @@ pub async fn serve(
             Some(Err(_)) => break "transport error",
             Some(Ok(Message::Close(_))) => break "client closed the connection",
             Some(Ok(Message::Text(text))) => {
-                on_text(text.as_str(), &assistant, &outbox, &mut answers).await;
+                on_text(text.as_str(), &assistant, &session, &outbox, &mut answers).await;
             }
             Some(Ok(Message::Binary(_))) => {
                 let error = ErrorPayload::new(
@@ -69,6 +71,8 @@ pub async fn serve(
         // Let answers in flight finish; the server bounds the whole shutdown.
         while answers.join_next().await.is_some() {}
     }
+    // Aborting the answers drops their upstream requests.
+    session.close();
     answers.abort_all();
     drop(outbox);
     if let Ok(mut sink) = writer.await {
@@ -87,6 +91,7 @@ pub async fn serve(
 async fn on_text(
     text: &str,
     assistant: &Arc<Assistant>,
+    session: &Arc<Session>,
     outbox: &mpsc::Sender<Envelope>,
     answers: &mut JoinSet<()>,
 ) {
@@ -107,21 +112,52 @@ async fn on_text(
         }
         event::AI_MESSAGE => {
             let assistant = Arc::clone(assistant);
+            let session = Arc::clone(session);
             let outbox = outbox.clone();
             answers.spawn(async move {
-                let reply = match assistant.answer(&envelope.data, &mut |_| {}).await {
+                // The provider hands pieces to a callback that cannot wait, while the outbox
+                // applies back-pressure: an unbounded hop in between, bounded in practice by
+                // the one answer a connection may have in flight.
+                let (chunks, mut pending) = mpsc::unbounded_channel::<AiChunk>();
+                let answer = async move {
+                    let mut on_chunk = |chunk| {
+                        chunks.send(chunk).ok();
+                    };
+                    assistant
+                        .answer(Some(&session), &envelope.data, &mut on_chunk)
+                        .await
+                };
+                let forward = async {
+                    while let Some(chunk) = pending.recv().await {
+                        outbox
+                            .send(Envelope::new(event::AI_MESSAGE_CHUNK, chunk))
+                            .await
+                            .ok();
+                    }
+                };
+                let (outcome, ()) = tokio::join!(answer, forward);
+                let reply = match outcome {
                     Ok(response) => Envelope::new(event::AI_MESSAGE_RESPONSE, response),
                     Err(error) => Envelope::new(event::AI_MESSAGE_ERROR, error),
                 };
                 outbox.send(reply).await.ok();
             });
         }
+        event::AI_RESET => {
+            let cleared = session.reset();
+            tracing::info!(
+                cleared,
+                transport = "raw-websocket",
+                "AI conversation reset"
+            );
+        }
         other => {
             let error = ErrorPayload::new(
                 ErrorCode::UnknownEvent,
                 format!(
-                    "unknown event {other:?}; this bridge knows \"{}\" and \"{}\"",
+                    "unknown event {other:?}; this bridge knows \"{}\", \"{}\" and \"{}\"",
                     event::AI_MESSAGE,
+                    event::AI_RESET,
                     event::MESSAGE
                 ),
             );

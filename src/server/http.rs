@@ -1,17 +1,20 @@
 //! Plain HTTP routes beside the realtime pipeline: `/`, `/health`, `POST /api/ai`.
 
+use std::convert::Infallible;
 use std::net::SocketAddr;
 
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::ws::{WebSocketUpgrade, rejection::WebSocketUpgradeRejection};
 use axum::extract::{ConnectInfo, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::sse::{Event, Sse};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
+use tokio::sync::mpsc;
 
 use super::{AppState, bridge};
-use crate::wire::{self, ErrorCode, ErrorPayload, event};
+use crate::wire::{self, AiChunk, AiResponse, ErrorCode, ErrorPayload, event};
 
 /// `GET /`: a WebSocket upgrade opens the raw bridge; anything else gets the server's description.
 pub async fn root(
@@ -41,8 +44,12 @@ fn info(app: &AppState) -> Value {
         "socket_io_path": wire::SOCKET_IO_PATH,
         "raw_websocket": "/",
         "events": {
-            "client_to_server": [event::MESSAGE, event::AI_MESSAGE],
-            "server_to_client": [event::AI_MESSAGE_RESPONSE, event::AI_MESSAGE_ERROR],
+            "client_to_server": [event::MESSAGE, event::AI_MESSAGE, event::AI_RESET],
+            "server_to_client": [
+                event::AI_MESSAGE_CHUNK,
+                event::AI_MESSAGE_RESPONSE,
+                event::AI_MESSAGE_ERROR,
+            ],
         },
         "routes": ["GET /", "GET /health", "POST /api/ai"],
     })
@@ -52,8 +59,8 @@ pub async fn health() -> Json<Value> {
     Json(json!({ "status": "ok" }))
 }
 
-/// `POST /api/ai`: the REST twin of `ai-message`.
-pub async fn ai(State(app): State<AppState>, body: Bytes) -> Response {
+/// `POST /api/ai`: the REST twin of `ai-message`. Stateless: no conversation memory.
+pub async fn ai(State(app): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let payload = match serde_json::from_slice::<Value>(&body) {
         Ok(payload) => payload,
         Err(e) => {
@@ -64,10 +71,84 @@ pub async fn ai(State(app): State<AppState>, body: Bytes) -> Response {
             return error_response(error);
         }
     };
-    match app.assistant.answer(&payload, &mut |_| {}).await {
+    if wants_event_stream(&headers) {
+        return event_stream(app, payload).await;
+    }
+    // A client that goes away drops this future, and with it the upstream request.
+    match app.assistant.answer(None, &payload, &mut |_| {}).await {
         Ok(response) => Json(response).into_response(),
         Err(error) => error_response(error),
     }
+}
+
+fn wants_event_stream(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.to_ascii_lowercase().contains("text/event-stream"))
+}
+
+enum Progress {
+    Chunk(AiChunk),
+    Done(Result<AiResponse, ErrorPayload>),
+}
+
+/// `POST /api/ai` with `Accept: text/event-stream`: `ai-message-chunk` events, then one
+/// `ai-message-response` or `ai-message-error` event. An answer that fails before its first
+/// piece gets the plain JSON error with its status instead, as without `Accept`.
+async fn event_stream(app: AppState, payload: Value) -> Response {
+    let (progress, mut received) = mpsc::unbounded_channel();
+    let assistant = app.assistant.clone();
+    tokio::spawn(async move {
+        let chunks = progress.clone();
+        let mut on_chunk = |chunk| {
+            chunks.send(Progress::Chunk(chunk)).ok();
+        };
+        let answer = assistant.answer(None, &payload, &mut on_chunk);
+        tokio::select! {
+            outcome = answer => {
+                progress.send(Progress::Done(outcome)).ok();
+            }
+            // The response body was dropped: the client went away; drop the upstream request.
+            () = progress.closed() => {
+                tracing::info!("AI answer cancelled: the HTTP client went away");
+            }
+        }
+    });
+    let first = match received.recv().await {
+        None => {
+            return error_response(ErrorPayload::new(
+                ErrorCode::Unavailable,
+                "the answer was abandoned",
+            ));
+        }
+        Some(Progress::Done(Err(error))) => return error_response(error),
+        Some(first) => first,
+    };
+    let events = futures_util::stream::unfold(
+        (Some(first), received),
+        |(first, mut received)| async move {
+            let progress = match first {
+                Some(progress) => progress,
+                None => received.recv().await?,
+            };
+            Some((Ok::<_, Infallible>(sse_event(progress)), (None, received)))
+        },
+    );
+    Sse::new(events).into_response()
+}
+
+fn sse_event(progress: Progress) -> Event {
+    let (name, data) = match progress {
+        Progress::Chunk(chunk) => (event::AI_MESSAGE_CHUNK, serde_json::to_string(&chunk)),
+        Progress::Done(Ok(response)) => {
+            (event::AI_MESSAGE_RESPONSE, serde_json::to_string(&response))
+        }
+        Progress::Done(Err(error)) => (event::AI_MESSAGE_ERROR, serde_json::to_string(&error)),
+    };
+    // Our wire types hold only strings and numbers: serializing them cannot fail.
+    Event::default().event(name).data(data.unwrap_or_default())
 }
 
 fn error_response(error: ErrorPayload) -> Response {

@@ -22,7 +22,7 @@ use tokio_util::task::TaskTracker;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use crate::providers::Provider;
-use assistant::Assistant;
+use assistant::{AnswerLimits, Assistant};
 
 /// Listen backlog: the default of 128 drops connections in a burst of handshakes.
 const BACKLOG: u32 = 4096;
@@ -38,6 +38,12 @@ pub struct ServerConfig {
     pub ping_timeout: Duration,
     pub max_payload: u64,
     pub max_prompt_bytes: usize,
+    /// Send `ai-message-chunk`s while answering (off with `--no-stream`).
+    pub stream: bool,
+    /// Exchanges remembered per connection; 0 = no memory.
+    pub history: usize,
+    pub ai_timeout: Duration,
+    pub max_concurrent_ai: usize,
     pub shutdown_timeout: Duration,
     pub cors_origins: Vec<String>,
 }
@@ -76,7 +82,13 @@ pub async fn run(
 
     let assistant = Arc::new(Assistant::new(
         Arc::clone(&provider),
-        config.max_prompt_bytes,
+        AnswerLimits {
+            max_prompt_bytes: config.max_prompt_bytes,
+            stream: config.stream,
+            history: config.history,
+            timeout: config.ai_timeout,
+            max_concurrent: config.max_concurrent_ai,
+        },
     ));
     let (layer, io) = SocketIo::builder()
         .ping_interval(config.ping_interval)
@@ -182,6 +194,8 @@ fn announce(local: SocketAddr, config: &ServerConfig, provider: &dyn Provider) {
             address = %local,
             provider = provider.name(),
             model = provider.model(),
+            stream = config.stream,
+            history = config.history,
             "sockai AI server started"
         );
     }

@@ -35,19 +35,23 @@ fn client_connect_script_ai_and_msg_against_sockai_serve() {
         .iter()
         .map(|r| r["type"].as_str().unwrap())
         .collect();
+    // The echo provider streams its answer as one chunk before the response.
     assert_eq!(
         kinds,
-        ["connect", "sent", "received", "sent"],
+        ["connect", "sent", "received", "received", "sent"],
         "{records:#?}"
     );
     assert_eq!(records[0]["url"], server.url);
     assert_eq!(records[0]["namespace"], "/");
     assert_eq!(records[1]["event"], "ai-message");
     assert_eq!(records[1]["args"], json!([{"prompt": "Hello AI"}]));
-    assert_eq!(records[2]["event"], "ai-message-response");
-    assert_eq!(records[2]["args"][0]["response"], "echo: Hello AI");
-    assert_eq!(records[3]["event"], "message");
-    assert_eq!(records[3]["args"], json!(["Hello from sockai"]));
+    assert_eq!(records[2]["event"], "ai-message-chunk");
+    assert_eq!(records[2]["args"][0]["delta"], "echo: Hello AI");
+    assert_eq!(records[3]["event"], "ai-message-response");
+    assert_eq!(records[3]["args"][0]["response"], "echo: Hello AI");
+    assert_eq!(records[3]["args"][0]["id"], records[2]["args"][0]["id"]);
+    assert_eq!(records[4]["event"], "message");
+    assert_eq!(records[4]["args"], json!(["Hello from sockai"]));
     let logged = server.wait_for_log("message received from client");
     assert!(
         logged["payload"].to_string().contains("Hello from sockai"),

@@ -27,6 +27,18 @@ fn lines(stdout: &str) -> Vec<Value> {
     json_lines(stdout.as_bytes())
 }
 
+/// Payload lines from `sockai serve`, with its random request `id` checked and set aside.
+fn without_id(mut lines: Vec<Value>) -> Vec<Value> {
+    for line in &mut lines {
+        if let Some(object) = line.as_object_mut() {
+            if let Some(id) = object.remove("id") {
+                assert!(id.is_string(), "{id}");
+            }
+        }
+    }
+    lines
+}
+
 #[test]
 fn client_emit_ai_message_to_sockai_serve_passes_assertions() {
     let server = Server::start(&[]);
@@ -44,7 +56,7 @@ fn client_emit_ai_message_to_sockai_serve_passes_assertions() {
     assert_eq!(code, 0, "{stderr}");
     // Payloads only on stdout, nothing on stderr when all is well.
     assert_eq!(
-        lines(&stdout),
+        without_id(lines(&stdout)),
         vec![json!({"response": "echo: hello CI", "finish_reason": "stop"})]
     );
     assert_eq!(stderr, "");
@@ -67,7 +79,7 @@ fn client_emit_failed_assertion_exits_1_and_keeps_stdout_clean() {
     ]);
     assert_eq!(code, 1);
     assert_eq!(
-        lines(&stdout),
+        without_id(lines(&stdout)),
         vec![json!({"response": "echo: hi", "finish_reason": "stop"})]
     );
     assert_eq!(

@@ -1,6 +1,8 @@
 mod client_connect;
 mod client_emit;
 mod generated;
+mod providers_gemini;
+mod providers_openai;
 mod serve_bridge;
 mod serve_cli;
 mod serve_http;

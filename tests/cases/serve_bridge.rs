@@ -26,6 +26,16 @@ async fn next_json(ws: &mut Ws) -> Value {
     serde_json::from_str(frame.to_text().unwrap()).unwrap()
 }
 
+/// The next frame that is not an `ai-message-chunk`.
+async fn next_non_chunk(ws: &mut Ws) -> Value {
+    loop {
+        let frame = next_json(ws).await;
+        if frame["event"] != "ai-message-chunk" {
+            return frame;
+        }
+    }
+}
+
 async fn send(ws: &mut Ws, text: &str) {
     ws.send(Message::text(text)).await.unwrap();
 }
@@ -40,9 +50,16 @@ async fn postman_flow_ai_message_gets_ai_message_response() {
         r#"{"event": "ai-message", "data": {"prompt": "Hello AI"}}"#,
     )
     .await;
+    // The answer streams as chunks, then comes whole; both carry the request id.
+    let chunk = next_json(&mut ws).await;
+    let id = chunk["data"]["id"].as_str().expect("chunk id").to_owned();
+    assert_eq!(
+        chunk,
+        json!({"event": "ai-message-chunk", "data": {"id": id, "delta": "echo: Hello AI"}})
+    );
     assert_eq!(
         next_json(&mut ws).await,
-        json!({"event": "ai-message-response", "data": {"response": "echo: Hello AI", "finish_reason": "stop"}})
+        json!({"event": "ai-message-response", "data": {"response": "echo: Hello AI", "id": id, "finish_reason": "stop"}})
     );
     assert_eq!(
         server.wait_for_log("received AI message")["prompt"],
@@ -92,7 +109,7 @@ async fn bad_frames_get_error_events_and_the_socket_stays_open() {
     )
     .await;
     assert_eq!(
-        next_json(&mut ws).await["data"]["response"],
+        next_non_chunk(&mut ws).await["data"]["response"],
         "echo: still open"
     );
 }
@@ -112,7 +129,7 @@ async fn shutdown_lets_the_answer_in_flight_finish() {
         (server, status)
     });
     assert_eq!(
-        next_json(&mut ws).await["data"]["response"],
+        next_non_chunk(&mut ws).await["data"]["response"],
         "echo: finish me"
     );
     let (server, status) = pid_status.await.unwrap();

@@ -43,7 +43,7 @@ async fn root_describes_the_server() {
     assert_eq!(info["socket_io_path"], "/socket.io/");
     assert_eq!(
         info["events"]["client_to_server"],
-        json!(["message", "ai-message"])
+        json!(["message", "ai-message", "ai-reset"])
     );
 }
 

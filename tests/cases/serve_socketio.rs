@@ -102,10 +102,17 @@ fn message_is_logged_with_every_argument() {
     server.logs.wait_for("second message", |l| {
         l.contains(r#"[\"plain text\",2,[true]]"#)
     });
-    // `message` is only logged: the client got nothing back for it.
+    // `message` is only logged: the client got nothing back for it, only the answer (whole
+    // and as one chunk) to the `ai-message`.
+    let events: Vec<_> = run
+        .records
+        .iter()
+        .filter(|r| r["type"] == "event")
+        .map(|r| r["event"].clone())
+        .collect();
     assert_eq!(
-        run.records.iter().filter(|r| r["type"] == "event").count(),
-        1
+        events,
+        [json!("ai-message-chunk"), json!("ai-message-response")]
     );
 }
 

@@ -4,6 +4,8 @@
 
 #![allow(dead_code)] // Each test module uses a different part of the kit.
 
+pub mod fake_upstream;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdout, Command, ExitStatus, Stdio};
@@ -104,6 +106,14 @@ impl Server {
             .args(["serve", "--log-format", "json"])
             .args(args)
             .env_remove("RUST_LOG")
+            // Provider settings of the person running the tests must not leak in.
+            .env_remove("SOCKAI_PROVIDER")
+            .env_remove("GEMINI_API_KEY")
+            .env_remove("GOOGLE_API_KEY")
+            .env_remove("GEMINI_MODEL")
+            .env_remove("OPENAI_API_KEY")
+            .env_remove("OPENAI_BASE_URL")
+            .env_remove("OPENAI_MODEL")
             .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -132,6 +142,11 @@ impl Server {
             .logs
             .wait_for(message, |l| log_message(l).as_deref() == Some(message));
         serde_json::from_str(&line).unwrap()
+    }
+
+    /// Every log line so far, as one string (to check what never appears in them).
+    pub fn all_logs(&self) -> String {
+        self.logs.snapshot().join("\n")
     }
 
     pub fn count_logs(&self, message: &str) -> usize {
