@@ -30,10 +30,8 @@ fn lines(stdout: &str) -> Vec<Value> {
 /// Payload lines from `sockai serve`, with its random request `id` checked and set aside.
 fn without_id(mut lines: Vec<Value>) -> Vec<Value> {
     for line in &mut lines {
-        if let Some(object) = line.as_object_mut() {
-            if let Some(id) = object.remove("id") {
-                assert!(id.is_string(), "{id}");
-            }
+        if let Some(id) = line.as_object_mut().and_then(|o| o.remove("id")) {
+            assert!(id.is_string(), "{id}");
         }
     }
     lines
