@@ -53,6 +53,9 @@ complete -c sockai -n "__fish_sockai_using_subcommand serve" -l ping-timeout -d 
 complete -c sockai -n "__fish_sockai_using_subcommand serve" -l max-payload -d 'Largest Engine.IO payload accepted, in bytes' -r
 complete -c sockai -n "__fish_sockai_using_subcommand serve" -l shutdown-timeout -d 'How long shutdown waits for answers in flight before closing sockets' -r
 complete -c sockai -n "__fish_sockai_using_subcommand serve" -l cors-origin -d 'Allow browser pages from this origin to use HTTP long-polling and `/api/ai` (repeatable, e.g. http://localhost:5173). Default: same origin only, as Node socket.io' -r
+complete -c sockai -n "__fish_sockai_using_subcommand serve" -l auth-token -d 'Require this token from every client: Socket.IO `auth.token`, or `Authorization: Bearer` on the raw WebSocket and `/api/ai`. Prefer the environment variable: flags show in `ps`' -r
+complete -c sockai -n "__fish_sockai_using_subcommand serve" -l max-connections -d 'Most connections held at once (Socket.IO sockets and raw WebSockets together)' -r
+complete -c sockai -n "__fish_sockai_using_subcommand serve" -l rate-limit -d 'Events per second one socket may send (bursts up to the same number); 0 turns it off. Excess events get a `too_many_events` error; a socket that keeps going is disconnected' -r
 complete -c sockai -n "__fish_sockai_using_subcommand serve" -l log-format -d 'Log format on stderr' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line'"
 complete -c sockai -n "__fish_sockai_using_subcommand serve" -l no-stream -d 'Send only the whole answer, no `ai-message-chunk` events'

@@ -186,6 +186,25 @@ pub struct ServeArgs {
     #[arg(long, value_name = "ORIGIN")]
     pub cors_origin: Vec<String>,
 
+    /// Require this token from every client: Socket.IO `auth.token`, or `Authorization: Bearer`
+    /// on the raw WebSocket and `/api/ai`. Prefer the environment variable: flags show in `ps`.
+    #[arg(
+        long,
+        env = "SOCKAI_AUTH_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    pub auth_token: Option<String>,
+
+    /// Most connections held at once (Socket.IO sockets and raw WebSockets together)
+    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    pub max_connections: usize,
+
+    /// Events per second one socket may send (bursts up to the same number); 0 turns it off.
+    /// Excess events get a `too_many_events` error; a socket that keeps going is disconnected.
+    #[arg(long, value_name = "PER_SECOND", default_value_t = 50)]
+    pub rate_limit: u32,
+
     /// Log format on stderr
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,

@@ -84,6 +84,9 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
         max_concurrent_ai: usize::try_from(args.max_concurrent_ai).unwrap_or(usize::MAX),
         shutdown_timeout: args.shutdown_timeout,
         cors_origins: args.cors_origin,
+        auth_token: args.auth_token,
+        max_connections: args.max_connections,
+        rate_limit: args.rate_limit,
     };
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(server::run(config, Arc::from(provider), shutdown_signal()))?;

@@ -114,6 +114,12 @@ pub enum ErrorCode {
     Upstream,
     /// The provider could not be reached, or the server is shutting down.
     Unavailable,
+    /// The server has `--auth-token` set and the client did not present it.
+    AuthRequired,
+    /// The client sends events faster than the server's `--rate-limit`.
+    TooManyEvents,
+    /// The server holds its `--max-connections`.
+    ServerFull,
 }
 
 impl ErrorCode {
@@ -134,6 +140,9 @@ impl ErrorCode {
             Self::Timeout => "timeout",
             Self::Upstream => "upstream",
             Self::Unavailable => "unavailable",
+            Self::AuthRequired => "auth_required",
+            Self::TooManyEvents => "too_many_events",
+            Self::ServerFull => "server_full",
         }
     }
 
@@ -149,9 +158,10 @@ impl ErrorCode {
             Self::PromptTooLarge => 413,
             Self::Busy => 409,
             Self::BadRequest | Self::Upstream | Self::Blocked | Self::Unauthorized => 502,
-            Self::RateLimited => 429,
+            Self::RateLimited | Self::TooManyEvents => 429,
             Self::Timeout => 504,
-            Self::Unavailable => 503,
+            Self::Unavailable | Self::ServerFull => 503,
+            Self::AuthRequired => 401,
         }
     }
 }

@@ -6,6 +6,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Instant;
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket, close_code};
 use futures_util::{SinkExt, StreamExt};
@@ -14,6 +15,7 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use super::assistant::{Assistant, Session};
+use super::guard::{RateLimiter, Verdict};
 use crate::wire::{AiChunk, Envelope, ErrorCode, ErrorPayload, event};
 
 /// Frames waiting to be written; a client that stops reading blocks only its own answers.
@@ -24,6 +26,7 @@ pub async fn serve(
     peer: SocketAddr,
     assistant: Arc<Assistant>,
     shutdown: CancellationToken,
+    mut limiter: Option<RateLimiter>,
 ) {
     tracing::info!(%peer, transport = "raw-websocket", "A user connected");
     let (mut sink, mut stream) = socket.split();
@@ -47,6 +50,23 @@ pub async fn serve(
             frame = stream.next() => frame,
             () = shutdown.cancelled() => break "server shutting down",
         };
+        if let Some(Ok(Message::Text(_) | Message::Binary(_))) = &frame {
+            match limiter
+                .as_mut()
+                .map_or(Verdict::Allow, |l| l.check(Instant::now()))
+            {
+                Verdict::Allow => {}
+                Verdict::Reject => {
+                    let error = ErrorPayload::new(
+                        ErrorCode::TooManyEvents,
+                        "too many events: slow down (see the server's --rate-limit)",
+                    );
+                    outbox.send(Envelope::new(event::ERROR, error)).await.ok();
+                    continue;
+                }
+                Verdict::Disconnect => break "kept exceeding the rate limit",
+            }
+        }
         match frame {
             None => break "connection closed",
             Some(Err(_)) => break "transport error",

@@ -3,9 +3,70 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use subtle::ConstantTimeEq;
+
+/// The access rules of one server, shared by Socket.IO, the bridge and HTTP.
+#[derive(Debug)]
+pub struct Guard {
+    token: Option<String>,
+    pub connections: ConnectionLimit,
+    /// Events per second per socket; `None` = unlimited.
+    rate: Option<u32>,
+}
+
+/// Why a client was turned away.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error(
+        "auth_required: this server needs a valid token (Socket.IO auth.token, or an Authorization: Bearer header)"
+    )]
+    BadToken,
+    #[error("server_full: the server holds its maximum of {0} connections; try again later")]
+    Full(usize),
+}
+
+impl Refusal {
+    pub fn code(self) -> crate::wire::ErrorCode {
+        match self {
+            Self::BadToken => crate::wire::ErrorCode::AuthRequired,
+            Self::Full(_) => crate::wire::ErrorCode::ServerFull,
+        }
+    }
+}
+
+impl Guard {
+    pub fn new(token: Option<String>, max_connections: usize, rate: u32) -> Self {
+        Self {
+            token: token.filter(|t| !t.is_empty()),
+            connections: ConnectionLimit::new(max_connections),
+            rate: (rate > 0).then_some(rate),
+        }
+    }
+
+    /// Check a presented token (or its absence) against the configured one.
+    pub fn check_token(&self, presented: Option<&str>) -> Result<(), Refusal> {
+        match (&self.token, presented) {
+            (None, _) => Ok(()),
+            (Some(expected), Some(given)) if token_matches(given, expected) => Ok(()),
+            (Some(_), _) => Err(Refusal::BadToken),
+        }
+    }
+
+    /// Check the token, then take a connection place.
+    pub fn admit(&self, presented: Option<&str>) -> Result<ConnectionPermit, Refusal> {
+        self.check_token(presented)?;
+        self.connections
+            .try_acquire()
+            .ok_or(Refusal::Full(self.connections.max()))
+    }
+
+    /// A fresh per-socket rate limiter, if rate limiting is on.
+    pub fn rate_limiter(&self) -> Option<RateLimiter> {
+        self.rate.map(|rate| RateLimiter::new(rate, Instant::now()))
+    }
+}
 
 /// Compare a presented token with the configured one without leaking, through timing, how many
 /// leading bytes matched.
@@ -49,10 +110,6 @@ impl ConnectionLimit {
             .map(|_| ConnectionPermit {
                 open: Arc::clone(&self.open),
             })
-    }
-
-    pub fn open(&self) -> usize {
-        self.open.load(Ordering::Acquire)
     }
 
     pub fn max(&self) -> usize {
@@ -116,16 +173,32 @@ impl RateLimiter {
             Verdict::Reject
         }
     }
-
-    /// How long until the next event would be allowed, for error messages.
-    pub fn retry_after(&self) -> Duration {
-        Duration::from_secs_f64(((1.0 - self.tokens) / self.rate).max(0.0))
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn guard_checks_the_token_then_the_connection_limit() {
+        let guard = Guard::new(Some("t0k".into()), 1, 0);
+        assert_eq!(guard.admit(None).unwrap_err(), Refusal::BadToken);
+        assert_eq!(guard.admit(Some("nope")).unwrap_err(), Refusal::BadToken);
+        let permit = guard.admit(Some("t0k")).unwrap();
+        assert_eq!(guard.admit(Some("t0k")).unwrap_err(), Refusal::Full(1));
+        drop(permit);
+        assert!(guard.admit(Some("t0k")).is_ok());
+        assert!(guard.rate_limiter().is_none());
+    }
+
+    #[test]
+    fn an_empty_token_means_no_token() {
+        assert!(
+            Guard::new(Some(String::new()), 1, 0)
+                .check_token(None)
+                .is_ok()
+        );
+    }
 
     #[test]
     fn tokens_match_exactly() {
@@ -159,8 +232,15 @@ mod tests {
         let mut limiter = RateLimiter::new(3, start);
         let verdicts: Vec<_> = (0..8).map(|_| limiter.check(start)).collect();
         use Verdict::*;
-        assert_eq!(verdicts, [Allow, Allow, Allow, Reject, Reject, Reject, Disconnect, Disconnect]);
+        assert_eq!(
+            verdicts,
+            [
+                Allow, Allow, Allow, Reject, Reject, Reject, Disconnect, Disconnect
+            ]
+        );
     }
+
+    use std::time::Duration;
 
     #[test]
     fn rate_limiter_refills_over_time() {
@@ -169,7 +249,6 @@ mod tests {
         assert_eq!(limiter.check(start), Verdict::Allow);
         assert_eq!(limiter.check(start), Verdict::Allow);
         assert_eq!(limiter.check(start), Verdict::Reject);
-        assert!(limiter.retry_after() > Duration::ZERO);
         let later = start + Duration::from_millis(500);
         assert_eq!(limiter.check(later), Verdict::Allow);
         assert_eq!(limiter.check(later), Verdict::Reject);

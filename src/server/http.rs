@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
-use super::{AppState, bridge};
+use super::{AppState, bridge, guard};
 use crate::wire::{self, AiChunk, AiResponse, ErrorCode, ErrorPayload, event};
 
 /// `GET /`: a WebSocket upgrade opens the raw bridge; anything else gets the server's description.
@@ -21,17 +21,43 @@ pub async fn root(
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     State(app): State<AppState>,
+    headers: HeaderMap,
 ) -> Response {
-    match upgrade {
-        Ok(upgrade) => upgrade
-            .max_message_size(app.max_frame_bytes)
-            .on_upgrade(move |socket| {
-                let bridge =
-                    bridge::serve(socket, peer, app.assistant.clone(), app.shutdown.clone());
-                app.bridges.track_future(bridge)
-            }),
-        Err(_) => Json(info(&app)).into_response(),
-    }
+    let Ok(upgrade) = upgrade else {
+        return Json(info(&app)).into_response();
+    };
+    let permit = match app.guard.admit(bearer(&headers)) {
+        Ok(permit) => permit,
+        Err(refusal) => {
+            tracing::warn!(%peer, code = %refusal.code(), "refused a raw WebSocket");
+            return error_response(ErrorPayload::new(refusal.code(), refusal.to_string()));
+        }
+    };
+    let limiter = app.guard.rate_limiter();
+    upgrade
+        .max_message_size(app.max_frame_bytes)
+        .on_upgrade(move |socket| {
+            let bridge = bridge::serve(
+                socket,
+                peer,
+                app.assistant.clone(),
+                app.shutdown.clone(),
+                limiter,
+            );
+            // The connection place is held for as long as the bridge runs.
+            app.bridges.track_future(async move {
+                bridge.await;
+                drop(permit);
+            })
+        })
+}
+
+/// The token of the request's `Authorization: Bearer` header, if any.
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(guard::bearer_token)
 }
 
 fn info(app: &AppState) -> Value {
@@ -61,6 +87,9 @@ pub async fn health() -> Json<Value> {
 
 /// `POST /api/ai`: the REST twin of `ai-message`. Stateless: no conversation memory.
 pub async fn ai(State(app): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    if let Err(refusal) = app.guard.check_token(bearer(&headers)) {
+        return error_response(ErrorPayload::new(refusal.code(), refusal.to_string()));
+    }
     let payload = match serde_json::from_slice::<Value>(&body) {
         Ok(payload) => payload,
         Err(e) => {

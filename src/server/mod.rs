@@ -4,6 +4,7 @@ mod args;
 mod assistant;
 mod bridge;
 mod echo_server;
+mod guard;
 mod http;
 mod socketio;
 
@@ -23,6 +24,7 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use crate::providers::Provider;
 use assistant::{AnswerLimits, Assistant};
+use guard::Guard;
 
 /// Listen backlog: the default of 128 drops connections in a burst of handshakes.
 const BACKLOG: u32 = 4096;
@@ -46,6 +48,10 @@ pub struct ServerConfig {
     pub max_concurrent_ai: usize,
     pub shutdown_timeout: Duration,
     pub cors_origins: Vec<String>,
+    pub auth_token: Option<String>,
+    pub max_connections: usize,
+    /// Events per second per socket; 0 = unlimited.
+    pub rate_limit: u32,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -69,6 +75,7 @@ struct AppState {
     /// Open bridge connections; shutdown waits for them to say goodbye.
     bridges: TaskTracker,
     max_frame_bytes: usize,
+    guard: Arc<Guard>,
 }
 
 /// Serve until `signal` resolves, then shut down gracefully.
@@ -90,11 +97,17 @@ pub async fn run(
             max_concurrent: config.max_concurrent_ai,
         },
     ));
+    let guard = Arc::new(Guard::new(
+        config.auth_token.clone(),
+        config.max_connections,
+        config.rate_limit,
+    ));
     let (layer, io) = SocketIo::builder()
         .ping_interval(config.ping_interval)
         .ping_timeout(config.ping_timeout)
         .max_payload(config.max_payload)
         .with_state(Arc::clone(&assistant))
+        .with_state(Arc::clone(&guard))
         .build_layer();
     if config.echo_server {
         echo_server::register(&io);
@@ -109,6 +122,7 @@ pub async fn run(
         shutdown: shutdown.clone(),
         bridges: bridges.clone(),
         max_frame_bytes: usize::try_from(config.max_payload).unwrap_or(usize::MAX),
+        guard,
     };
     let app = Router::new()
         .route("/", get(http::root))

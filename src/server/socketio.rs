@@ -1,20 +1,104 @@
 //! Socket.IO handlers of the AI server, on the main namespace.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use axum::extract::ConnectInfo;
 use serde_json::Value;
 use socketioxide::SocketIo;
-use socketioxide::extract::{AckSender, Data, SocketRef, State, TryData};
+use socketioxide::extract::{AckSender, Data, Event, SocketRef, State, TryData};
+use socketioxide::handler::ConnectHandler;
 use socketioxide::socket::DisconnectReason;
 
 use super::args::Args;
 use super::assistant::{Assistant, Session};
+use super::guard::{Guard, RateLimiter, Refusal, Verdict};
 use crate::wire::{AiChunk, AiResetAck, ErrorCode, ErrorPayload, event};
 
 pub fn register(io: &SocketIo) {
-    io.ns("/", on_connect);
+    io.ns("/", on_connect.with(admit));
+}
+
+/// Runs before the socket joins the namespace: a refusal reaches the client as `connect_error`
+/// with the reason as its message.
+async fn admit(
+    socket: SocketRef,
+    TryData(auth): TryData<Value>,
+    State(guard): State<Arc<Guard>>,
+) -> Result<(), Refusal> {
+    let auth = auth.unwrap_or(Value::Null);
+    let token = auth.get("token").and_then(Value::as_str);
+    let permit = guard.admit(token).inspect_err(|refusal| {
+        tracing::warn!(peer = %peer(&socket), code = %refusal.code(), "refused a connection");
+    })?;
+    // The place is given back when the socket's extensions are cleared, on disconnect.
+    socket.extensions.insert(Arc::new(permit));
+    if let Some(limiter) = guard.rate_limiter() {
+        socket.extensions.insert(Arc::new(Mutex::new(limiter)));
+    }
+    listen(&socket);
+    Ok(())
+}
+
+/// Register the socket's handlers. This runs in the connect middleware, not the connect handler:
+/// socketioxide sends CONNECT to the client before it runs the (async) handler, so events a
+/// client sends right after connecting would find no handler and be dropped.
+fn listen(socket: &SocketRef) {
+    // The conversation lives with the socket and goes when it goes.
+    socket.extensions.insert(Arc::new(Session::default()));
+    socket.on(event::MESSAGE, on_message);
+    socket.on(event::AI_MESSAGE, on_ai_message);
+    socket.on(event::AI_RESET, on_ai_reset);
+    socket.on_fallback(on_unknown_event);
+    socket.on_disconnect(async |socket: SocketRef, reason: DisconnectReason| {
+        // Cancels an answer in flight: nobody is left to read it.
+        session(&socket).close();
+        // Gives the connection place back.
+        socket.extensions.clear();
+        tracing::info!(sid = %socket.id, %reason, "A user disconnected");
+    });
+}
+
+/// socketioxide sends CONNECT to the client a moment before it marks the socket connected, and
+/// refuses emits until then. On a multi-thread runtime a client's first event can be handled in
+/// that moment; wait it out (a few scheduler turns, bounded) so the answer is not lost.
+async fn until_connected(socket: &SocketRef) {
+    for _ in 0..1000 {
+        if socket.connected() {
+            return;
+        }
+        tokio::task::yield_now().await;
+    }
+}
+
+/// Apply the socket's rate limit to one incoming event. Returns false when the event must be
+/// dropped; the client has then been told, on `error_event`, or disconnected.
+fn within_rate(socket: &SocketRef, error_event: &str) -> bool {
+    let Some(limiter) = socket.extensions.get::<Arc<Mutex<RateLimiter>>>() else {
+        return true;
+    };
+    // A poisoned lock only means another handler panicked mid-check; the counts are still usable.
+    let verdict = match limiter.lock() {
+        Ok(mut limiter) => limiter.check(Instant::now()),
+        Err(poisoned) => poisoned.into_inner().check(Instant::now()),
+    };
+    match verdict {
+        Verdict::Allow => true,
+        Verdict::Reject => {
+            let error = ErrorPayload::new(
+                ErrorCode::TooManyEvents,
+                "too many events: slow down (see the server's --rate-limit)",
+            );
+            socket.emit(error_event, &error).ok();
+            false
+        }
+        Verdict::Disconnect => {
+            tracing::warn!(sid = %socket.id, "disconnecting a socket that keeps exceeding the rate limit");
+            socket.clone().disconnect().ok();
+            false
+        }
+    }
 }
 
 async fn on_connect(socket: SocketRef) {
@@ -24,16 +108,6 @@ async fn on_connect(socket: SocketRef) {
         peer = %peer(&socket),
         "A user connected"
     );
-    // The conversation lives with the socket and goes when it goes.
-    socket.extensions.insert(Arc::new(Session::default()));
-    socket.on(event::MESSAGE, on_message);
-    socket.on(event::AI_MESSAGE, on_ai_message);
-    socket.on(event::AI_RESET, on_ai_reset);
-    socket.on_disconnect(async |socket: SocketRef, reason: DisconnectReason| {
-        // Cancels an answer in flight: nobody is left to read it.
-        session(&socket).close();
-        tracing::info!(sid = %socket.id, %reason, "A user disconnected");
-    });
 }
 
 fn session(socket: &SocketRef) -> Arc<Session> {
@@ -54,6 +128,10 @@ fn peer(socket: &SocketRef) -> String {
 }
 
 async fn on_message(socket: SocketRef, Data(args): Data<Args<Value>>) {
+    until_connected(&socket).await;
+    if !within_rate(&socket, event::ERROR) {
+        return;
+    }
     tracing::info!(sid = %socket.id, payload = %args, "message received from client");
 }
 
@@ -63,6 +141,10 @@ async fn on_ai_message(
     ack: AckSender,
     State(assistant): State<Arc<Assistant>>,
 ) {
+    until_connected(&socket).await;
+    if !within_rate(&socket, event::AI_MESSAGE_ERROR) {
+        return;
+    }
     let session = session(&socket);
     let mut chunks = ChunkEmitter::new(&socket);
     let outcome = match payload.0 {
@@ -91,9 +173,32 @@ async fn on_ai_message(
 }
 
 async fn on_ai_reset(socket: SocketRef, ack: AckSender) {
+    until_connected(&socket).await;
+    if !within_rate(&socket, event::ERROR) {
+        return;
+    }
     let cleared = session(&socket).reset();
     tracing::info!(sid = %socket.id, cleared, "AI conversation reset");
     ack.send(&AiResetAck { cleared }).ok();
+}
+
+/// Any other event: say so, rather than leave the client waiting for an answer.
+async fn on_unknown_event(socket: SocketRef, Event(name): Event) {
+    until_connected(&socket).await;
+    if !within_rate(&socket, event::ERROR) {
+        return;
+    }
+    tracing::debug!(sid = %socket.id, event = %name, "unknown event");
+    let error = ErrorPayload::new(
+        ErrorCode::UnknownEvent,
+        format!(
+            "unknown event {name:?}; this server handles \"{}\", \"{}\" and \"{}\"",
+            event::MESSAGE,
+            event::AI_MESSAGE,
+            event::AI_RESET
+        ),
+    );
+    socket.emit(event::ERROR, &error).ok();
 }
 
 /// Emits `ai-message-chunk`s. socketioxide's emit does not wait: when the socket's buffer is

@@ -5,5 +5,6 @@ mod providers_gemini;
 mod providers_openai;
 mod serve_bridge;
 mod serve_cli;
+mod serve_hardening;
 mod serve_http;
 mod serve_socketio;

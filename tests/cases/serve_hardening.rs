@@ -1,0 +1,245 @@
+//! Access control and limits of `sockai serve`: a greedy or unauthorised client is turned away
+//! with a reason, and everybody else keeps being served.
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::{self, Message};
+
+use crate::support::{Server, WAIT, node_client};
+
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn bridge(server: &Server, token: Option<&str>) -> Result<Ws, tungstenite::Error> {
+    let mut request = server.ws_url("/").into_client_request().unwrap();
+    if let Some(token) = token {
+        request
+            .headers_mut()
+            .insert("authorization", format!("Bearer {token}").parse().unwrap());
+    }
+    tokio_tungstenite::connect_async(request)
+        .await
+        .map(|(ws, _)| ws)
+}
+
+async fn next_json(ws: &mut Ws) -> Option<Value> {
+    loop {
+        match tokio::time::timeout(WAIT, ws.next())
+            .await
+            .expect("no frame in time")?
+        {
+            Ok(Message::Text(text)) => return Some(serde_json::from_str(&text).unwrap()),
+            Ok(Message::Close(_)) | Err(_) => return None,
+            Ok(_) => {}
+        }
+    }
+}
+
+fn rejected_status(result: Result<Ws, tungstenite::Error>) -> u16 {
+    match result {
+        Err(tungstenite::Error::Http(response)) => response.status().as_u16(),
+        Err(other) => panic!("unexpected error {other}"),
+        Ok(_) => panic!("the upgrade was accepted"),
+    }
+}
+
+fn socketio(server: &Server, auth: Value, steps: Value) -> crate::support::NodeRun {
+    node_client(json!({
+        "url": server.url,
+        "options": { "transports": ["websocket"], "auth": auth },
+        "steps": steps,
+        "expectConnectError": true,
+    }))
+}
+
+#[tokio::test]
+async fn auth_token_guards_socketio_the_bridge_and_the_api() {
+    let token = "s3cret-t0ken";
+    let server = Server::start_with_env(&[], &[("SOCKAI_AUTH_TOKEN", token)]);
+
+    for auth in [json!({}), json!({ "token": "wrong" })] {
+        let refused = socketio(&server, auth, json!([]));
+        let message = refused.first("connect_error")["message"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert!(message.starts_with("auth_required:"), "{message}");
+    }
+    let admitted = socketio(
+        &server,
+        json!({ "token": token }),
+        json!([
+            { "emit": "ai-message", "args": [{ "prompt": "let me in" }] },
+            { "wait": "ai-message-response" },
+        ]),
+    );
+    assert_eq!(
+        admitted.events("ai-message-response")[0][0]["response"],
+        "echo: let me in"
+    );
+
+    assert_eq!(rejected_status(bridge(&server, None).await), 401);
+    assert_eq!(rejected_status(bridge(&server, Some("wrong")).await), 401);
+    let mut ws = bridge(&server, Some(token)).await.unwrap();
+    ws.send(Message::text(
+        r#"{"event":"ai-message","data":{"prompt":"hi"}}"#,
+    ))
+    .await
+    .unwrap();
+    let mut answer = next_json(&mut ws).await.unwrap();
+    while answer["event"] == "ai-message-chunk" {
+        answer = next_json(&mut ws).await.unwrap();
+    }
+    assert_eq!(answer["data"]["response"], "echo: hi");
+
+    let http = reqwest::Client::new();
+    let api = format!("{}/api/ai", server.url);
+    let denied = http
+        .post(&api)
+        .body(r#"{"prompt":"x"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(denied.status(), 401);
+    assert_eq!(
+        denied.json::<Value>().await.unwrap()["code"],
+        "auth_required"
+    );
+    let allowed = http
+        .post(&api)
+        .bearer_auth(token)
+        .body(r#"{"prompt":"x"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(allowed.status(), 200);
+    // Health checks stay open for load balancers.
+    assert_eq!(
+        reqwest::get(format!("{}/health", server.url))
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+
+    assert!(
+        !server.all_logs().contains(token),
+        "the token leaked into the logs"
+    );
+    let help = crate::support::sockai()
+        .args(["serve", "--help"])
+        .env("SOCKAI_AUTH_TOKEN", token)
+        .output()
+        .unwrap();
+    assert!(
+        !String::from_utf8_lossy(&help.stdout).contains(token),
+        "--help shows the token"
+    );
+}
+
+#[tokio::test]
+async fn max_connections_turns_the_next_client_away_until_a_place_frees() {
+    let server = Server::start(&["--max-connections", "1"]);
+    let holder = bridge(&server, None).await.unwrap();
+    server.wait_for_log("A user connected");
+
+    let refused = socketio(&server, json!({}), json!([]));
+    let message = refused.first("connect_error")["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(message.starts_with("server_full:"), "{message}");
+    assert_eq!(rejected_status(bridge(&server, None).await), 503);
+
+    drop(holder);
+    server.wait_for_log("A user disconnected");
+    let admitted = socketio(
+        &server,
+        json!({}),
+        json!([
+            { "emit": "ai-message", "args": [{ "prompt": "my turn" }] },
+            { "wait": "ai-message-response" },
+        ]),
+    );
+    assert_eq!(
+        admitted.events("ai-message-response")[0][0]["response"],
+        "echo: my turn"
+    );
+}
+
+#[tokio::test]
+async fn a_flooding_client_is_told_then_cut_off_while_another_is_served() {
+    let server = Server::start(&["--rate-limit", "3"]);
+    let mut flood = bridge(&server, None).await.unwrap();
+    for _ in 0..20 {
+        // Sends fail once the server has hung up; that is the point.
+        if flood
+            .send(Message::text(r#"{"event":"message","data":"spam"}"#))
+            .await
+            .is_err()
+        {
+            break;
+        }
+    }
+    let mut codes = Vec::new();
+    while let Some(frame) = next_json(&mut flood).await {
+        codes.push(frame["data"]["code"].clone());
+    }
+    assert!(
+        !codes.is_empty() && codes.iter().all(|c| c == "too_many_events"),
+        "{codes:?}"
+    );
+    server.logs.wait_for("the flooder's disconnect", |l| {
+        l.contains("A user disconnected") && l.contains("rate limit")
+    });
+
+    // The Socket.IO side: a burst over the limit gets `error` events, not silence.
+    let run = socketio(
+        &server,
+        json!({}),
+        json!([
+            { "emit": "message", "args": [1] },
+            { "emit": "message", "args": [2] },
+            { "emit": "message", "args": [3] },
+            { "emit": "message", "args": [4] },
+            { "wait": "error" },
+        ]),
+    );
+    assert!(run.success, "{:#?}", run.records);
+    assert_eq!(run.events("error")[0][0]["code"], "too_many_events");
+    let calm = socketio(
+        &server,
+        json!({}),
+        json!([
+            { "emit": "ai-message", "args": [{ "prompt": "calm" }] },
+            { "wait": "ai-message-response" },
+        ]),
+    );
+    assert_eq!(
+        calm.events("ai-message-response")[0][0]["response"],
+        "echo: calm"
+    );
+}
+
+#[test]
+fn unknown_socketio_events_get_an_error_event() {
+    let server = Server::start(&[]);
+    let run = node_client(json!({
+        "url": server.url,
+        "options": { "transports": ["websocket"] },
+        "steps": [
+            { "emit": "dance", "args": [{ "move": "twist" }] },
+            { "wait": "error" },
+            { "emit": "ai-message", "args": [{ "prompt": "still here" }] },
+            { "wait": "ai-message-response" },
+        ],
+    }));
+    assert!(run.success, "{:#?}", run.records);
+    let error = &run.events("error")[0][0];
+    assert_eq!(error["code"], "unknown_event");
+    assert!(
+        error["message"].as_str().unwrap().contains("dance"),
+        "{error}"
+    );
+}
