@@ -23,6 +23,10 @@ pub mod event {
     pub const AI_RESET: &str = "ai-reset";
     /// Raw-WebSocket bridge only, server → client: `{"code": "…", "message": "…"}`.
     pub const ERROR: &str = "error";
+    /// Socket.IO, server → client: `{"code": "…", "message": "…"}` for an event the server does
+    /// not handle or one over the rate limit. Not `error`: several clients (rust_socketio among
+    /// them) treat an incoming `error` event as a failure of the connection itself.
+    pub const SERVER_ERROR: &str = "server-error";
 }
 
 /// The Socket.IO path the server mounts and the clients use by default.

@@ -215,10 +215,26 @@ impl Connection {
             builder = builder.opening_header(name.as_str(), value.as_str());
         }
         // Callbacks run while the library holds a lock: they only forward into a channel.
-        let (on_connect, on_close, on_error, on_any) = (tx.clone(), tx.clone(), tx.clone(), tx);
+        let (on_connect, on_close, on_error, on_lost, on_any) =
+            (tx.clone(), tx.clone(), tx.clone(), tx.clone(), tx);
         let ns = namespace.clone();
+        // When the transport just closes (a server shutting down cleanly), the library calls no
+        // callback at all, only the reconnect hook before each attempt: report the first one.
+        let joined = Arc::new(AtomicBool::new(false));
+        let joined_on_connect = joined.clone();
         builder = builder
+            .on_reconnect(move || {
+                if joined.swap(false, Ordering::SeqCst) {
+                    on_lost
+                        .send(ClientEvent::Disconnected {
+                            reason: "transport closed; reconnecting".to_owned(),
+                        })
+                        .ok();
+                }
+                async { rust_socketio::asynchronous::ReconnectSettings::new() }.boxed()
+            })
             .on(Event::Connect, move |_, _| {
+                joined_on_connect.store(true, Ordering::SeqCst);
                 on_connect
                     .send(ClientEvent::Connected {
                         namespace: ns.clone(),

@@ -133,6 +133,9 @@ struct Session<'a> {
     prompt: Arc<Mutex<String>>,
     /// A scripted command failed: the exit status will be 1.
     failed: bool,
+    /// The session starts connected: that first `Connected` does not count for `wait connect`,
+    /// which waits for a reconnection.
+    first_connect: bool,
 }
 
 enum Flow {
@@ -300,6 +303,7 @@ impl<'a> Session<'a> {
             answer: None,
             prompt: Arc::new(Mutex::new("sockai> ".to_owned())),
             failed: false,
+            first_connect: true,
         })
     }
 
@@ -436,7 +440,9 @@ impl<'a> Session<'a> {
                         ),
                     );
                 }
-                self.arrive("connect");
+                if !std::mem::take(&mut self.first_connect) {
+                    self.arrive("connect");
+                }
             }
             ClientEvent::Disconnected { reason } => {
                 self.flush_answer();

@@ -129,7 +129,7 @@ fn peer(socket: &SocketRef) -> String {
 
 async fn on_message(socket: SocketRef, Data(args): Data<Args<Value>>) {
     until_connected(&socket).await;
-    if !within_rate(&socket, event::ERROR) {
+    if !within_rate(&socket, event::SERVER_ERROR) {
         return;
     }
     tracing::info!(sid = %socket.id, payload = %args, "message received from client");
@@ -174,7 +174,7 @@ async fn on_ai_message(
 
 async fn on_ai_reset(socket: SocketRef, ack: AckSender) {
     until_connected(&socket).await;
-    if !within_rate(&socket, event::ERROR) {
+    if !within_rate(&socket, event::SERVER_ERROR) {
         return;
     }
     let cleared = session(&socket).reset();
@@ -185,7 +185,7 @@ async fn on_ai_reset(socket: SocketRef, ack: AckSender) {
 /// Any other event: say so, rather than leave the client waiting for an answer.
 async fn on_unknown_event(socket: SocketRef, Event(name): Event) {
     until_connected(&socket).await;
-    if !within_rate(&socket, event::ERROR) {
+    if !within_rate(&socket, event::SERVER_ERROR) {
         return;
     }
     tracing::debug!(sid = %socket.id, event = %name, "unknown event");
@@ -198,7 +198,7 @@ async fn on_unknown_event(socket: SocketRef, Event(name): Event) {
             event::AI_RESET
         ),
     );
-    socket.emit(event::ERROR, &error).ok();
+    socket.emit(event::SERVER_ERROR, &error).ok();
 }
 
 /// Emits `ai-message-chunk`s. socketioxide's emit does not wait: when the socket's buffer is

@@ -92,12 +92,18 @@ fn client_connect_script_multi_arg_emit_and_every_event_shown() {
         "emit echo {\"a\": 1} 2 two \"3\"\nwait echo\n\
          emit greet-me\nwait MixedCase-Event\n\
          msg {\"text\": \"hi\"}\nwait message-back\n\
+         emit say-message hello 2\nwait message\n\
          emit echo {\n  \"multi\": [1,\n 2]\n}\nwait echo\n",
     );
     assert_eq!(code, 0, "{stderr}");
     let echoes = received(&records, "echo");
     assert_eq!(args_of(echoes[0]), &json!([{"a": 1}, 2, "two", "3"]));
     assert_eq!(args_of(echoes[1]), &json!([{"multi": [1, 2]}]));
+    // `message` reaches the library's special callback; it is shown like any other event.
+    assert_eq!(
+        args_of(received(&records, "message")[0]),
+        &json!(["hello", 2])
+    );
     let greeting = received(&records, "MixedCase-Event");
     assert_eq!(args_of(greeting[0]), &json!([{"hello": "world"}, 42]));
     assert_eq!(
@@ -328,5 +334,25 @@ fn client_connect_script_shows_events_from_other_clients() {
     }
     session.send("status");
     assert_eq!(session.wait_record("status", None)["state"], "connected");
+    assert!(session.finish().success());
+}
+
+/// A server that shuts down is reported as a disconnection; the session reconnects on its own
+/// when the server is back on the same port.
+#[test]
+fn client_connect_script_reconnects_after_a_server_restart() {
+    let mut server = Server::start(&[]);
+    let port = server.addr.rsplit(':').next().unwrap().to_owned();
+    let mut session = crate::support::ScriptedClient::start(&[&server.url]);
+    session.wait_record("connect", None);
+    assert!(server.terminate().success());
+    let gone = session.wait_record("disconnect", None);
+    assert_eq!(gone["reason"], "transport closed; reconnecting");
+
+    let _again = Server::spawn(&["--port", &port], &[]);
+    session.send("wait connect 14s");
+    session.send("ai back again");
+    let answer = session.wait_record("received", Some("ai-message-response"));
+    assert_eq!(answer["args"][0]["response"], "echo: back again");
     assert!(session.finish().success());
 }

@@ -194,7 +194,7 @@ async fn a_flooding_client_is_told_then_cut_off_while_another_is_served() {
         l.contains("A user disconnected") && l.contains("rate limit")
     });
 
-    // The Socket.IO side: a burst over the limit gets `error` events, not silence.
+    // The Socket.IO side: a burst over the limit gets `server-error` events, not silence.
     let run = socketio(
         &server,
         json!({}),
@@ -203,11 +203,11 @@ async fn a_flooding_client_is_told_then_cut_off_while_another_is_served() {
             { "emit": "message", "args": [2] },
             { "emit": "message", "args": [3] },
             { "emit": "message", "args": [4] },
-            { "wait": "error" },
+            { "wait": "server-error" },
         ]),
     );
     assert!(run.success, "{:#?}", run.records);
-    assert_eq!(run.events("error")[0][0]["code"], "too_many_events");
+    assert_eq!(run.events("server-error")[0][0]["code"], "too_many_events");
     let calm = socketio(
         &server,
         json!({}),
@@ -223,20 +223,20 @@ async fn a_flooding_client_is_told_then_cut_off_while_another_is_served() {
 }
 
 #[test]
-fn unknown_socketio_events_get_an_error_event() {
+fn unknown_socketio_events_get_a_server_error_event() {
     let server = Server::start(&[]);
     let run = node_client(json!({
         "url": server.url,
         "options": { "transports": ["websocket"] },
         "steps": [
             { "emit": "dance", "args": [{ "move": "twist" }] },
-            { "wait": "error" },
+            { "wait": "server-error" },
             { "emit": "ai-message", "args": [{ "prompt": "still here" }] },
             { "wait": "ai-message-response" },
         ],
     }));
     assert!(run.success, "{:#?}", run.records);
-    let error = &run.events("error")[0][0];
+    let error = &run.events("server-error")[0][0];
     assert_eq!(error["code"], "unknown_event");
     assert!(
         error["message"].as_str().unwrap().contains("dance"),

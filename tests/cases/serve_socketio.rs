@@ -262,7 +262,7 @@ async fn a_client_sending_garbage_does_not_disturb_another() {
             .unwrap_or_else(|| panic!("bad client cut off early; got {codes:?}"));
         let payload = packet
             .strip_prefix(r#"42["ai-message-error","#)
-            .or_else(|| packet.strip_prefix(r#"42["error","#));
+            .or_else(|| packet.strip_prefix(r#"42["server-error","#));
         if let Some(error) = payload {
             let error: serde_json::Value =
                 serde_json::from_str(error.trim_end_matches(']')).unwrap();

@@ -8,6 +8,7 @@
 // Events, in every namespace:
 //   echo ...args          → emits `echo` with the same arguments (and acks them if asked)
 //   message ...args       → emits `message-back` with the same arguments
+//   say-message ...args   → emits `message` (a name Socket.IO clients treat specially) with them
 //   ack-me ...args        → acknowledges with ({"got": [...args]}, "second")
 //   never-answered        → nothing, not even an acknowledgement
 //   ai-message {prompt}   → emits two `ai-message-chunk` {id, delta}, then `ai-message-response`
@@ -33,6 +34,10 @@ function handlers(socket) {
   socket.on("message", (...args) => {
     ackOf(args);
     socket.emit("message-back", ...args);
+  });
+  socket.on("say-message", (...args) => {
+    ackOf(args);
+    socket.emit("message", ...args);
   });
   socket.on("ack-me", (...args) => {
     const ack = ackOf(args);
