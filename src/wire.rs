@@ -228,6 +228,8 @@ pub mod exit {
     pub const FAILURE: i32 = 1;
     /// Usage error: bad flags or arguments, or a subcommand that is not available.
     pub const USAGE: i32 = 2;
+    /// Could not connect: refused, timed out, namespace or auth rejected.
+    pub const CONNECT: i32 = 3;
 }
 
 #[cfg(test)]

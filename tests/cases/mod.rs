@@ -1,3 +1,4 @@
+mod bench;
 mod generated;
 mod serve_bridge;
 mod serve_cli;
