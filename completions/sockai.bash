@@ -313,7 +313,7 @@ _sockai() {
             return 0
             ;;
         sockai__subcmd__serve)
-            opts="-p -h --host --port --provider --echo-delay-ms --max-prompt-bytes --echo-server --ping-interval --ping-timeout --max-payload --shutdown-timeout --cors-origin --log-format --help"
+            opts="-p -h --host --port --provider --echo-delay-ms --max-prompt-bytes --echo-server --ping-interval --ping-timeout --max-payload --shutdown-timeout --threads --cors-origin --log-format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -356,6 +356,10 @@ _sockai() {
                     return 0
                     ;;
                 --shutdown-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --threads)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -41,6 +41,7 @@ set edit:completion:arg-completer[sockai] = {|@words|
             cand --ping-timeout 'Engine.IO ping timeout (e.g. 20s, 200ms)'
             cand --max-payload 'Largest Engine.IO payload accepted, in bytes'
             cand --shutdown-timeout 'How long shutdown waits for answers in flight before closing sockets'
+            cand --threads 'Runtime threads. 1 (default): one event loop, the steadiest latency (see README, Benchmarks); 0: one per CPU'
             cand --cors-origin 'Allow browser pages from this origin to use HTTP long-polling and `/api/ai` (repeatable, e.g. http://localhost:5173). Default: same origin only, as Node socket.io'
             cand --log-format 'Log format on stderr'
             cand --echo-server 'Behave as the reference server of the Socket.IO v5 protocol test suite instead of the AI server'

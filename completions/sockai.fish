@@ -42,6 +42,7 @@ complete -c sockai -n "__fish_sockai_using_subcommand serve" -l ping-interval -d
 complete -c sockai -n "__fish_sockai_using_subcommand serve" -l ping-timeout -d 'Engine.IO ping timeout (e.g. 20s, 200ms)' -r
 complete -c sockai -n "__fish_sockai_using_subcommand serve" -l max-payload -d 'Largest Engine.IO payload accepted, in bytes' -r
 complete -c sockai -n "__fish_sockai_using_subcommand serve" -l shutdown-timeout -d 'How long shutdown waits for answers in flight before closing sockets' -r
+complete -c sockai -n "__fish_sockai_using_subcommand serve" -l threads -d 'Runtime threads. 1 (default): one event loop, the steadiest latency (see README, Benchmarks); 0: one per CPU' -r
 complete -c sockai -n "__fish_sockai_using_subcommand serve" -l cors-origin -d 'Allow browser pages from this origin to use HTTP long-polling and `/api/ai` (repeatable, e.g. http://localhost:5173). Default: same origin only, as Node socket.io' -r
 complete -c sockai -n "__fish_sockai_using_subcommand serve" -l log-format -d 'Log format on stderr' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line'"

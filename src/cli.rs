@@ -128,6 +128,11 @@ pub struct ServeArgs {
     #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = parse_duration)]
     pub shutdown_timeout: Duration,
 
+    /// Runtime threads. 1 (default): one event loop, the steadiest latency (see README,
+    /// Benchmarks); 0: one per CPU
+    #[arg(long, value_name = "N", env = "SOCKAI_THREADS", default_value_t = 1)]
+    pub threads: usize,
+
     /// Allow browser pages from this origin to use HTTP long-polling and `/api/ai`
     /// (repeatable, e.g. http://localhost:5173). Default: same origin only, as Node socket.io.
     #[arg(long, value_name = "ORIGIN")]
