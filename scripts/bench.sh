@@ -81,11 +81,14 @@ stop_server() {
   wait "${!pid_var}" 2>/dev/null || true
 }
 
-start_servers() {
-  # Logging off the hot path: Node's server logs nothing either.
-  # shellcheck disable=SC2086
-  start_server sockai env RUST_LOG=warn "$bin" serve --port 0 $SERVE_ARGS
-  start_server node node tests/node/bench-server.mjs 0
+start_one() {
+  if [ "$1" = sockai ]; then
+    # Logging off the hot path (two info lines per round trip): Node's server logs nothing either.
+    # shellcheck disable=SC2086
+    start_server sockai env RUST_LOG=warn "$bin" serve --port 0 $SERVE_ARGS
+  else
+    start_server node node tests/node/bench-server.mjs 0
+  fi
 }
 
 bench() {
@@ -95,7 +98,8 @@ bench() {
 median() { sort -g | awk '{v[NR]=$1} END {if (NR == 0) print "null"; else print v[int((NR + 1) / 2)]}'; }
 
 declare -A result
-start_servers
+start_one sockai
+start_one node
 for clients in $CLIENTS; do
   for run in $(seq "$RUNS"); do
     for name in sockai node; do
@@ -120,7 +124,7 @@ vmrss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 # hold NAME: fresh server, RSS before, HOLD sockets, RSS while held.
 hold() {
   local name=$1
-  start_servers_one "$name"
+  start_one "$name"
   local pid_var="PID_$name" url_var="URL_$name"
   local pid=${!pid_var} url=${!url_var}
   local port=${url##*:}
@@ -150,15 +154,6 @@ hold() {
   result[$name,rss_during]=$during
   result[$name,rss_per_socket]=$(awk -v b="$before" -v d="$during" -v n="$held" \
     'BEGIN { if (n > 0) printf "%.1f", (d - b) / n; else print "null" }')
-}
-
-start_servers_one() {
-  if [ "$1" = sockai ]; then
-    # shellcheck disable=SC2086
-    start_server sockai env RUST_LOG=warn "$bin" serve --port 0 $SERVE_ARGS
-  else
-    start_server node node tests/node/bench-server.mjs 0
-  fi
 }
 
 if [ "$HOLD" -gt 0 ]; then

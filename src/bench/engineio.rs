@@ -2,10 +2,10 @@
 //!
 //! Why not rust_socketio: a load generator holds thousands of connections on one core, and
 //! rust_socketio runs callbacks on spawned tasks per connection, cannot bound its connect (it
-//! hangs on a silent listener), and returns from `connect()` before the namespace is joined (see
-//! `shared/notes/socketio-client-crates.md`). Here one task owns one WebSocket, and only what a
-//! load generator needs is spoken: the WebSocket transport (no polling, no upgrade), text packets,
-//! namespace connect, events, acks, ping/pong and close. Binary packets are skipped.
+//! hangs on a silent listener) and returns from `connect()` before the namespace is joined. Here
+//! one task owns one WebSocket, and only what a load generator needs is spoken: the WebSocket
+//! transport (no polling, no upgrade), text packets, namespace connect, events, acks, ping/pong
+//! and close. Binary packets are skipped.
 
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::TcpStream;

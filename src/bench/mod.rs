@@ -32,6 +32,8 @@ use stats::{Latency, LatencySummary};
 pub const MAX_CLIENTS: u32 = 20_000;
 /// Longest measuring window accepted.
 pub const MAX_DURATION: Duration = Duration::from_secs(3600);
+/// Longest --timeout accepted: it bounds every handshake and round trip.
+const MAX_TIMEOUT: Duration = Duration::from_secs(600);
 /// Longest ramp accepted (`clients / connect_rate`).
 const MAX_RAMP: Duration = Duration::from_secs(600);
 /// Handshakes in flight at once: more only overflows the server's accept queue.
@@ -203,6 +205,11 @@ impl BenchConfig {
         }
         if self.duration > MAX_DURATION {
             return Err(BenchError::Usage("--duration is at most 1h".into()));
+        }
+        if self.timeout > MAX_TIMEOUT || self.timeout.is_zero() {
+            return Err(BenchError::Usage(
+                "--timeout must be more than 0 and at most 10m".into(),
+            ));
         }
         if self.connect_rate > 0
             && Duration::from_secs_f64(f64::from(self.clients) / f64::from(self.connect_rate))

@@ -106,7 +106,7 @@ fn round_trips_against_sockai_serve() {
 #[test]
 fn acks_against_sockai_serve() {
     let server = Server::start(&[]);
-    let (code, summary, stderr) = bench(&[&server.url, "-c", "2", "-d", "500ms", "--ack"]);
+    let (code, summary, stderr) = bench(&[&server.url, "-c", "2", "-d", "1s", "--ack"]);
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(summary["mode"], "ack");
     assert_clean_run(&summary, 2);
@@ -238,6 +238,7 @@ fn out_of_range_flags_are_usage_errors() {
         &["--clients", "0"][..],
         &["--clients", "20001"],
         &["--duration", "2h"],
+        &["--timeout", "0s"],
         &["--hold", "--ack"],
         &["ftp://example.com"],
     ] {
