@@ -538,6 +538,7 @@ impl Progress {
         let task = tokio::spawn(async move {
             let mut tick = tokio::time::interval(Duration::from_secs(1));
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            tick.tick().await; // the first tick is immediate: nothing to show yet
             let mut last = (Instant::now(), 0u64);
             loop {
                 tokio::select! {
