@@ -30,6 +30,7 @@ Register-ArgumentCompleter -Native -CommandName 'sockai' -ScriptBlock {
             [CompletionResult]::new('emit', 'emit', [CompletionResultType]::ParameterValue, 'Connect, emit one event, wait for the reply and exit with a status CI can trust')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print a man page (roff)')
+            [CompletionResult]::new('bench', 'bench', [CompletionResultType]::ParameterValue, 'Load-test a Socket.IO server: many clients, round trips, latency percentiles')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -53,6 +54,7 @@ Register-ArgumentCompleter -Native -CommandName 'sockai' -ScriptBlock {
             [CompletionResult]::new('--ping-timeout', '--ping-timeout', [CompletionResultType]::ParameterName, 'Engine.IO ping timeout (e.g. 20s, 200ms)')
             [CompletionResult]::new('--max-payload', '--max-payload', [CompletionResultType]::ParameterName, 'Largest Engine.IO payload accepted, in bytes')
             [CompletionResult]::new('--shutdown-timeout', '--shutdown-timeout', [CompletionResultType]::ParameterName, 'How long shutdown waits for answers in flight before closing sockets')
+            [CompletionResult]::new('--threads', '--threads', [CompletionResultType]::ParameterName, 'Runtime threads. 1 (default): one event loop, the steadiest latency (see README, Benchmarks); 0: one per CPU')
             [CompletionResult]::new('--cors-origin', '--cors-origin', [CompletionResultType]::ParameterName, 'Allow browser pages from this origin to use HTTP long-polling and `/api/ai` (repeatable, e.g. http://localhost:5173). Default: same origin only, as Node socket.io')
             [CompletionResult]::new('--auth-token', '--auth-token', [CompletionResultType]::ParameterName, 'Require this token from every client: Socket.IO `auth.token`, or `Authorization: Bearer` on the raw WebSocket and `/api/ai`. Prefer the environment variable: flags show in `ps`')
             [CompletionResult]::new('--max-connections', '--max-connections', [CompletionResultType]::ParameterName, 'Most connections held at once (Socket.IO sockets and raw WebSockets together)')
@@ -122,12 +124,34 @@ Register-ArgumentCompleter -Native -CommandName 'sockai' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'sockai;bench' {
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Connections to open (at most 20000: the open-file limit of one process)')
+            [CompletionResult]::new('--clients', '--clients', [CompletionResultType]::ParameterName, 'Connections to open (at most 20000: the open-file limit of one process)')
+            [CompletionResult]::new('--connect-rate', '--connect-rate', [CompletionResultType]::ParameterName, 'New connections per second during the ramp; 0: as fast as possible (256 handshakes in flight)')
+            [CompletionResult]::new('-d', '-d', [CompletionResultType]::ParameterName, 'Length of the measuring window (at most 1h)')
+            [CompletionResult]::new('--duration', '--duration', [CompletionResultType]::ParameterName, 'Length of the measuring window (at most 1h)')
+            [CompletionResult]::new('--event', '--event', [CompletionResultType]::ParameterName, 'Event each client emits, with {"prompt": "…"}')
+            [CompletionResult]::new('--payload-bytes', '--payload-bytes', [CompletionResultType]::ParameterName, 'Size of the prompt in bytes')
+            [CompletionResult]::new('--reply', '--reply', [CompletionResultType]::ParameterName, 'Event that answers it (other events, e.g. ai-message-chunk, are skipped)')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Socket.IO namespace (default: the URL''s path, or /)')
+            [CompletionResult]::new('--path', '--path', [CompletionResultType]::ParameterName, 'Engine.IO path on the server')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Give up on a connect or a round trip after this long')
+            [CompletionResult]::new('--max-errors', '--max-errors', [CompletionResultType]::ParameterName, 'Failed connections + dropped connections + failed round trips tolerated before exit 1')
+            [CompletionResult]::new('--threads', '--threads', [CompletionResultType]::ParameterName, 'Runtime threads of the load generator; 1 (a single-threaded runtime) drives well over 100,000 round trips/s and leaves the other cores to the server')
+            [CompletionResult]::new('--ack', '--ack', [CompletionResultType]::ParameterName, 'Wait for the acknowledgement instead of the reply event')
+            [CompletionResult]::new('--hold', '--hold', [CompletionResultType]::ParameterName, 'Only open the connections and hold them; report how many stayed up and the connect rate')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the summary as one JSON object on stdout')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'sockai;help' {
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run the Socket.IO AI server')
             [CompletionResult]::new('connect', 'connect', [CompletionResultType]::ParameterValue, 'Open an interactive Socket.IO client (a REPL; JSON lines when stdin is not a terminal)')
             [CompletionResult]::new('emit', 'emit', [CompletionResultType]::ParameterValue, 'Connect, emit one event, wait for the reply and exit with a status CI can trust')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print a man page (roff)')
+            [CompletionResult]::new('bench', 'bench', [CompletionResultType]::ParameterValue, 'Load-test a Socket.IO server: many clients, round trips, latency percentiles')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -144,6 +168,9 @@ Register-ArgumentCompleter -Native -CommandName 'sockai' -ScriptBlock {
             break
         }
         'sockai;help;man' {
+            break
+        }
+        'sockai;help;bench' {
             break
         }
         'sockai;help;help' {

@@ -16,6 +16,9 @@ _sockai() {
             ",$1")
                 cmd="sockai"
                 ;;
+            sockai,bench)
+                cmd="sockai__subcmd__bench"
+                ;;
             sockai,completions)
                 cmd="sockai__subcmd__completions"
                 ;;
@@ -33,6 +36,9 @@ _sockai() {
                 ;;
             sockai,serve)
                 cmd="sockai__subcmd__serve"
+                ;;
+            sockai__subcmd__help,bench)
+                cmd="sockai__subcmd__help__subcmd__bench"
                 ;;
             sockai__subcmd__help,completions)
                 cmd="sockai__subcmd__help__subcmd__completions"
@@ -59,12 +65,78 @@ _sockai() {
 
     case "${cmd}" in
         sockai)
-            opts="-h -V --help --version serve connect emit completions man help"
+            opts="-h -V --help --version serve connect emit completions man bench help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sockai__subcmd__bench)
+            opts="-c -d -h --clients --connect-rate --duration --event --payload-bytes --reply --ack --hold --namespace --path --timeout --max-errors --threads --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --clients)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connect-rate)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --duration)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -d)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --event)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --payload-bytes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --reply)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-errors)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --threads)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -227,8 +299,22 @@ _sockai() {
             return 0
             ;;
         sockai__subcmd__help)
-            opts="serve connect emit completions man help"
+            opts="serve connect emit completions man bench help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sockai__subcmd__help__subcmd__bench)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -339,7 +425,7 @@ _sockai() {
             return 0
             ;;
         sockai__subcmd__serve)
-            opts="-p -h --host --port --provider --model --base-url --system --temperature --max-tokens --no-stream --history --ai-timeout --ai-retries --max-concurrent-ai --echo-delay-ms --max-prompt-bytes --echo-server --ping-interval --ping-timeout --max-payload --shutdown-timeout --cors-origin --auth-token --max-connections --rate-limit --log-format --help"
+            opts="-p -h --host --port --provider --model --base-url --system --temperature --max-tokens --no-stream --history --ai-timeout --ai-retries --max-concurrent-ai --echo-delay-ms --max-prompt-bytes --echo-server --ping-interval --ping-timeout --max-payload --shutdown-timeout --threads --cors-origin --auth-token --max-connections --rate-limit --log-format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -418,6 +504,10 @@ _sockai() {
                     return 0
                     ;;
                 --shutdown-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --threads)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

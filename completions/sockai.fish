@@ -31,6 +31,7 @@ complete -c sockai -n "__fish_sockai_needs_command" -f -a "connect" -d 'Open an 
 complete -c sockai -n "__fish_sockai_needs_command" -f -a "emit" -d 'Connect, emit one event, wait for the reply and exit with a status CI can trust'
 complete -c sockai -n "__fish_sockai_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c sockai -n "__fish_sockai_needs_command" -f -a "man" -d 'Print a man page (roff)'
+complete -c sockai -n "__fish_sockai_needs_command" -f -a "bench" -d 'Load-test a Socket.IO server: many clients, round trips, latency percentiles'
 complete -c sockai -n "__fish_sockai_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sockai -n "__fish_sockai_using_subcommand serve" -l host -d 'Address to listen on; use 0.0.0.0 to accept connections from other machines' -r
 complete -c sockai -n "__fish_sockai_using_subcommand serve" -s p -l port -d 'Port to listen on; 0 picks a free port' -r
@@ -52,6 +53,7 @@ complete -c sockai -n "__fish_sockai_using_subcommand serve" -l ping-interval -d
 complete -c sockai -n "__fish_sockai_using_subcommand serve" -l ping-timeout -d 'Engine.IO ping timeout (e.g. 20s, 200ms)' -r
 complete -c sockai -n "__fish_sockai_using_subcommand serve" -l max-payload -d 'Largest Engine.IO payload accepted, in bytes' -r
 complete -c sockai -n "__fish_sockai_using_subcommand serve" -l shutdown-timeout -d 'How long shutdown waits for answers in flight before closing sockets' -r
+complete -c sockai -n "__fish_sockai_using_subcommand serve" -l threads -d 'Runtime threads. 1 (default): one event loop, the steadiest latency (see README, Benchmarks); 0: one per CPU' -r
 complete -c sockai -n "__fish_sockai_using_subcommand serve" -l cors-origin -d 'Allow browser pages from this origin to use HTTP long-polling and `/api/ai` (repeatable, e.g. http://localhost:5173). Default: same origin only, as Node socket.io' -r
 complete -c sockai -n "__fish_sockai_using_subcommand serve" -l auth-token -d 'Require this token from every client: Socket.IO `auth.token`, or `Authorization: Bearer` on the raw WebSocket and `/api/ai`. Prefer the environment variable: flags show in `ps`' -r
 complete -c sockai -n "__fish_sockai_using_subcommand serve" -l max-connections -d 'Most connections held at once (Socket.IO sockets and raw WebSockets together)' -r
@@ -98,9 +100,25 @@ complete -c sockai -n "__fish_sockai_using_subcommand emit" -s q -l quiet -d 'Pr
 complete -c sockai -n "__fish_sockai_using_subcommand emit" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sockai -n "__fish_sockai_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c sockai -n "__fish_sockai_using_subcommand man" -s h -l help -d 'Print help'
-complete -c sockai -n "__fish_sockai_using_subcommand help; and not __fish_seen_subcommand_from serve connect emit completions man help" -f -a "serve" -d 'Run the Socket.IO AI server'
-complete -c sockai -n "__fish_sockai_using_subcommand help; and not __fish_seen_subcommand_from serve connect emit completions man help" -f -a "connect" -d 'Open an interactive Socket.IO client (a REPL; JSON lines when stdin is not a terminal)'
-complete -c sockai -n "__fish_sockai_using_subcommand help; and not __fish_seen_subcommand_from serve connect emit completions man help" -f -a "emit" -d 'Connect, emit one event, wait for the reply and exit with a status CI can trust'
-complete -c sockai -n "__fish_sockai_using_subcommand help; and not __fish_seen_subcommand_from serve connect emit completions man help" -f -a "completions" -d 'Print a shell completion script'
-complete -c sockai -n "__fish_sockai_using_subcommand help; and not __fish_seen_subcommand_from serve connect emit completions man help" -f -a "man" -d 'Print a man page (roff)'
-complete -c sockai -n "__fish_sockai_using_subcommand help; and not __fish_seen_subcommand_from serve connect emit completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sockai -n "__fish_sockai_using_subcommand bench" -s c -l clients -d 'Connections to open (at most 20000: the open-file limit of one process)' -r
+complete -c sockai -n "__fish_sockai_using_subcommand bench" -l connect-rate -d 'New connections per second during the ramp; 0: as fast as possible (256 handshakes in flight)' -r
+complete -c sockai -n "__fish_sockai_using_subcommand bench" -s d -l duration -d 'Length of the measuring window (at most 1h)' -r
+complete -c sockai -n "__fish_sockai_using_subcommand bench" -l event -d 'Event each client emits, with {"prompt": "…"}' -r
+complete -c sockai -n "__fish_sockai_using_subcommand bench" -l payload-bytes -d 'Size of the prompt in bytes' -r
+complete -c sockai -n "__fish_sockai_using_subcommand bench" -l reply -d 'Event that answers it (other events, e.g. ai-message-chunk, are skipped)' -r
+complete -c sockai -n "__fish_sockai_using_subcommand bench" -l namespace -d 'Socket.IO namespace (default: the URL\'s path, or /)' -r
+complete -c sockai -n "__fish_sockai_using_subcommand bench" -l path -d 'Engine.IO path on the server' -r
+complete -c sockai -n "__fish_sockai_using_subcommand bench" -l timeout -d 'Give up on a connect or a round trip after this long' -r
+complete -c sockai -n "__fish_sockai_using_subcommand bench" -l max-errors -d 'Failed connections + dropped connections + failed round trips tolerated before exit 1' -r
+complete -c sockai -n "__fish_sockai_using_subcommand bench" -l threads -d 'Runtime threads of the load generator; 1 (a single-threaded runtime) drives well over 100,000 round trips/s and leaves the other cores to the server' -r
+complete -c sockai -n "__fish_sockai_using_subcommand bench" -l ack -d 'Wait for the acknowledgement instead of the reply event'
+complete -c sockai -n "__fish_sockai_using_subcommand bench" -l hold -d 'Only open the connections and hold them; report how many stayed up and the connect rate'
+complete -c sockai -n "__fish_sockai_using_subcommand bench" -l json -d 'Print the summary as one JSON object on stdout'
+complete -c sockai -n "__fish_sockai_using_subcommand bench" -s h -l help -d 'Print help'
+complete -c sockai -n "__fish_sockai_using_subcommand help; and not __fish_seen_subcommand_from serve connect emit completions man bench help" -f -a "serve" -d 'Run the Socket.IO AI server'
+complete -c sockai -n "__fish_sockai_using_subcommand help; and not __fish_seen_subcommand_from serve connect emit completions man bench help" -f -a "connect" -d 'Open an interactive Socket.IO client (a REPL; JSON lines when stdin is not a terminal)'
+complete -c sockai -n "__fish_sockai_using_subcommand help; and not __fish_seen_subcommand_from serve connect emit completions man bench help" -f -a "emit" -d 'Connect, emit one event, wait for the reply and exit with a status CI can trust'
+complete -c sockai -n "__fish_sockai_using_subcommand help; and not __fish_seen_subcommand_from serve connect emit completions man bench help" -f -a "completions" -d 'Print a shell completion script'
+complete -c sockai -n "__fish_sockai_using_subcommand help; and not __fish_seen_subcommand_from serve connect emit completions man bench help" -f -a "man" -d 'Print a man page (roff)'
+complete -c sockai -n "__fish_sockai_using_subcommand help; and not __fish_seen_subcommand_from serve connect emit completions man bench help" -f -a "bench" -d 'Load-test a Socket.IO server: many clients, round trips, latency percentiles'
+complete -c sockai -n "__fish_sockai_using_subcommand help; and not __fish_seen_subcommand_from serve connect emit completions man bench help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -15,6 +15,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+use axum::extract::{OriginalUri, Request};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Uri};
+use axum::middleware::Next;
+use axum::response::Response;
 use axum::routing::{get, post};
 use socketioxide::SocketIo;
 use tokio::net::{TcpListener, TcpSocket};
@@ -28,6 +32,9 @@ use guard::Guard;
 
 /// Listen backlog: the default of 128 drops connections in a burst of handshakes.
 const BACKLOG: u32 = 4096;
+
+/// WebSocket read buffer per connection (socketioxide's default: 4 KiB).
+const WS_READ_BUFFER: usize = 1024;
 
 /// How long connections get to close after every socket was told to.
 const CLOSE_GRACE: Duration = Duration::from_secs(2);
@@ -106,6 +113,9 @@ pub async fn run(
         .ping_interval(config.ping_interval)
         .ping_timeout(config.ping_timeout)
         .max_payload(config.max_payload)
+        // Per held socket (valgrind massif): 4 KiB of the ~21 KiB RSS is this buffer, sized for
+        // bursts of reads. Messages here are small; a bigger one still arrives, the buffer grows.
+        .ws_read_buffer_size(WS_READ_BUFFER)
         .with_state(Arc::clone(&assistant))
         .with_state(Arc::clone(&guard))
         .build_layer();
@@ -130,6 +140,7 @@ pub async fn run(
         .route("/api/ai", post(http::ai))
         .with_state(state)
         .layer(layer)
+        .layer(axum::middleware::from_fn(own_request_head))
         .layer(cors(&config.cors_origins)?);
 
     announce(local, &config, provider.as_ref());
@@ -182,6 +193,33 @@ fn bind(addr: SocketAddr) -> Result<TcpListener, ServeError> {
     socket.set_reuseaddr(true).map_err(error)?;
     socket.bind(addr).map_err(error)?;
     socket.listen(BACKLOG).map_err(error)
+}
+
+/// Give the request's URI and headers their own allocations.
+///
+/// hyper parses them as slices of the connection's read buffer (8-16 KiB), and socketioxide keeps
+/// every socket's request parts for the socket's whole life, so each WebSocket pinned that buffer:
+/// measured with valgrind massif, 16 KiB of the 29 KiB RSS per held socket. Copying costs a few
+/// hundred bytes once per HTTP request.
+async fn own_request_head(request: Request, next: Next) -> Response {
+    let (mut parts, body) = request.into_parts();
+    if let Ok(uri) = Uri::try_from(parts.uri.to_string()) {
+        // axum keeps a clone of the URI in the extensions too.
+        if let Some(original) = parts.extensions.get_mut::<OriginalUri>() {
+            original.0 = uri.clone();
+        }
+        parts.uri = uri;
+    }
+    let mut headers = HeaderMap::with_capacity(parts.headers.len());
+    for (name, value) in &parts.headers {
+        let name =
+            HeaderName::from_bytes(name.as_str().as_bytes()).unwrap_or_else(|_| name.clone());
+        // Bytes hyper accepted are valid header bytes; keep the original if not.
+        let value = HeaderValue::from_bytes(value.as_bytes()).unwrap_or_else(|_| value.clone());
+        headers.append(name, value);
+    }
+    parts.headers = headers;
+    next.run(Request::from_parts(parts, body)).await
 }
 
 fn cors(origins: &[String]) -> Result<CorsLayer, ServeError> {

@@ -1,3 +1,4 @@
+mod bench;
 mod client_connect;
 mod client_emit;
 mod generated;

@@ -1,0 +1,197 @@
+#!/usr/bin/env bash
+# sockai serve against the official Node socket.io server, driven by `sockai bench`, in one run on
+# this machine. Prints a Markdown table: round trips/s and p99 at 1, 100 and 1000 clients, sockets
+# held and RSS per socket, with the ratio sockai/Node.
+#
+# Servers are pinned to CPU $SERVER_CPU and the load generator to CPU $BENCH_CPU (taskset), so
+# they never share a core. Both servers run at once (an idle one costs nothing) and the runs of a
+# scenario alternate between them, so that noise from other work on the machine hits both alike.
+#
+# Environment (defaults in brackets):
+#   DURATION [10s]        measuring window of each round-trip run
+#   CLIENTS ["1 100 1000"] client counts of the round-trip scenarios
+#   RUNS [1]              runs per scenario and server; the table shows the median
+#   HOLD [10000]          sockets held in the memory scenario (0 skips it)
+#   HOLD_DURATION [10s]   how long they are held
+#   SERVER_CPU [0], BENCH_CPU [1]
+#   SERVE_ARGS []         extra flags for `sockai serve` (e.g. to try a tuning)
+#   SKIP_BUILD [0]        1: use the existing target/release/sockai
+# Quick run: DURATION=2s HOLD=2000 HOLD_DURATION=3s scripts/bench.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DURATION=${DURATION:-10s}
+CLIENTS=${CLIENTS:-"1 100 1000"}
+RUNS=${RUNS:-1}
+HOLD=${HOLD:-10000}
+HOLD_DURATION=${HOLD_DURATION:-10s}
+SERVER_CPU=${SERVER_CPU:-0}
+BENCH_CPU=${BENCH_CPU:-1}
+SERVE_ARGS=${SERVE_ARGS:-}
+
+for tool in node jq taskset ss; do
+  command -v "$tool" >/dev/null || { echo "bench.sh: $tool is required" >&2; exit 2; }
+done
+# Each side of 10,000 sockets needs 10,000 descriptors; take what the hard limit allows.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt $((HOLD + 100)) ]; then
+  echo "bench.sh: open-file limit $(ulimit -n) is below HOLD=$HOLD; lowering HOLD" >&2
+  HOLD=$(($(ulimit -n) - 100))
+fi
+
+[ -d tests/node/node_modules/socket.io ] || npm ci --prefix tests/node --no-audit --no-fund
+if [ "${SKIP_BUILD:-0}" != 1 ]; then
+  cargo build --release --quiet
+fi
+bin=$PWD/target/release/sockai
+out=$PWD/target/bench/$(date +%Y%m%d-%H%M%S)
+mkdir -p "$out"
+
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap cleanup EXIT
+
+# start_server NAME CMD… : start pinned, wait (bounded) for `listening on URL`; sets URL_<NAME>, PID_<NAME>.
+start_server() {
+  local name=$1; shift
+  local log=$out/$name.out
+  : >"$log"
+  taskset -c "$SERVER_CPU" "$@" >"$log" 2>"$out/$name.err" &
+  local pid=$!
+  pids+=("$pid")
+  for _ in $(seq 150); do
+    if grep -q '^listening on ' "$log"; then
+      printf -v "URL_$name" '%s' "$(sed -n 's/^listening on //p' "$log" | head -1)"
+      printf -v "PID_$name" '%s' "$pid"
+      return
+    fi
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "bench.sh: $name did not start; see $out/$name.err" >&2
+  exit 1
+}
+
+stop_server() {
+  local pid_var="PID_$1"
+  kill "${!pid_var}" 2>/dev/null || true
+  wait "${!pid_var}" 2>/dev/null || true
+}
+
+start_one() {
+  if [ "$1" = sockai ]; then
+    # Logging off the hot path (two info lines per round trip): Node's server logs nothing either.
+    # shellcheck disable=SC2086
+    # No per-socket rate limit: the load generator exceeds it by design.
+    start_server sockai env RUST_LOG=warn "$bin" serve --port 0 --rate-limit 0 --max-connections 20000 $SERVE_ARGS
+  else
+    start_server node node tests/node/bench-server.mjs 0
+  fi
+}
+
+bench() {
+  taskset -c "$BENCH_CPU" "$bin" bench --json --threads 1 "$@"
+}
+
+median() { sort -g | awk '{v[NR]=$1} END {if (NR == 0) print "null"; else print v[int((NR + 1) / 2)]}'; }
+
+declare -A result
+start_one sockai
+start_one node
+for clients in $CLIENTS; do
+  for run in $(seq "$RUNS"); do
+    for name in sockai node; do
+      url_var="URL_$name"
+      file=$out/$name-c$clients-r$run.json
+      echo "bench.sh: $name, $clients clients, run $run/$RUNS" >&2
+      bench "${!url_var}" --clients "$clients" --connect-rate 0 --duration "$DURATION" \
+        --max-errors 1000000 >"$file" || true
+    done
+  done
+  for name in sockai node; do
+    result[$name,rt,$clients]=$(jq -s '.[].round_trips_per_sec' "$out/$name-c$clients"-r*.json | median)
+    result[$name,p99,$clients]=$(jq -s '.[].latency_ms.p99' "$out/$name-c$clients"-r*.json | median)
+    result[$name,err,$clients]=$(jq -s 'map(.errors + .connections.failed + .connections.dropped) | add' "$out/$name-c$clients"-r*.json)
+  done
+done
+stop_server sockai
+stop_server node
+
+vmrss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+
+# hold NAME: fresh server, RSS before, HOLD sockets, RSS while held.
+hold() {
+  local name=$1
+  start_one "$name"
+  local pid_var="PID_$name" url_var="URL_$name"
+  local pid=${!pid_var} url=${!url_var}
+  local port=${url##*:}
+  local before
+  before=$(vmrss_kib "$pid")
+  echo "bench.sh: $name, holding $HOLD sockets" >&2
+  bench "$url" --hold --clients "$HOLD" --connect-rate 0 --duration "$HOLD_DURATION" \
+    --max-errors 1000000 >"$out/$name-hold.json" &
+  local bench_pid=$!
+  # Wait (bounded: the bench run itself is) until every socket is up, then let it settle.
+  while kill -0 "$bench_pid" 2>/dev/null; do
+    local up
+    up=$(ss -Htn state established "( sport = :$port )" | wc -l)
+    [ "$up" -ge "$HOLD" ] && break
+    sleep 0.2
+  done
+  sleep 1
+  local during
+  during=$(vmrss_kib "$pid")
+  wait "$bench_pid" || true
+  stop_server "$name"
+  local held
+  held=$(jq '.connections.held' "$out/$name-hold.json")
+  result[$name,held]=$held
+  result[$name,connect_rate]=$(jq '.connect_rate | floor' "$out/$name-hold.json")
+  result[$name,rss_before]=$before
+  result[$name,rss_during]=$during
+  result[$name,rss_per_socket]=$(awk -v b="$before" -v d="$during" -v n="$held" \
+    'BEGIN { if (n > 0) printf "%.1f", (d - b) / n; else print "null" }')
+}
+
+if [ "$HOLD" -gt 0 ]; then
+  hold sockai
+  hold node
+fi
+
+ratio() {
+  awk -v a="$1" -v b="$2" 'BEGIN { if (a == "null" || b == "null" || b == 0) print "–"; else printf "%.2f×", a / b }'
+}
+fmt() { awk -v v="$1" 'BEGIN { if (v == "null" || v == "") print "–"; else if (v >= 100) printf "%.0f", v; else printf "%.2f", v }'; }
+
+{
+  echo "sockai bench: $(date -u +%Y-%m-%d), $(nproc) CPUs ($(uname -m)), servers on CPU $SERVER_CPU, load generator on CPU $BENCH_CPU"
+  echo "DURATION=$DURATION RUNS=$RUNS (median) HOLD=$HOLD HOLD_DURATION=$HOLD_DURATION SERVE_ARGS='$SERVE_ARGS'"
+  echo
+  echo "| scenario | sockai serve | Node socket.io | sockai / Node |"
+  echo "|---|---:|---:|---:|"
+  for clients in $CLIENTS; do
+    s=${result[sockai,rt,$clients]} n=${result[node,rt,$clients]}
+    echo "| round trips/s, $clients clients | $(fmt "$s") | $(fmt "$n") | $(ratio "$s" "$n") |"
+    s=${result[sockai,p99,$clients]} n=${result[node,p99,$clients]}
+    echo "| p99 ms, $clients clients | $(fmt "$s") | $(fmt "$n") | $(ratio "$s" "$n") |"
+  done
+  if [ "$HOLD" -gt 0 ]; then
+    echo "| sockets held (of $HOLD) | ${result[sockai,held]} | ${result[node,held]} | |"
+    s=${result[sockai,rss_per_socket]} n=${result[node,rss_per_socket]}
+    echo "| RSS per socket, KiB | $s | $n | $(ratio "$s" "$n") |"
+    echo "| RSS idle → holding, MiB | $((result[sockai,rss_before] / 1024)) → $((result[sockai,rss_during] / 1024)) | $((result[node,rss_before] / 1024)) → $((result[node,rss_during] / 1024)) | |"
+    s=${result[sockai,connect_rate]} n=${result[node,connect_rate]}
+    echo "| connects/s (256 in flight) | $s | $n | $(ratio "$s" "$n") |"
+  fi
+  errors=""
+  for clients in $CLIENTS; do
+    errors+=" ${clients}c: sockai ${result[sockai,err,$clients]}, node ${result[node,err,$clients]};"
+  done
+  echo
+  echo "errors (failed + dropped connections + failed round trips):$errors"
+  echo "raw JSON: $out"
+} | tee "$out/table.md"

@@ -1,0 +1,597 @@
+//! `sockai bench`: a Socket.IO load generator.
+//!
+//! Phases: ramp (open `clients` connections at `connect_rate`, at most [`MAX_IN_FLIGHT`]
+//! handshakes at a time), measure (`duration`, starting when every connection attempt has ended),
+//! stop (every client is told to finish, bounded by [`CLOSE_GRACE`]). Clients start their round
+//! trips as soon as they are connected; only round trips that end inside the measuring window
+//! count, so a slow ramp does not dilute round trips per second.
+//!
+//! It talks to the server with its own lean client (`engineio.rs`) and nothing here knows
+//! `crate::server`: it loads any Socket.IO v5 server.
+
+mod engineio;
+mod stats;
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
+use tokio_util::sync::CancellationToken;
+
+pub use engineio::ClientError;
+use engineio::{Connection, Endpoint, Incoming};
+use stats::{Latency, LatencySummary};
+
+/// Most connections one run may open: the open-file limit of a process here is about 20,000.
+pub const MAX_CLIENTS: u32 = 20_000;
+/// Longest measuring window accepted.
+pub const MAX_DURATION: Duration = Duration::from_secs(3600);
+/// Longest --timeout accepted: it bounds every handshake and round trip.
+const MAX_TIMEOUT: Duration = Duration::from_secs(600);
+/// Longest ramp accepted (`clients / connect_rate`).
+const MAX_RAMP: Duration = Duration::from_secs(600);
+/// Handshakes in flight at once: more only overflows the server's accept queue.
+const MAX_IN_FLIGHT: usize = 256;
+/// How long clients get to close after the window ends.
+const CLOSE_GRACE: Duration = Duration::from_secs(3);
+/// Distinct error messages kept for the summary; the rest are counted under "other".
+const MAX_ERROR_KINDS: usize = 16;
+
+#[derive(Debug, Clone)]
+pub struct BenchConfig {
+    pub url: String,
+    pub path: String,
+    pub namespace: Option<String>,
+    pub clients: u32,
+    /// Connections opened per second; 0: as fast as [`MAX_IN_FLIGHT`] allows.
+    pub connect_rate: u32,
+    pub duration: Duration,
+    pub event: String,
+    pub reply: String,
+    pub payload_bytes: usize,
+    pub ack: bool,
+    pub hold: bool,
+    /// Bound of each connect and each round trip.
+    pub timeout: Duration,
+    /// Live progress line on stderr.
+    pub progress: bool,
+    pub color: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BenchError {
+    #[error(transparent)]
+    Url(#[from] ClientError),
+    #[error("{0}")]
+    Usage(String),
+}
+
+/// What a run measured; `--json` prints exactly this.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub url: String,
+    pub namespace: String,
+    pub mode: &'static str,
+    pub clients: u32,
+    pub connections: Connections,
+    /// Connections established per second during the ramp.
+    pub connect_rate: f64,
+    /// Seconds from the first connection attempt to the last one ending.
+    pub ramp_secs: f64,
+    /// Length of the measuring window in seconds.
+    pub duration_secs: f64,
+    pub round_trips: u64,
+    pub round_trips_per_sec: f64,
+    /// Round trips that failed: timed out, or answered with `ai-message-error`.
+    pub errors: u64,
+    pub latency_ms: LatencySummary,
+    /// Failure messages and how often each happened (connects and round trips).
+    pub error_kinds: BTreeMap<String, u64>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Connections {
+    pub established: u64,
+    pub failed: u64,
+    /// Established, then lost before the end (closed by the server, or broken).
+    pub dropped: u64,
+    /// Still up when the window ended.
+    pub held: u64,
+}
+
+impl Summary {
+    /// Failed and dropped connections plus failed round trips.
+    pub fn total_errors(&self) -> u64 {
+        self.connections.failed + self.connections.dropped + self.errors
+    }
+
+    /// The most frequent failure, for a one-line error.
+    pub fn main_error(&self) -> Option<&str> {
+        self.error_kinds
+            .iter()
+            .max_by_key(|(_, n)| **n)
+            .map(|(kind, _)| kind.as_str())
+    }
+
+    /// The human summary printed on stdout.
+    pub fn render(&self) -> String {
+        let c = &self.connections;
+        let mut out = format!(
+            "sockai bench {url} (namespace {ns}): {clients} clients, {mode}, {secs:.1} s\n\
+             connections  established {est}  failed {failed}  dropped {dropped}  held {held}  \
+             ({rate:.0}/s over {ramp:.2} s)\n",
+            url = self.url,
+            ns = self.namespace,
+            clients = self.clients,
+            mode = self.mode,
+            secs = self.duration_secs,
+            est = c.established,
+            failed = c.failed,
+            dropped = c.dropped,
+            held = c.held,
+            rate = self.connect_rate,
+            ramp = self.ramp_secs,
+        );
+        if self.mode != MODE_HOLD {
+            let l = &self.latency_ms;
+            out.push_str(&format!(
+                "round trips  {total} total  {rate:.0}/s  errors {errors}\n\
+                 latency ms   p50 {p50:.3}  p90 {p90:.3}  p99 {p99:.3}  max {max:.3}\n",
+                total = self.round_trips,
+                rate = self.round_trips_per_sec,
+                errors = self.errors,
+                p50 = l.p50,
+                p90 = l.p90,
+                p99 = l.p99,
+                max = l.max,
+            ));
+        }
+        for (kind, n) in &self.error_kinds {
+            out.push_str(&format!("error        {n} × {kind}\n"));
+        }
+        out
+    }
+}
+
+const MODE_HOLD: &str = "hold";
+
+/// Counters every client updates; the orchestrator reads them for progress and the summary.
+struct Shared {
+    endpoint: Endpoint,
+    config: BenchConfig,
+    /// The reply event's array prefix as it appears on the wire, e.g. `["ai-message-response"`.
+    reply_prefix: String,
+    error_prefix: String,
+    /// The event frame for reply mode, built once and shared by every send.
+    frame: Utf8Bytes,
+    /// `["event",{"prompt":"…"}]`, for ack mode, which numbers each frame.
+    event_array: String,
+    stop: CancellationToken,
+    measuring: AtomicBool,
+    established: AtomicU64,
+    failed: AtomicU64,
+    dropped: AtomicU64,
+    up: AtomicU64,
+    completed: AtomicU64,
+    errors: AtomicU64,
+    latency: Latency,
+    error_kinds: Mutex<BTreeMap<String, u64>>,
+}
+
+impl Shared {
+    fn note_error(&self, kind: String) {
+        let mut kinds = self.error_kinds.lock().unwrap_or_else(|e| e.into_inner());
+        let key = if kinds.len() >= MAX_ERROR_KINDS && !kinds.contains_key(&kind) {
+            "other".to_owned()
+        } else {
+            kind
+        };
+        *kinds.entry(key).or_default() += 1;
+    }
+}
+
+impl BenchConfig {
+    fn validate(&self) -> Result<(), BenchError> {
+        if self.clients == 0 || self.clients > MAX_CLIENTS {
+            return Err(BenchError::Usage(format!(
+                "--clients must be between 1 and {MAX_CLIENTS} (the open-file limit)"
+            )));
+        }
+        if self.duration > MAX_DURATION {
+            return Err(BenchError::Usage("--duration is at most 1h".into()));
+        }
+        if self.timeout > MAX_TIMEOUT || self.timeout.is_zero() {
+            return Err(BenchError::Usage(
+                "--timeout must be more than 0 and at most 10m".into(),
+            ));
+        }
+        if self.connect_rate > 0
+            && Duration::from_secs_f64(f64::from(self.clients) / f64::from(self.connect_rate))
+                > MAX_RAMP
+        {
+            return Err(BenchError::Usage(format!(
+                "{} clients at --connect-rate {} would ramp for more than {} s; raise the rate",
+                self.clients,
+                self.connect_rate,
+                MAX_RAMP.as_secs()
+            )));
+        }
+        Ok(())
+    }
+
+    fn mode(&self) -> &'static str {
+        if self.hold {
+            MODE_HOLD
+        } else if self.ack {
+            "ack"
+        } else {
+            "reply"
+        }
+    }
+}
+
+/// Run the benchmark. Bounded: ramp ≤ clients / rate + timeout (≤ 10 min + timeout), then the
+/// window, then [`CLOSE_GRACE`].
+pub async fn run(config: BenchConfig) -> Result<Summary, BenchError> {
+    config.validate()?;
+    let endpoint = Endpoint::new(&config.url, &config.path, config.namespace.as_deref())?;
+    let prompt = prompt_of(config.payload_bytes);
+    let event_array = serde_json::json!([config.event, { "prompt": prompt }]).to_string();
+    let json_name = |name: &str| serde_json::Value::from(name).to_string();
+    let shared = Arc::new(Shared {
+        frame: Utf8Bytes::from(endpoint.event_frame(None, &event_array)),
+        event_array,
+        reply_prefix: format!("[{}", json_name(&config.reply)),
+        error_prefix: format!("[{}", json_name(crate::wire::event::AI_MESSAGE_ERROR)),
+        endpoint,
+        config,
+        stop: CancellationToken::new(),
+        measuring: AtomicBool::new(false),
+        established: AtomicU64::new(0),
+        failed: AtomicU64::new(0),
+        dropped: AtomicU64::new(0),
+        up: AtomicU64::new(0),
+        completed: AtomicU64::new(0),
+        errors: AtomicU64::new(0),
+        latency: Latency::new(),
+        error_kinds: Mutex::new(BTreeMap::new()),
+    });
+    let config = &shared.config;
+    let progress = config
+        .progress
+        .then(|| Progress::start(Arc::clone(&shared)));
+
+    // Ramp.
+    let in_flight = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
+    let mut clients = JoinSet::new();
+    let ramp_start = Instant::now();
+    for i in 0..config.clients {
+        if config.connect_rate > 0 {
+            let due =
+                ramp_start + Duration::from_secs_f64(f64::from(i) / f64::from(config.connect_rate));
+            tokio::time::sleep_until(due.into()).await;
+        }
+        let Ok(permit) = Arc::clone(&in_flight).acquire_owned().await else {
+            break; // never closed
+        };
+        let shared = Arc::clone(&shared);
+        clients.spawn(async move { client(shared, permit).await });
+    }
+    // Every handshake has ended (each bounded by the timeout) once all permits are back.
+    let all = u32::try_from(MAX_IN_FLIGHT).unwrap_or(u32::MAX);
+    let _all_done = in_flight.acquire_many(all).await;
+    let ramp = ramp_start.elapsed();
+
+    // Measure.
+    let completed_before = shared.completed.load(Ordering::Relaxed);
+    shared.measuring.store(true, Ordering::Relaxed);
+    let window_start = Instant::now();
+    if shared.established.load(Ordering::Relaxed) > 0 {
+        tokio::time::sleep(config.duration).await;
+    }
+    shared.measuring.store(false, Ordering::Relaxed);
+    let window = window_start.elapsed();
+    let round_trips = shared.completed.load(Ordering::Relaxed) - completed_before;
+    let held = shared.up.load(Ordering::Relaxed);
+    // Counted before the clients close: closing is ours, not a drop.
+    let dropped = shared.dropped.load(Ordering::Relaxed);
+
+    // Stop.
+    shared.stop.cancel();
+    if tokio::time::timeout(CLOSE_GRACE, async {
+        while clients.join_next().await.is_some() {}
+    })
+    .await
+    .is_err()
+    {
+        clients.abort_all();
+    }
+    if let Some(progress) = progress {
+        progress.finish().await;
+    }
+
+    let established = shared.established.load(Ordering::Relaxed);
+    let secs = window.as_secs_f64();
+    let ramp_secs = ramp.as_secs_f64();
+    Ok(Summary {
+        url: shared.config.url.clone(),
+        namespace: shared.endpoint.namespace.clone(),
+        mode: shared.config.mode(),
+        clients: shared.config.clients,
+        connections: Connections {
+            established,
+            failed: shared.failed.load(Ordering::Relaxed),
+            dropped,
+            held,
+        },
+        connect_rate: round2(if ramp_secs > 0.0 {
+            established as f64 / ramp_secs
+        } else {
+            0.0
+        }),
+        ramp_secs: round3(ramp_secs),
+        duration_secs: round3(secs),
+        round_trips,
+        round_trips_per_sec: round2(if secs > 0.0 {
+            round_trips as f64 / secs
+        } else {
+            0.0
+        }),
+        errors: shared.errors.load(Ordering::Relaxed),
+        latency_ms: shared.latency.summary(),
+        error_kinds: shared
+            .error_kinds
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone(),
+    })
+}
+
+fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
+/// A prompt of exactly `bytes` ASCII bytes, readable in server logs.
+fn prompt_of(bytes: usize) -> String {
+    const TEXT: &[u8] = b"sockai bench load ";
+    TEXT.iter()
+        .copied()
+        .cycle()
+        .take(bytes)
+        .map(char::from)
+        .collect()
+}
+
+/// One client: connect, then round trips (or hold) until told to stop.
+async fn client(shared: Arc<Shared>, permit: tokio::sync::OwnedSemaphorePermit) {
+    let config = &shared.config;
+    let connected = tokio::select! {
+        result = tokio::time::timeout(config.timeout, engineio::connect(&shared.endpoint)) => result,
+        () = shared.stop.cancelled() => return,
+    };
+    drop(permit);
+    let mut conn = match connected {
+        Ok(Ok(conn)) => conn,
+        Ok(Err(e)) => {
+            shared.failed.fetch_add(1, Ordering::Relaxed);
+            shared.note_error(format!("connect: {e}"));
+            return;
+        }
+        Err(_) => {
+            shared.failed.fetch_add(1, Ordering::Relaxed);
+            shared.note_error(format!(
+                "connect: no answer within {}",
+                humantime::format_duration(config.timeout)
+            ));
+            return;
+        }
+    };
+    shared.established.fetch_add(1, Ordering::Relaxed);
+    shared.up.fetch_add(1, Ordering::Relaxed);
+    let ended = if config.hold {
+        hold(&shared, &mut conn).await
+    } else {
+        round_trips(&shared, &mut conn).await
+    };
+    shared.up.fetch_sub(1, Ordering::Relaxed);
+    match ended {
+        End::Stopped => {
+            tokio::time::timeout(CLOSE_GRACE, conn.close()).await.ok();
+        }
+        End::Lost(why) => {
+            shared.dropped.fetch_add(1, Ordering::Relaxed);
+            shared.note_error(format!("connection lost: {why}"));
+        }
+        End::GaveUp => {
+            tokio::time::timeout(CLOSE_GRACE, conn.close()).await.ok();
+        }
+    }
+}
+
+enum End {
+    /// The run is over.
+    Stopped,
+    /// The server closed the connection or it broke.
+    Lost(String),
+    /// A round trip timed out: the answer may still come, so the connection is of no more use.
+    GaveUp,
+}
+
+async fn hold(shared: &Shared, conn: &mut Connection) -> End {
+    loop {
+        tokio::select! {
+            () = shared.stop.cancelled() => return End::Stopped,
+            incoming = conn.recv() => match incoming {
+                Ok(Incoming::Disconnect) => return End::Lost("disconnected by the server".into()),
+                Err(e) => return End::Lost(e.to_string()),
+                Ok(_) => {}
+            }
+        }
+    }
+}
+
+async fn round_trips(shared: &Shared, conn: &mut Connection) -> End {
+    let config = &shared.config;
+    let mut ack_id: u64 = 0;
+    loop {
+        let frame = if config.ack {
+            ack_id += 1;
+            Utf8Bytes::from(
+                shared
+                    .endpoint
+                    .event_frame(Some(ack_id), &shared.event_array),
+            )
+        } else {
+            shared.frame.clone()
+        };
+        let sent = Instant::now();
+        let deadline = tokio::time::Instant::from_std(sent + config.timeout);
+        tokio::select! {
+            () = shared.stop.cancelled() => return End::Stopped,
+            result = conn.send(Message::Text(frame)) => {
+                if let Err(e) = result {
+                    return End::Lost(e.to_string());
+                }
+            }
+        }
+        // Wait for this round trip's answer; everything else (chunks, other events) is skipped.
+        loop {
+            let incoming = tokio::select! {
+                () = shared.stop.cancelled() => return End::Stopped,
+                () = tokio::time::sleep_until(deadline) => {
+                    shared.errors.fetch_add(1, Ordering::Relaxed);
+                    shared.note_error(format!(
+                        "no answer within {}",
+                        humantime::format_duration(config.timeout)
+                    ));
+                    return End::GaveUp;
+                }
+                incoming = conn.recv() => incoming,
+            };
+            match incoming {
+                Err(e) => return End::Lost(e.to_string()),
+                Ok(Incoming::Disconnect) => return End::Lost("disconnected by the server".into()),
+                Ok(Incoming::Ack(id)) if config.ack && id == ack_id => {
+                    shared.record(sent.elapsed());
+                    break;
+                }
+                Ok(event @ Incoming::Event { .. }) => {
+                    let payload = event.payload();
+                    if payload.starts_with(&shared.error_prefix) {
+                        shared.errors.fetch_add(1, Ordering::Relaxed);
+                        shared.note_error(format!("{}: {}", config.event, error_text(payload)));
+                        // In ack mode the ack for this request still comes and ends it.
+                        if !config.ack {
+                            break;
+                        }
+                    } else if !config.ack && payload.starts_with(&shared.reply_prefix) {
+                        shared.record(sent.elapsed());
+                        break;
+                    }
+                }
+                Ok(Incoming::Ack(_)) => {}
+            }
+        }
+    }
+}
+
+impl Shared {
+    fn record(&self, elapsed: Duration) {
+        self.completed.fetch_add(1, Ordering::Relaxed);
+        if self.measuring.load(Ordering::Relaxed) {
+            self.latency.record(elapsed);
+        }
+    }
+}
+
+/// The `code` of an `ai-message-error` payload, for the error tally (messages vary per request).
+fn error_text(payload: &str) -> String {
+    #[derive(serde::Deserialize)]
+    struct Error {
+        code: String,
+    }
+    serde_json::from_str::<(String, Error)>(payload)
+        .map(|(_, e)| e.code)
+        .unwrap_or_else(|_| "ai-message-error".to_owned())
+}
+
+/// The live line on stderr: redrawn every second, erased at the end.
+struct Progress {
+    task: tokio::task::JoinHandle<()>,
+    done: CancellationToken,
+}
+
+impl Progress {
+    fn start(shared: Arc<Shared>) -> Self {
+        let done = CancellationToken::new();
+        let stop = done.clone();
+        let task = tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(1));
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            tick.tick().await; // the first tick is immediate: nothing to show yet
+            let mut last = (Instant::now(), 0u64);
+            loop {
+                tokio::select! {
+                    () = stop.cancelled() => break,
+                    _ = tick.tick() => {}
+                }
+                let now = Instant::now();
+                let completed = shared.completed.load(Ordering::Relaxed);
+                let rate = (completed - last.1) as f64 / (now - last.0).as_secs_f64().max(1e-3);
+                last = (now, completed);
+                let failed = shared.failed.load(Ordering::Relaxed)
+                    + shared.dropped.load(Ordering::Relaxed)
+                    + shared.errors.load(Ordering::Relaxed);
+                let (bold, reset) = if shared.config.color {
+                    ("\x1b[1m", "\x1b[0m")
+                } else {
+                    ("", "")
+                };
+                let line = format!(
+                    "\r\x1b[2K{bold}connections{reset} {}/{}  {bold}round trips/s{reset} {rate:.0}  {bold}errors{reset} {failed}",
+                    shared.up.load(Ordering::Relaxed),
+                    shared.config.clients,
+                );
+                let mut stderr = std::io::stderr().lock();
+                // A closed stderr only costs the progress line.
+                stderr.write_all(line.as_bytes()).ok();
+                stderr.flush().ok();
+            }
+            std::io::stderr().write_all(b"\r\x1b[2K").ok();
+        });
+        Self { task, done }
+    }
+
+    async fn finish(self) {
+        self.done.cancel();
+        self.task.await.ok();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prompt_has_the_requested_size() {
+        assert_eq!(prompt_of(5), "socka");
+        assert_eq!(prompt_of(1000).len(), 1000);
+    }
+
+    #[test]
+    fn error_code_of_an_ai_message_error() {
+        let payload = r#"["ai-message-error",{"code":"busy","message":"…"}]"#;
+        assert_eq!(error_text(payload), "busy");
+        assert_eq!(error_text("[]"), "ai-message-error");
+    }
+}
