@@ -1,13 +1,6 @@
 //! `sockai`: wires the command line to the subcommands. Nothing here knows a protocol.
 
-mod bench;
-mod cli;
-mod client;
-mod generate;
-mod logging;
-mod providers;
-mod server;
-mod wire;
+use sockai::{bench, cli, client, generate, logging, providers, server, wire};
 
 use std::net::SocketAddr;
 use std::process::ExitCode;

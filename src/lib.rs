@@ -1,0 +1,11 @@
+//! sockai's modules, as a library so that the fuzz targets in `fuzz/` can reach the parsers.
+//! The binary (`main.rs`) is the only intended user; this is not a stable API.
+
+pub mod bench;
+pub mod cli;
+pub mod client;
+pub mod generate;
+pub mod logging;
+pub mod providers;
+pub mod server;
+pub mod wire;
