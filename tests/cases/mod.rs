@@ -4,6 +4,7 @@ mod client_emit;
 mod generated;
 mod providers_gemini;
 mod providers_openai;
+mod serve_bad_input;
 mod serve_bridge;
 mod serve_cli;
 mod serve_hardening;

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Soak run (not a CI test): SOCKETS clients hold Socket.IO connections to `sockai serve` for
+# DURATION while each keeps round-tripping `ai-message`; the server's RSS is sampled every
+# SAMPLE seconds. Passes when no connection failed or dropped and no round trip failed; prints
+# the RSS samples so flatness can be judged (the first samples include the ramp).
+#
+# Environment: SOCKETS [10000], DURATION [60s], SAMPLE [5], SERVER_CPU [0], BENCH_CPU [1],
+# SKIP_BUILD [0] (1: use the existing target/release/sockai).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SOCKETS=${SOCKETS:-10000}
+DURATION=${DURATION:-60s}
+SAMPLE=${SAMPLE:-5}
+SERVER_CPU=${SERVER_CPU:-0}
+BENCH_CPU=${BENCH_CPU:-1}
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+
+[ "${SKIP_BUILD:-0}" = 1 ] || cargo build --release --quiet
+bin=$PWD/target/release/sockai
+out=$(mktemp -d)
+trap 'kill $server_pid 2>/dev/null || true; wait 2>/dev/null || true' EXIT
+
+taskset -c "$SERVER_CPU" env RUST_LOG=warn "$bin" serve --port 0 --rate-limit 0 \
+  --max-connections $((SOCKETS + 100)) > "$out/serve.out" 2> "$out/serve.err" &
+server_pid=$!
+for _ in $(seq 100); do grep -q '^listening on ' "$out/serve.out" && break; sleep 0.1; done
+url=$(sed -n 's/^listening on //p' "$out/serve.out")
+[ -n "$url" ] || { echo "soak.sh: the server did not start" >&2; exit 1; }
+
+rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$server_pid/status"; }
+echo "idle RSS: $(rss_kib) KiB"
+
+# Sample RSS while the load runs; bounded by the run's length plus the ramp.
+seconds=${DURATION%s}
+samples=$(( (seconds + 60) / SAMPLE ))
+(
+  for i in $(seq "$samples"); do
+    sleep "$SAMPLE"
+    kill -0 "$server_pid" 2>/dev/null || break
+    echo "$((i * SAMPLE))s $(rss_kib)"
+  done
+) > "$out/rss.txt" &
+sampler=$!
+
+taskset -c "$BENCH_CPU" "$bin" bench "$url" --clients "$SOCKETS" --connect-rate 2000 \
+  --duration "$DURATION" --timeout 30s --json > "$out/bench.json" || true
+kill "$sampler" 2>/dev/null || true
+echo "after the clients left: $(rss_kib) KiB"
+echo "RSS samples (seconds since start, KiB):"
+sed 's/^/  /' "$out/rss.txt"
+jq '{connections, round_trips, round_trips_per_sec, latency_ms, errors, error_kinds}' "$out/bench.json"
+jq -e '.connections.failed == 0 and .connections.dropped == 0 and .errors == 0' \
+  "$out/bench.json" > /dev/null && echo "soak: PASS" || { echo "soak: FAIL"; exit 1; }
