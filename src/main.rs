@@ -83,22 +83,30 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
         max_connections: args.max_connections,
         rate_limit: args.rate_limit,
     };
-    let runtime = match args.threads {
-        // Measured with scripts/bench.sh: on a shared or small machine the work-stealing
-        // runtime gave a p99 tail 10-20x longer at 1000 clients; one event loop has no
-        // cross-thread wake-ups and is what Node does too.
-        1 => tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build(),
-        0 => tokio::runtime::Runtime::new(),
-        n => tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(n)
-            .enable_all()
-            .build(),
-    }
-    .context("cannot start the async runtime")?;
+    let runtime = runtime(args.threads)?;
     runtime.block_on(server::run(config, Arc::from(provider), shutdown_signal()))?;
     Ok(())
+}
+
+/// A runtime with `threads` workers; 0 means one per CPU.
+///
+/// 1 is a current-thread runtime. Measured with scripts/bench.sh: on a shared or small machine
+/// the work-stealing runtime gave a p99 tail 10-20x longer at 1000 clients; one event loop has
+/// no cross-thread wake-ups (and is what Node does too).
+fn runtime(threads: usize) -> anyhow::Result<tokio::runtime::Runtime> {
+    let mut builder = match threads {
+        1 => tokio::runtime::Builder::new_current_thread(),
+        0 => tokio::runtime::Builder::new_multi_thread(),
+        n => {
+            let mut builder = tokio::runtime::Builder::new_multi_thread();
+            builder.worker_threads(n);
+            builder
+        }
+    };
+    builder
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
 }
 
 /// Resolves on Ctrl-C or SIGTERM.
@@ -147,28 +155,14 @@ fn bench(args: BenchArgs) -> i32 {
         progress: on_terminal,
         color: on_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
     };
-    // One thread by default: a current-thread runtime has no cross-thread wake-ups, so the
-    // generator's own latency stays small and steady.
-    let runtime = if args.threads == 1 {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-    } else {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(usize::from(args.threads))
-            .enable_all()
-            .build()
-    };
-    let runtime = match runtime.context("cannot start the async runtime") {
+    // One thread by default, so the generator's own latency stays small and steady.
+    let runtime = match runtime(usize::from(args.threads)) {
         Ok(runtime) => runtime,
         Err(e) => return report(Err(e)),
     };
     let summary = match runtime.block_on(bench::run(config)) {
         Ok(summary) => summary,
-        Err(bench::BenchError::Usage(message)) => {
-            eprintln!("sockai: error: {message}");
-            return wire::exit::USAGE;
-        }
+        // Every bench error is about its arguments (a bad URL, an impossible combination).
         Err(e) => {
             eprintln!("sockai: error: {e}");
             return wire::exit::USAGE;
