@@ -36,8 +36,10 @@ pub fn parse_value(word: &str) -> Value {
 pub fn looks_like_url(word: &str) -> bool {
     ["http://", "https://", "ws://", "wss://"]
         .iter()
+        // `get`, not indexing: the cut may fall inside a multi-byte character (found by fuzzing).
         .any(|scheme| {
-            word.len() >= scheme.len() && word[..scheme.len()].eq_ignore_ascii_case(scheme)
+            word.get(..scheme.len())
+                .is_some_and(|head| head.eq_ignore_ascii_case(scheme))
         })
 }
 
@@ -340,6 +342,16 @@ pub fn rest_of_line(line: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Regression: fuzz/artifacts emit_args crash-5b87343b… — a multi-byte character where a
+    /// scheme would end used to panic on a char boundary.
+    #[test]
+    fn multi_byte_event_names_are_not_urls() {
+        assert!(!looks_like_url("01:Ѿ"));
+        assert!(!looks_like_url("événement"));
+        assert!(!looks_like_url("wss:Ѿ"));
+        assert!(looks_like_url("HTTPS://Ѿ.example"));
+    }
     use serde_json::json;
 
     fn words(list: &[&str]) -> Vec<String> {
