@@ -84,9 +84,11 @@ stop_server() {
 start_one() {
   if [ "$1" = sockai ]; then
     # Logging off the hot path (two info lines per round trip): Node's server logs nothing either.
+    # No per-socket rate limit: the load generator exceeds it by design. --no-stream: the Node
+    # server answers with one event, so sockai must not send an ai-message-chunk first.
     # shellcheck disable=SC2086
-    # No per-socket rate limit: the load generator exceeds it by design.
-    start_server sockai env RUST_LOG=warn "$bin" serve --port 0 --rate-limit 0 --max-connections 20000 $SERVE_ARGS
+    start_server sockai env RUST_LOG=warn "$bin" serve --port 0 --rate-limit 0 --no-stream \
+      --max-connections 20000 $SERVE_ARGS
   else
     start_server node node tests/node/bench-server.mjs 0
   fi
