@@ -80,3 +80,58 @@ async fn api_ai_maps_bad_input_to_statuses_and_codes() {
     // The server is still fine afterwards.
     assert_eq!(post(&server, r#"{"prompt": "ok"}"#).await.0, 200);
 }
+
+#[tokio::test]
+async fn cors_allows_only_the_listed_origins() {
+    let server = Server::start(&["--cors-origin", "http://localhost:5173"]);
+    let client = reqwest::Client::new();
+    let preflight = |origin: &'static str| {
+        client
+            .request(reqwest::Method::OPTIONS, format!("{}/api/ai", server.url))
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header("access-control-request-headers", "content-type")
+            .send()
+    };
+    let allowed = preflight("http://localhost:5173").await.unwrap();
+    assert_eq!(
+        allowed
+            .headers()
+            .get("access-control-allow-origin")
+            .and_then(|v| v.to_str().ok()),
+        Some("http://localhost:5173")
+    );
+    let other = preflight("http://evil.example").await.unwrap();
+    assert!(other.headers().get("access-control-allow-origin").is_none());
+    // Socket.IO long-polling gets the same headers.
+    let polling = client
+        .get(format!("{}/socket.io/?EIO=4&transport=polling", server.url))
+        .header("origin", "http://localhost:5173")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        polling
+            .headers()
+            .get("access-control-allow-origin")
+            .and_then(|v| v.to_str().ok()),
+        Some("http://localhost:5173")
+    );
+}
+
+#[tokio::test]
+async fn without_cors_origins_other_origins_get_no_cors_headers() {
+    let server = Server::start(&[]);
+    let response = reqwest::Client::new()
+        .get(format!("{}/health", server.url))
+        .header("origin", "http://localhost:5173")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        response
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
+}
