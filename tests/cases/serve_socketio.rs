@@ -228,9 +228,9 @@ async fn a_client_sending_garbage_does_not_disturb_another() {
         "--echo-delay-ms",
         "300",
         "--ping-interval",
-        "500ms",
+        "1s",
         "--ping-timeout",
-        "500ms",
+        "1s",
     ]);
     // The well-behaved client starts first and is mid-answer while the garbage flies.
     let url = server.url.clone();
