@@ -472,16 +472,30 @@ async fn an_unreachable_server_is_unavailable() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn max_concurrent_ai_bounds_the_requests_to_the_provider() {
     let fake = FakeUpstream::start(vec![Reply::Hang]);
-    let server = server(&fake, &["--max-concurrent-ai", "1", "--ai-timeout", "1s"]);
-    let (first, second) = tokio::join!(
-        post(&server, r#"{"prompt": "one"}"#, None),
-        post(&server, r#"{"prompt": "two"}"#, None),
+    // The first answer holds the only slot for the whole --ai-timeout; the second, meanwhile,
+    // must wait for it and never reach the provider.
+    let server = server(&fake, &["--max-concurrent-ai", "1", "--ai-timeout", "10s"]);
+    let url = format!("{}/api/ai", server.url);
+    let first = tokio::spawn(
+        reqwest::Client::new()
+            .post(url.clone())
+            .body(r#"{"prompt": "one"}"#)
+            .send(),
     );
-    // Both time out; only one ever reached the provider: the other waited for the one slot.
-    assert_eq!(first.status().as_u16(), 504);
-    assert_eq!(second.status().as_u16(), 504);
+    fake.wait_requests(1);
+    let second = reqwest::Client::new()
+        .post(url)
+        .body(r#"{"prompt": "two"}"#)
+        .timeout(std::time::Duration::from_secs(1))
+        .send()
+        .await;
+    assert!(
+        second.is_err_and(|e| e.is_timeout()),
+        "the second answer did not wait"
+    );
     assert_eq!(fake.requests().len(), 1);
+    first.abort();
 }
