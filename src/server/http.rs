@@ -75,6 +75,7 @@ fn info(app: &AppState) -> Value {
                 event::AI_MESSAGE_CHUNK,
                 event::AI_MESSAGE_RESPONSE,
                 event::AI_MESSAGE_ERROR,
+                event::SERVER_ERROR,
             ],
         },
         "routes": ["GET /", "GET /health", "POST /api/ai"],

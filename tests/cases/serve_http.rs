@@ -45,6 +45,15 @@ async fn root_describes_the_server() {
         info["events"]["client_to_server"],
         json!(["message", "ai-message", "ai-reset"])
     );
+    assert_eq!(
+        info["events"]["server_to_client"],
+        json!([
+            "ai-message-chunk",
+            "ai-message-response",
+            "ai-message-error",
+            "server-error"
+        ])
+    );
 }
 
 #[tokio::test]
