@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::support::fake_upstream::{FakeUpstream, Reply};
+use crate::support::ws::Ws;
 use crate::support::{Server, WAIT, sockai};
 
 const KEY: &str = "AIzaSy-test-key-0123456789";
@@ -41,9 +42,6 @@ fn server(fake: &FakeUpstream, extra: &[&str], env: &[(&str, &str)]) -> Server {
     args.extend_from_slice(extra);
     Server::start_with_env(&args, env)
 }
-
-type Ws =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 async fn ask_over_bridge(server: &Server, prompt: &str) -> (Ws, Vec<Value>) {
     let (mut ws, _) = tokio_tungstenite::connect_async(server.ws_url("/"))

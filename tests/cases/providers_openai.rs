@@ -2,11 +2,12 @@
 //! Completions wire format (fixtures after the OpenAI API reference and the quirks measured on
 //! llama.cpp's server), end to end through Socket.IO, the raw bridge and HTTP.
 
-use futures_util::{SinkExt, StreamExt};
+use futures_util::SinkExt;
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::support::fake_upstream::{FakeUpstream, Reply};
+use crate::support::ws::next_json;
 use crate::support::{Server, WAIT, node_client};
 
 const KEY: &str = "sk-test-0123456789abcdef";
@@ -318,18 +319,6 @@ async fn rate_limited_after_retries() {
     assert_eq!(fake.requests().len(), 2);
 }
 
-type Ws =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-async fn next_frame(ws: &mut Ws) -> Value {
-    let frame = tokio::time::timeout(WAIT, ws.next())
-        .await
-        .expect("no frame in time")
-        .unwrap()
-        .unwrap();
-    serde_json::from_str(frame.to_text().unwrap()).unwrap()
-}
-
 #[tokio::test]
 async fn an_error_mid_stream_reaches_the_bridge_after_its_chunks() {
     let fake = FakeUpstream::start(vec![Reply::sse(&[
@@ -345,10 +334,10 @@ async fn an_error_mid_stream_reaches_the_bridge_after_its_chunks() {
     ))
     .await
     .unwrap();
-    let chunk = next_frame(&mut ws).await;
+    let chunk = next_json(&mut ws).await;
     assert_eq!(chunk["event"], "ai-message-chunk");
     assert_eq!(chunk["data"]["delta"], "Hel");
-    let error = next_frame(&mut ws).await;
+    let error = next_json(&mut ws).await;
     assert_eq!(error["event"], "ai-message-error");
     assert_eq!(error["data"]["code"], "upstream");
     assert!(

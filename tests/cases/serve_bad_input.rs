@@ -1,36 +1,12 @@
 //! Hostile input against the running server: each offender gets an error or a clean disconnect,
 //! nothing panics, and a client connected at the same time keeps being served.
 
-use futures_util::{SinkExt, StreamExt};
+use futures_util::SinkExt;
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::support::{Server, WAIT, node_client};
-
-type Ws =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-async fn connect(server: &Server, path: &str) -> Ws {
-    tokio_tungstenite::connect_async(server.ws_url(path))
-        .await
-        .unwrap()
-        .0
-}
-
-/// The next text frame, or None once the connection is closed; bounded by one deadline.
-async fn next_text(ws: &mut Ws) -> Option<String> {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
-        let frame = tokio::time::timeout_at(deadline, ws.next())
-            .await
-            .expect("no frame in time");
-        match frame? {
-            Ok(Message::Text(text)) => return Some(text.to_string()),
-            Ok(Message::Close(_)) | Err(_) => return None,
-            Ok(_) => {}
-        }
-    }
-}
+use crate::support::ws::{connect, next_text};
+use crate::support::{Server, node_client};
 
 /// A well-behaved official client gets its answer: the server is still fine for others.
 fn bystander_is_served(server: &Server) {

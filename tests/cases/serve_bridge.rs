@@ -1,43 +1,14 @@
 //! The raw-WebSocket bridge at `/`: the seed's Postman steps, with a plain WebSocket client.
 
-use futures_util::{SinkExt, StreamExt};
-use serde_json::{Value, json};
+use futures_util::SinkExt;
+use serde_json::json;
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::support::{Server, WAIT};
-
-type Ws =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+use crate::support::Server;
+use crate::support::ws::{Ws, connect, next_json, next_non_chunk, send};
 
 async fn open(server: &Server) -> Ws {
-    tokio_tungstenite::connect_async(server.ws_url("/"))
-        .await
-        .unwrap()
-        .0
-}
-
-/// The next JSON text frame, bounded.
-async fn next_json(ws: &mut Ws) -> Value {
-    let frame = tokio::time::timeout(WAIT, ws.next())
-        .await
-        .expect("no frame")
-        .unwrap()
-        .unwrap();
-    serde_json::from_str(frame.to_text().unwrap()).unwrap()
-}
-
-/// The next frame that is not an `ai-message-chunk`.
-async fn next_non_chunk(ws: &mut Ws) -> Value {
-    loop {
-        let frame = next_json(ws).await;
-        if frame["event"] != "ai-message-chunk" {
-            return frame;
-        }
-    }
-}
-
-async fn send(ws: &mut Ws, text: &str) {
-    ws.send(Message::text(text)).await.unwrap();
+    connect(server, "/").await
 }
 
 #[tokio::test]

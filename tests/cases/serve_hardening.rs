@@ -1,15 +1,13 @@
 //! Access control and limits of `sockai serve`: a greedy or unauthorised client is turned away
 //! with a reason, and everybody else keeps being served.
 
-use futures_util::{SinkExt, StreamExt};
+use futures_util::SinkExt;
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::{self, Message};
 
-use crate::support::{Server, WAIT, node_client};
-
-type Ws =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+use crate::support::ws::{Ws, next_text};
+use crate::support::{Server, node_client};
 
 async fn bridge(server: &Server, token: Option<&str>) -> Result<Ws, tungstenite::Error> {
     let mut request = server.ws_url("/").into_client_request().unwrap();
@@ -24,16 +22,8 @@ async fn bridge(server: &Server, token: Option<&str>) -> Result<Ws, tungstenite:
 }
 
 async fn next_json(ws: &mut Ws) -> Option<Value> {
-    loop {
-        match tokio::time::timeout(WAIT, ws.next())
-            .await
-            .expect("no frame in time")?
-        {
-            Ok(Message::Text(text)) => return Some(serde_json::from_str(&text).unwrap()),
-            Ok(Message::Close(_)) | Err(_) => return None,
-            Ok(_) => {}
-        }
-    }
+    let text = next_text(ws).await?;
+    Some(serde_json::from_str(&text).unwrap())
 }
 
 fn rejected_status(result: Result<Ws, tungstenite::Error>) -> u16 {

@@ -4,6 +4,7 @@ use futures_util::{SinkExt, StreamExt};
 use serde_json::json;
 use tokio_tungstenite::tungstenite::Message;
 
+use crate::support::ws::Ws;
 use crate::support::{Server, WAIT, node_client};
 
 fn scenario(server: &Server, transports: &[&str], steps: serde_json::Value) -> serde_json::Value {
@@ -188,10 +189,7 @@ fn bad_ai_message_input_gets_ai_message_error_and_the_socket_stays() {
 }
 
 /// Engine.IO v4 over a raw WebSocket: what a broken or hostile client can send.
-type RawWs =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-async fn raw_socketio(server: &Server) -> RawWs {
+async fn raw_socketio(server: &Server) -> Ws {
     let url = server.ws_url("/socket.io/?EIO=4&transport=websocket");
     let (mut ws, _) = tokio_tungstenite::connect_async(url).await.unwrap();
     let open = next_packet(&mut ws).await.expect("engine.io open packet");
@@ -205,7 +203,7 @@ async fn raw_socketio(server: &Server) -> RawWs {
 }
 
 /// The next Engine.IO packet that is not a ping (pings are answered), or None once closed.
-async fn next_packet(ws: &mut RawWs) -> Option<String> {
+async fn next_packet(ws: &mut Ws) -> Option<String> {
     // One deadline for the whole call: answered pings must not extend the wait forever.
     let deadline = tokio::time::Instant::now() + WAIT;
     loop {

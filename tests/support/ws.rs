@@ -1,0 +1,56 @@
+//! A plain WebSocket client for the raw bridge and for hand-made Engine.IO packets.
+
+use futures_util::StreamExt;
+use serde_json::Value;
+use tokio_tungstenite::tungstenite::Message;
+
+use super::{Server, WAIT};
+
+pub type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Open `ws://<server>/<path>`.
+pub async fn connect(server: &Server, path: &str) -> Ws {
+    tokio_tungstenite::connect_async(server.ws_url(path))
+        .await
+        .unwrap()
+        .0
+}
+
+/// The next text frame, or None once the connection is closed; one deadline for the whole call.
+pub async fn next_text(ws: &mut Ws) -> Option<String> {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let frame = tokio::time::timeout_at(deadline, ws.next())
+            .await
+            .expect("no frame in time");
+        match frame? {
+            Ok(Message::Text(text)) => return Some(text.to_string()),
+            Ok(Message::Close(_)) | Err(_) => return None,
+            Ok(_) => {}
+        }
+    }
+}
+
+/// The next text frame as JSON; the connection must still be open.
+pub async fn next_json(ws: &mut Ws) -> Value {
+    let text = next_text(ws).await.expect("the connection closed");
+    serde_json::from_str(&text).unwrap()
+}
+
+/// The next bridge frame that is not an `ai-message-chunk`.
+pub async fn next_non_chunk(ws: &mut Ws) -> Value {
+    loop {
+        let frame = next_json(ws).await;
+        if frame["event"] != "ai-message-chunk" {
+            return frame;
+        }
+    }
+}
+
+/// Send one text frame.
+pub async fn send(ws: &mut Ws, text: &str) {
+    futures_util::SinkExt::send(ws, Message::text(text))
+        .await
+        .unwrap();
+}
