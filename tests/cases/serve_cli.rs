@@ -80,3 +80,27 @@ fn bad_flags_are_usage_errors() {
         .assert()
         .code(2);
 }
+
+#[test]
+fn rust_log_filters_the_logs() {
+    let server = Server::start_with_env(&[], &[("RUST_LOG", "warn")]);
+    let run = crate::support::node_client(serde_json::json!({
+        "url": server.url,
+        "options": { "transports": ["websocket"] },
+        "steps": [
+            { "emit": "ai-message", "args": [{ "prompt": "" }] },
+            { "wait": "ai-message-error" },
+        ],
+    }));
+    assert!(run.success, "{:#?}", run.records);
+    // The warning is written after the connection's info line would have been.
+    server
+        .logs
+        .wait_for("the warning", |l| l.contains("rejected AI message"));
+    assert_eq!(
+        server.count_logs("A user connected"),
+        0,
+        "{}",
+        server.all_logs()
+    );
+}
