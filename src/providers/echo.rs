@@ -26,6 +26,10 @@ impl Provider for Echo {
         "echo"
     }
 
+    fn reads_history(&self) -> bool {
+        false
+    }
+
     fn complete<'a>(
         &'a self,
         request: &'a ChatRequest,

@@ -11,6 +11,7 @@ mod http;
 mod openai;
 mod sse;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::future::BoxFuture;
@@ -32,8 +33,12 @@ pub enum Role {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Message {
     pub role: Role,
-    pub content: String,
+    /// Shared with the connection's memory: a request costs no copy of the conversation.
+    pub content: Arc<str>,
 }
+
+/// One earlier `(prompt, answer)` of a conversation.
+pub type Exchange = (Arc<str>, Arc<str>);
 
 /// One question to a model, with the conversation so far (oldest first, ending with the prompt).
 #[derive(Debug, Clone, Default)]
@@ -44,21 +49,21 @@ pub struct ChatRequest {
 impl ChatRequest {
     /// A request with a single user prompt and no history.
     #[cfg(test)]
-    pub fn prompt(prompt: impl Into<String>) -> Self {
+    pub fn prompt(prompt: impl Into<Arc<str>>) -> Self {
         Self::with_history(&[], prompt)
     }
 
     /// A prompt after earlier `(prompt, answer)` exchanges, oldest first.
-    pub fn with_history(history: &[(String, String)], prompt: impl Into<String>) -> Self {
+    pub fn with_history(history: &[Exchange], prompt: impl Into<Arc<str>>) -> Self {
         let mut messages = Vec::with_capacity(history.len() * 2 + 1);
         for (question, answer) in history {
             messages.push(Message {
                 role: Role::User,
-                content: question.clone(),
+                content: Arc::clone(question),
             });
             messages.push(Message {
                 role: Role::Assistant,
-                content: answer.clone(),
+                content: Arc::clone(answer),
             });
         }
         messages.push(Message {
@@ -74,7 +79,7 @@ impl ChatRequest {
             .iter()
             .rev()
             .find(|m| m.role == Role::User)
-            .map_or("", |m| m.content.as_str())
+            .map_or("", |m| &*m.content)
     }
 }
 
@@ -103,6 +108,11 @@ pub trait Provider: Send + Sync {
     fn name(&self) -> &'static str;
     /// The model answering.
     fn model(&self) -> &str;
+    /// Whether answers depend on the earlier exchanges in `ChatRequest::messages`. A provider
+    /// that reads only the last prompt says no, and is spared collecting the conversation.
+    fn reads_history(&self) -> bool {
+        true
+    }
     /// Answer `request`, passing text to `on_delta` as it arrives. The returned text is the
     /// concatenation of every delta. Dropping the future cancels the upstream request.
     fn complete<'a>(

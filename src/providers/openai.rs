@@ -297,7 +297,7 @@ mod tests {
             max_tokens: None,
             stream: true,
         });
-        let history = [("Hi".to_owned(), "Hello!".to_owned())];
+        let history = [("Hi".into(), "Hello!".into())];
         assert_eq!(
             serde_json::to_value(provider.body(&ChatRequest::with_history(&history, "Joke?")))
                 .unwrap(),

@@ -12,7 +12,7 @@ use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::providers::{ChatRequest, Provider};
+use crate::providers::{ChatRequest, Exchange, Provider};
 use crate::wire::{self, AiChunk, AiResponse, ErrorCode, ErrorPayload};
 
 /// How answers are produced, from `sockai serve` flags.
@@ -88,10 +88,13 @@ impl Assistant {
         tracing::info!(prompt = %prompt, %id, "received AI message");
 
         let (history, epoch) = match session {
-            Some(session) if self.limits.history > 0 => session.history(),
+            Some(session) if self.limits.history > 0 => {
+                session.history(self.provider.reads_history())
+            }
             _ => (Vec::new(), 0),
         };
-        let request = ChatRequest::with_history(&history, prompt.clone());
+        let prompt: Arc<str> = prompt.into();
+        let request = ChatRequest::with_history(&history, Arc::clone(&prompt));
         let stream = self.limits.stream;
         let mut on_delta = |delta: &str| {
             if stream && !delta.is_empty() {
@@ -146,8 +149,9 @@ impl Assistant {
                     finish_reason = completion.finish_reason.as_deref().unwrap_or(""),
                     "AI response"
                 );
-                if let Some(session) = session {
-                    session.remember(epoch, prompt, completion.text.clone(), self.limits.history);
+                if let Some(session) = session.filter(|_| self.limits.history > 0) {
+                    let answer = completion.text.as_str().into();
+                    session.remember(epoch, prompt, answer, self.limits.history);
                 }
                 Ok(AiResponse {
                     response: completion.text,
@@ -190,8 +194,8 @@ pub struct Session {
 
 #[derive(Debug, Default)]
 struct Memory {
-    /// `(prompt, answer)`, oldest first.
-    exchanges: VecDeque<(String, String)>,
+    /// Oldest first.
+    exchanges: VecDeque<Exchange>,
     /// Bumped by every reset, so an answer that was in flight across a reset is not remembered.
     epoch: u64,
 }
@@ -234,12 +238,18 @@ impl Session {
         Ok(Busy(self))
     }
 
-    fn history(&self) -> (Vec<(String, String)>, u64) {
+    /// The remembered exchanges (only when `wanted`) and the epoch they belong to.
+    fn history(&self, wanted: bool) -> (Vec<Exchange>, u64) {
         let memory = self.lock();
-        (memory.exchanges.iter().cloned().collect(), memory.epoch)
+        let exchanges = if wanted {
+            memory.exchanges.iter().cloned().collect()
+        } else {
+            Vec::new()
+        };
+        (exchanges, memory.epoch)
     }
 
-    fn remember(&self, epoch: u64, prompt: String, answer: String, keep: usize) {
+    fn remember(&self, epoch: u64, prompt: Arc<str>, answer: Arc<str>, keep: usize) {
         if keep == 0 {
             return;
         }
@@ -291,17 +301,17 @@ mod tests {
     fn memory_keeps_the_last_exchanges_and_skips_answers_from_before_a_reset() {
         let session = Session::default();
         for n in 0..3 {
-            let (_, epoch) = session.history();
-            session.remember(epoch, format!("q{n}"), format!("a{n}"), 2);
+            let (_, epoch) = session.history(true);
+            session.remember(epoch, format!("q{n}").into(), format!("a{n}").into(), 2);
         }
-        let (history, epoch) = session.history();
+        let (history, epoch) = session.history(true);
         assert_eq!(
             history,
-            [("q1".into(), "a1".into()), ("q2".into(), "a2".into())]
+            [("q1".into(), "a1".into()), ("q2".into(), "a2".into())] as [Exchange; 2]
         );
         assert_eq!(session.reset(), 2);
         session.remember(epoch, "late".into(), "answer".into(), 2);
-        assert!(session.history().0.is_empty());
+        assert!(session.history(true).0.is_empty());
     }
 
     #[test]

@@ -13,7 +13,7 @@ use socketioxide::socket::DisconnectReason;
 
 use super::args::Args;
 use super::assistant::{Assistant, Session};
-use super::guard::{Guard, RateLimiter, Refusal, Verdict};
+use super::guard::{ConnectionPermit, Guard, RateLimiter, Refusal, Verdict};
 use crate::wire::{AiChunk, AiResetAck, ErrorCode, ErrorPayload, event};
 
 pub fn register(io: &SocketIo) {
@@ -29,31 +29,47 @@ async fn admit(
 ) -> Result<(), Refusal> {
     let auth = auth.unwrap_or(Value::Null);
     let token = auth.get("token").and_then(Value::as_str);
-    let permit = guard.admit(token).inspect_err(|refusal| {
+    let place = guard.admit(token).inspect_err(|refusal| {
         tracing::warn!(peer = %peer(&socket), code = %refusal.code(), "refused a connection");
     })?;
-    // The place is given back when the socket's extensions are cleared, on disconnect.
-    socket.extensions.insert(Arc::new(permit));
-    if let Some(limiter) = guard.rate_limiter() {
-        socket.extensions.insert(Arc::new(Mutex::new(limiter)));
-    }
+    socket.extensions.insert(Arc::new(Client {
+        session: Session::default(),
+        limiter: guard.rate_limiter().map(Mutex::new),
+        _place: place,
+    }));
     listen(&socket);
     Ok(())
+}
+
+/// What the server keeps for each socket: one extension, looked up once per event.
+struct Client {
+    /// The conversation lives with the socket and goes when it goes.
+    session: Session,
+    limiter: Option<Mutex<RateLimiter>>,
+    /// Given back when the socket's extensions are cleared, on disconnect.
+    _place: ConnectionPermit,
+}
+
+/// The socket's state, and whether this event may be handled (see `within_rate`).
+fn admitted(socket: &SocketRef, error_event: &str) -> Option<Arc<Client>> {
+    // Every socket gets its `Client` in `admit`, before any of its events can arrive.
+    let client = socket.extensions.get::<Arc<Client>>()?;
+    within_rate(socket, &client, error_event).then_some(client)
 }
 
 /// Register the socket's handlers. This runs in the connect middleware, not the connect handler:
 /// socketioxide sends CONNECT to the client before it runs the (async) handler, so events a
 /// client sends right after connecting would find no handler and be dropped.
 fn listen(socket: &SocketRef) {
-    // The conversation lives with the socket and goes when it goes.
-    socket.extensions.insert(Arc::new(Session::default()));
     socket.on(event::MESSAGE, on_message);
     socket.on(event::AI_MESSAGE, on_ai_message);
     socket.on(event::AI_RESET, on_ai_reset);
     socket.on_fallback(on_unknown_event);
     socket.on_disconnect(async |socket: SocketRef, reason: DisconnectReason| {
         // Cancels an answer in flight: nobody is left to read it.
-        session(&socket).close();
+        if let Some(client) = socket.extensions.get::<Arc<Client>>() {
+            client.session.close();
+        }
         // Gives the connection place back.
         socket.extensions.clear();
         tracing::info!(sid = %socket.id, %reason, "A user disconnected");
@@ -74,8 +90,8 @@ async fn until_connected(socket: &SocketRef) {
 
 /// Apply the socket's rate limit to one incoming event. Returns false when the event must be
 /// dropped; the client has then been told, on `error_event`, or disconnected.
-fn within_rate(socket: &SocketRef, error_event: &str) -> bool {
-    let Some(limiter) = socket.extensions.get::<Arc<Mutex<RateLimiter>>>() else {
+fn within_rate(socket: &SocketRef, client: &Client, error_event: &str) -> bool {
+    let Some(limiter) = &client.limiter else {
         return true;
     };
     // A poisoned lock only means another handler panicked mid-check; the counts are still usable.
@@ -110,15 +126,6 @@ async fn on_connect(socket: SocketRef) {
     );
 }
 
-fn session(socket: &SocketRef) -> Arc<Session> {
-    socket.extensions.get::<Arc<Session>>().unwrap_or_else(|| {
-        // Inserted on connect; should it be missing, a fresh one is still correct behaviour.
-        let session = Arc::new(Session::default());
-        socket.extensions.insert(Arc::clone(&session));
-        session
-    })
-}
-
 fn peer(socket: &SocketRef) -> String {
     socket
         .req_parts()
@@ -129,7 +136,7 @@ fn peer(socket: &SocketRef) -> String {
 
 async fn on_message(socket: SocketRef, Data(args): Data<Args<Value>>) {
     until_connected(&socket).await;
-    if !within_rate(&socket, event::SERVER_ERROR) {
+    if admitted(&socket, event::SERVER_ERROR).is_none() {
         return;
     }
     tracing::info!(sid = %socket.id, payload = %args, "message received from client");
@@ -142,15 +149,16 @@ async fn on_ai_message(
     State(assistant): State<Arc<Assistant>>,
 ) {
     until_connected(&socket).await;
-    if !within_rate(&socket, event::AI_MESSAGE_ERROR) {
+    let Some(client) = admitted(&socket, event::AI_MESSAGE_ERROR) else {
         return;
-    }
-    let session = session(&socket);
+    };
     let mut chunks = ChunkEmitter::new(&socket);
     let outcome = match payload.0 {
         Ok(payload) => {
             assistant
-                .answer(Some(&session), &payload, &mut |chunk| chunks.emit(chunk))
+                .answer(Some(&client.session), &payload, &mut |chunk| {
+                    chunks.emit(chunk)
+                })
                 .await
         }
         Err(e) => Err(ErrorPayload::new(
@@ -174,10 +182,10 @@ async fn on_ai_message(
 
 async fn on_ai_reset(socket: SocketRef, ack: AckSender) {
     until_connected(&socket).await;
-    if !within_rate(&socket, event::SERVER_ERROR) {
+    let Some(client) = admitted(&socket, event::SERVER_ERROR) else {
         return;
-    }
-    let cleared = session(&socket).reset();
+    };
+    let cleared = client.session.reset();
     tracing::info!(sid = %socket.id, cleared, "AI conversation reset");
     ack.send(&AiResetAck { cleared }).ok();
 }
@@ -185,7 +193,7 @@ async fn on_ai_reset(socket: SocketRef, ack: AckSender) {
 /// Any other event: say so, rather than leave the client waiting for an answer.
 async fn on_unknown_event(socket: SocketRef, Event(name): Event) {
     until_connected(&socket).await;
-    if !within_rate(&socket, event::SERVER_ERROR) {
+    if admitted(&socket, event::SERVER_ERROR).is_none() {
         return;
     }
     tracing::debug!(sid = %socket.id, event = %name, "unknown event");
