@@ -5,6 +5,7 @@ pub mod bench;
 pub mod cli;
 pub mod client;
 pub mod generate;
+pub mod heap;
 pub mod logging;
 pub mod providers;
 pub mod server;

@@ -115,6 +115,11 @@ impl ConnectionLimit {
     pub fn max(&self) -> usize {
         self.max
     }
+
+    /// Connections holding a place now.
+    pub fn open(&self) -> usize {
+        self.open.load(Ordering::Acquire)
+    }
 }
 
 impl Drop for ConnectionPermit {

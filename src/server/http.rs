@@ -82,8 +82,14 @@ fn info(app: &AppState) -> Value {
     })
 }
 
-pub async fn health() -> Json<Value> {
-    Json(json!({ "status": "ok" }))
+/// `GET /health`: always open (no token), for load balancers and for tests that watch the
+/// server's footprint.
+pub async fn health(State(app): State<AppState>) -> Json<Value> {
+    Json(json!({
+        "status": "ok",
+        "connections": app.guard.connections.open(),
+        "heap_bytes": crate::heap::live_bytes(),
+    }))
 }
 
 /// `POST /api/ai`: the REST twin of `ai-message`. Stateless: no conversation memory.

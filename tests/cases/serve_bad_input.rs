@@ -3,9 +3,10 @@
 
 use futures_util::SinkExt;
 use serde_json::{Value, json};
+use tokio::io::AsyncWriteExt;
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::support::ws::{connect, next_text};
+use crate::support::ws::{Ws, connect, next_json, next_packet, next_text, raw_socketio, send};
 use crate::support::{Server, node_client};
 
 /// A well-behaved official client gets its answer: the server is still fine for others.
@@ -112,5 +113,143 @@ async fn a_client_that_never_answers_pings_is_dropped() {
     while next_text(&mut silent).await.is_some() {}
     let gone = server.wait_for_log("A user disconnected");
     assert!(gone["reason"].as_str().unwrap().contains("PONG"), "{gone}");
+    bystander_is_served(&server);
+}
+
+/// `GET /health`: open connections and live heap bytes of the server.
+async fn footprint(server: &Server) -> (u64, u64) {
+    let health: Value = reqwest::get(format!("{}/health", server.url))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    (
+        health["connections"].as_u64().unwrap(),
+        health["heap_bytes"].as_u64().unwrap(),
+    )
+}
+
+/// Send frames while the server still takes them; a hang-up is an acceptable answer.
+async fn send_all(ws: &mut Ws, frames: impl IntoIterator<Item = String>) {
+    for frame in frames {
+        if ws.send(Message::text(frame)).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// Every kind of hostile client once; each leaves (or is thrown out) by the end.
+async fn hostile_round(server: &Server) {
+    let mut bridge = connect(server, "/").await;
+    for frame in [
+        format!(r#"{{"event":"ai-message","data":{}}}"#, nested(4_000)),
+        r#"{"event":"ai-message","data":42}"#.to_owned(),
+        r#"{"event":"ai-message","data":{"prompt":["no"]}}"#.to_owned(),
+        r#"{"event":"no-such-event"}"#.to_owned(),
+        "not json".to_owned(),
+    ] {
+        send(&mut bridge, &frame).await;
+        let reply = next_json(&mut bridge).await;
+        assert!(reply["data"]["code"].is_string(), "{reply}");
+    }
+    send_all(
+        &mut bridge,
+        [format!(
+            r#"{{"event":"message","data":"{}"}}"#,
+            "x".repeat(50_000)
+        )],
+    )
+    .await;
+    while next_text(&mut bridge).await.is_some() {}
+
+    let mut sio = raw_socketio(server).await;
+    send(&mut sio, r#"42["ai-message",42]"#).await;
+    send(&mut sio, r#"42["ai-message",{"prompt":null}]"#).await;
+    send(&mut sio, r#"42["no-such-event",1]"#).await;
+    for _ in 0..3 {
+        let reply = next_packet(&mut sio).await;
+        assert!(
+            reply.as_deref().is_some_and(|r| r.starts_with("42")),
+            "{reply:?}"
+        );
+    }
+    // A flood until the rate limit disconnects the socket from the namespace ("41"); the
+    // transport stays up until the client drops it, as with socket.disconnect() in Node.
+    send_all(&mut sio, (0..500).map(|n| format!(r#"42["message",{n}]"#))).await;
+    while let Some(frame) = next_packet(&mut sio).await {
+        if frame == "41" {
+            break;
+        }
+    }
+
+    for garbage in ["42[", "4{", "9", "42[\"message\"", "\u{1}\u{2}"] {
+        let mut ws = raw_socketio(server).await;
+        send_all(&mut ws, [garbage.to_owned()]).await;
+        // Dropped by the client whatever the server made of it.
+    }
+    // An answer abandoned mid-flight, and a half-open HTTP request.
+    let mut gone = raw_socketio(server).await;
+    send(&mut gone, r#"42["ai-message",{"prompt":"never read"}]"#).await;
+    drop(gone);
+    let mut half = tokio::net::TcpStream::connect(&server.addr).await.unwrap();
+    half.write_all(b"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+}
+
+/// Poll (bounded) until every connection is closed and the heap is back within `slack` of
+/// `baseline`; returns the last footprint seen.
+async fn settle(server: &Server, baseline: u64, slack: u64) -> (u64, u64) {
+    let mut seen = footprint(server).await;
+    for _ in 0..100 {
+        if seen.0 == 0 && seen.1 <= baseline + slack {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        seen = footprint(server).await;
+    }
+    seen
+}
+
+/// The heap once no connection is open and two readings in a row agree (bounded).
+async fn quiet_heap(server: &Server) -> u64 {
+    let mut last = settle(server, 0, u64::MAX).await;
+    for _ in 0..50 {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        let now = footprint(server).await;
+        if now == last && now.0 == 0 {
+            break;
+        }
+        last = now;
+    }
+    assert_eq!(last.0, 0, "hostile connections still open");
+    last.1
+}
+
+#[tokio::test]
+async fn memory_returns_to_baseline_after_hostile_clients() {
+    let server = Server::start(&["--max-payload", "10000", "--rate-limit", "20"]);
+    // The first round grows what is sized once (runtime slabs, maps, lazy statics).
+    hostile_round(&server).await;
+    let baseline = quiet_heap(&server).await;
+    // Each round opens ten connections of ~10-20 KiB each: a leaked connection per round, or a
+    // few hundred bytes leaked per connection, adds up past the slack over three rounds.
+    let slack = 24 * 1024;
+    for round in 1..=3 {
+        hostile_round(&server).await;
+        let (connections, heap) = settle(&server, baseline, slack).await;
+        eprintln!(
+            "round {round}: {connections} connections, heap {heap} B (baseline {baseline} B)"
+        );
+        assert_eq!(
+            connections, 0,
+            "round {round}: hostile connections still open"
+        );
+        assert!(
+            heap <= baseline + slack,
+            "round {round}: heap {heap} B did not return to {baseline} B (+{slack})"
+        );
+    }
     bystander_is_served(&server);
 }

@@ -4,7 +4,7 @@ use futures_util::{SinkExt, StreamExt};
 use serde_json::json;
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::support::ws::Ws;
+use crate::support::ws::{next_packet, raw_socketio};
 use crate::support::{Server, WAIT, node_client};
 
 fn scenario(server: &Server, transports: &[&str], steps: serde_json::Value) -> serde_json::Value {
@@ -186,37 +186,6 @@ fn bad_ai_message_input_gets_ai_message_error_and_the_socket_stays() {
             .iter()
             .all(|r| r["type"] != "disconnect" || r["reason"] == "io client disconnect")
     );
-}
-
-/// Engine.IO v4 over a raw WebSocket: what a broken or hostile client can send.
-async fn raw_socketio(server: &Server) -> Ws {
-    let url = server.ws_url("/socket.io/?EIO=4&transport=websocket");
-    let (mut ws, _) = tokio_tungstenite::connect_async(url).await.unwrap();
-    let open = next_packet(&mut ws).await.expect("engine.io open packet");
-    assert!(open.starts_with("0{"), "{open:?}");
-    ws.send(Message::text("40")).await.unwrap();
-    let connected = next_packet(&mut ws)
-        .await
-        .expect("socket.io connect packet");
-    assert!(connected.starts_with("40{"), "{connected:?}");
-    ws
-}
-
-/// The next Engine.IO packet that is not a ping (pings are answered), or None once closed.
-async fn next_packet(ws: &mut Ws) -> Option<String> {
-    // One deadline for the whole call: answered pings must not extend the wait forever.
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
-        let frame = tokio::time::timeout_at(deadline, ws.next())
-            .await
-            .expect("no packet in time")?
-            .ok()?;
-        match frame.to_text() {
-            Ok("2") => ws.send(Message::text("3")).await.ok()?,
-            Ok(text) => return Some(text.to_owned()),
-            Err(_) => {}
-        }
-    }
 }
 
 #[tokio::test]

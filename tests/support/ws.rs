@@ -54,3 +54,35 @@ pub async fn send(ws: &mut Ws, text: &str) {
         .await
         .unwrap();
 }
+
+/// Engine.IO v4 over a raw WebSocket: what a broken or hostile client can send.
+pub async fn raw_socketio(server: &Server) -> Ws {
+    let mut ws = connect(server, "/socket.io/?EIO=4&transport=websocket").await;
+    let open = next_packet(&mut ws).await.expect("engine.io open packet");
+    assert!(open.starts_with("0{"), "{open:?}");
+    send(&mut ws, "40").await;
+    let connected = next_packet(&mut ws)
+        .await
+        .expect("socket.io connect packet");
+    assert!(connected.starts_with("40{"), "{connected:?}");
+    ws
+}
+
+/// The next Engine.IO packet that is not a ping (pings are answered), or None once closed.
+pub async fn next_packet(ws: &mut Ws) -> Option<String> {
+    // One deadline for the whole call: answered pings must not extend the wait forever.
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let frame = tokio::time::timeout_at(deadline, ws.next())
+            .await
+            .expect("no packet in time")?
+            .ok()?;
+        match frame.to_text() {
+            Ok("2") => futures_util::SinkExt::send(ws, Message::text("3"))
+                .await
+                .ok()?,
+            Ok(text) => return Some(text.to_owned()),
+            Err(_) => {}
+        }
+    }
+}
