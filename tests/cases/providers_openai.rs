@@ -4,6 +4,7 @@
 
 use futures_util::SinkExt;
 use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::support::fake_upstream::{FakeUpstream, Reply};
@@ -487,4 +488,39 @@ async fn max_concurrent_ai_bounds_the_requests_to_the_provider() {
     );
     assert_eq!(fake.requests().len(), 1);
     first.abort();
+}
+
+#[tokio::test]
+async fn an_http_stream_client_that_goes_away_cancels_the_upstream_request() {
+    let fake = FakeUpstream::start(vec![Reply::sse_then_trickle(&[
+        &chunk(json!({"role": "assistant", "content": ""}), Value::Null),
+        &chunk(json!({"content": "Once upon a time"}), Value::Null),
+    ])]);
+    let server = server(&fake, &[]);
+    // A plain TCP client: dropping it surely closes the connection (an HTTP client library
+    // may keep it open to drain the body).
+    let mut tcp = tokio::net::TcpStream::connect(&server.addr).await.unwrap();
+    let body = r#"{"prompt": "Tell me a long story"}"#;
+    let request = format!(
+        "POST /api/ai HTTP/1.1\r\nhost: x\r\naccept: text/event-stream\r\n\
+         content-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    tcp.write_all(request.as_bytes()).await.unwrap();
+    let mut seen = Vec::new();
+    while !String::from_utf8_lossy(&seen).contains("Once upon a time") {
+        let mut buf = [0; 4096];
+        let n = tokio::time::timeout(WAIT, tcp.read(&mut buf))
+            .await
+            .expect("no answer in time")
+            .unwrap();
+        assert!(n > 0, "closed early: {}", String::from_utf8_lossy(&seen));
+        seen.extend_from_slice(&buf[..n]);
+    }
+    assert!(String::from_utf8_lossy(&seen).starts_with("HTTP/1.1 200"));
+    drop(tcp);
+    server.wait_for_log("AI answer cancelled: the HTTP client went away");
+    // The fake sees its stream dropped: the server stopped reading and closed the request.
+    fake.wait_cancelled();
+    assert_eq!(server.count_logs("AI response"), 0);
 }
