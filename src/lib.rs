@@ -8,5 +8,6 @@ pub mod generate;
 pub mod heap;
 pub mod logging;
 pub mod providers;
+pub mod runtime;
 pub mod server;
 pub mod wire;

@@ -1,6 +1,6 @@
 //! `sockai`: wires the command line to the subcommands. Nothing here knows a protocol.
 
-use sockai::{bench, cli, client, generate, logging, providers, server, wire};
+use sockai::{bench, cli, client, generate, logging, providers, runtime, server, wire};
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -10,7 +10,7 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::Parser;
 
-use cli::{BenchArgs, Cli, Command, ServeArgs};
+use cli::{Cli, Command, ServeArgs};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -28,7 +28,7 @@ fn main() -> ExitCode {
             }
             other => report(other.map_err(Into::into)),
         },
-        Command::Bench(args) => bench(args),
+        Command::Bench(args) => bench::run_bench(args),
     };
     ExitCode::from(u8::try_from(code).unwrap_or(1))
 }
@@ -83,33 +83,12 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
         max_connections: args.max_connections,
         rate_limit: args.rate_limit,
     };
-    let runtime = runtime(args.threads)?;
+    let runtime = runtime::build(args.threads).context("cannot start the async runtime")?;
     runtime.block_on(async {
         let signal = shutdown_signal();
         server::run(config, Arc::from(provider), signal).await
     })?;
     Ok(())
-}
-
-/// A runtime with `threads` workers; 0 means one per CPU.
-///
-/// 1 is a current-thread runtime. Measured with scripts/bench.sh: on a shared or small machine
-/// the work-stealing runtime gave a p99 tail 10-20x longer at 1000 clients; one event loop has
-/// no cross-thread wake-ups (and is what Node does too).
-fn runtime(threads: usize) -> anyhow::Result<tokio::runtime::Runtime> {
-    let mut builder = match threads {
-        1 => tokio::runtime::Builder::new_current_thread(),
-        0 => tokio::runtime::Builder::new_multi_thread(),
-        n => {
-            let mut builder = tokio::runtime::Builder::new_multi_thread();
-            builder.worker_threads(n);
-            builder
-        }
-    };
-    builder
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")
 }
 
 /// Resolves on Ctrl-C (SIGINT) or SIGTERM.
@@ -143,71 +122,4 @@ fn shutdown_signal() -> impl std::future::Future<Output = ()> + Send + 'static {
             std::future::pending::<()>().await;
         }
     }
-}
-
-/// `sockai bench`: run, print the summary, and choose the exit status from it.
-fn bench(args: BenchArgs) -> i32 {
-    use std::io::IsTerminal;
-    let json = args.json;
-    let max_errors = args.max_errors;
-    let on_terminal = std::io::stderr().is_terminal();
-    let config = bench::BenchConfig {
-        url: args.url,
-        path: args.path,
-        namespace: args.namespace,
-        clients: args.clients,
-        connect_rate: args.connect_rate,
-        duration: args.duration,
-        event: args.event,
-        reply: args.reply,
-        payload_bytes: args.payload_bytes as usize,
-        ack: args.ack,
-        hold: args.hold,
-        timeout: args.timeout,
-        progress: on_terminal,
-        color: on_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
-    };
-    // One thread by default, so the generator's own latency stays small and steady.
-    let runtime = match runtime(usize::from(args.threads)) {
-        Ok(runtime) => runtime,
-        Err(e) => return report(Err(e)),
-    };
-    let summary = match runtime.block_on(bench::run(config)) {
-        Ok(summary) => summary,
-        // Every bench error is about its arguments (a bad URL, an impossible combination).
-        Err(e) => {
-            eprintln!("sockai: error: {e}");
-            return wire::exit::USAGE;
-        }
-    };
-    // Clients may still be closing; do not wait for them past the summary.
-    runtime.shutdown_background();
-    if json {
-        match serde_json::to_string(&summary) {
-            Ok(line) => println!("{line}"),
-            Err(e) => return report(Err(e.into())),
-        }
-    } else {
-        print!("{}", summary.render());
-    }
-    if summary.connections.established == 0 {
-        eprintln!(
-            "sockai: error: could not connect to {}: {}",
-            summary.url,
-            summary
-                .main_error()
-                .map_or("no answer", |e| e.trim_start_matches("connect: "))
-        );
-        return wire::exit::CONNECT;
-    }
-    let errors = summary.total_errors();
-    if errors > max_errors {
-        eprintln!(
-            "sockai: error: {errors} errors (failed or dropped connections, failed round trips), \
-             more than --max-errors {max_errors}; most frequent: {}",
-            summary.main_error().unwrap_or("unknown")
-        );
-        return wire::exit::FAILURE;
-    }
-    wire::exit::OK
 }

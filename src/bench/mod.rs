@@ -9,6 +9,7 @@
 //! It talks to the server with its own lean client (`engineio.rs`) and nothing here knows
 //! `crate::server`: it loads any Socket.IO v5 server.
 
+mod command;
 mod engineio;
 mod stats;
 
@@ -24,6 +25,7 @@ use tokio::task::JoinSet;
 use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
 use tokio_util::sync::CancellationToken;
 
+pub use command::run_bench;
 pub use engineio::ClientError;
 use engineio::{Connection, Endpoint, Incoming};
 use stats::{Latency, LatencySummary};
