@@ -56,8 +56,8 @@ complete -c sockai -n "__fish_sockai_using_subcommand serve" -l shutdown-timeout
 complete -c sockai -n "__fish_sockai_using_subcommand serve" -l threads -d 'Runtime threads. 1 (default): one event loop, the steadiest latency (see README, Benchmarks); 0: one per CPU' -r
 complete -c sockai -n "__fish_sockai_using_subcommand serve" -l cors-origin -d 'Allow browser pages from this origin to use HTTP long-polling and `/api/ai` (repeatable, e.g. http://localhost:5173). Default: same origin only, as Node socket.io' -r
 complete -c sockai -n "__fish_sockai_using_subcommand serve" -l auth-token -d 'Require this token from every client: Socket.IO `auth.token`, or `Authorization: Bearer` on the raw WebSocket and `/api/ai`. Prefer the environment variable: flags show in `ps`' -r
-complete -c sockai -n "__fish_sockai_using_subcommand serve" -l max-connections -d 'Most connections held at once (Socket.IO sockets and raw WebSockets together)' -r
-complete -c sockai -n "__fish_sockai_using_subcommand serve" -l rate-limit -d 'Events per second one socket may send (bursts up to the same number); 0 turns it off. Excess events get a `too_many_events` error; a socket that keeps going is disconnected' -r
+complete -c sockai -n "__fish_sockai_using_subcommand serve" -l max-connections -d 'Most connections held at once (Socket.IO sockets, raw WebSockets and `POST /api/ai` requests being answered, together)' -r
+complete -c sockai -n "__fish_sockai_using_subcommand serve" -l rate-limit -d 'Events per second one socket may send (bursts up to the same number); 0 turns it off. Excess events get a `too_many_events` error; a socket that keeps going is disconnected. `POST /api/ai` gets the same rate per client address (excess: HTTP 429)' -r
 complete -c sockai -n "__fish_sockai_using_subcommand serve" -l log-format -d 'Log format on stderr' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line'"
 complete -c sockai -n "__fish_sockai_using_subcommand serve" -l no-stream -d 'Send only the whole answer, no `ai-message-chunk` events'

@@ -204,12 +204,14 @@ pub struct ServeArgs {
     )]
     pub auth_token: Option<String>,
 
-    /// Most connections held at once (Socket.IO sockets and raw WebSockets together)
+    /// Most connections held at once (Socket.IO sockets, raw WebSockets and `POST /api/ai`
+    /// requests being answered, together)
     #[arg(long, value_name = "N", default_value_t = 10_000)]
     pub max_connections: usize,
 
     /// Events per second one socket may send (bursts up to the same number); 0 turns it off.
     /// Excess events get a `too_many_events` error; a socket that keeps going is disconnected.
+    /// `POST /api/ai` gets the same rate per client address (excess: HTTP 429).
     #[arg(long, value_name = "PER_SECOND", default_value_t = 50)]
     pub rate_limit: u32,
 

@@ -1,8 +1,10 @@
 //! Protection against greedy or hostile clients: the access token, the connection limit and the
 //! per-socket event rate limit. Pure logic, so each rule is unit-tested without a network.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
 use subtle::ConstantTimeEq;
@@ -14,7 +16,14 @@ pub struct Guard {
     pub connections: ConnectionLimit,
     /// Events per second per socket; `None` = unlimited.
     rate: Option<u32>,
+    /// The same rate for stateless requests, per client address.
+    peers: Mutex<HashMap<IpAddr, RateLimiter>>,
 }
+
+/// Client addresses whose request rate is tracked at once. Past it, addresses whose bucket has
+/// refilled (idle for a second) are forgotten; should all be busy, the table is cleared: a
+/// flood from that many addresses is beyond what a per-address limit can help with.
+const MAX_TRACKED_PEERS: usize = 10_000;
 
 /// Why a client was turned away.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -42,6 +51,7 @@ impl Guard {
             token: token.filter(|t| !t.is_empty()),
             connections: ConnectionLimit::new(max_connections),
             rate: (rate > 0).then_some(rate),
+            peers: Mutex::new(HashMap::new()),
         }
     }
 
@@ -65,6 +75,26 @@ impl Guard {
     /// A fresh per-socket rate limiter, if rate limiting is on.
     pub fn rate_limiter(&self) -> Option<RateLimiter> {
         self.rate.map(|rate| RateLimiter::new(rate, Instant::now()))
+    }
+
+    /// Apply the rate limit to one stateless request from `peer`: true if it may go on.
+    pub fn within_peer_rate(&self, peer: IpAddr, now: Instant) -> bool {
+        let Some(rate) = self.rate else {
+            return true;
+        };
+        // A poisoned lock only means a panic mid-check; the counts are still usable.
+        let mut peers = self.peers.lock().unwrap_or_else(PoisonError::into_inner);
+        if peers.len() >= MAX_TRACKED_PEERS && !peers.contains_key(&peer) {
+            peers.retain(|_, limiter| !limiter.is_idle(now));
+            if peers.len() >= MAX_TRACKED_PEERS {
+                peers.clear();
+            }
+        }
+        let limiter = peers
+            .entry(peer)
+            .or_insert_with(|| RateLimiter::new(rate, now));
+        // No connection to cut: persistent excess is refused like any other.
+        limiter.check(now) == Verdict::Allow
     }
 }
 
@@ -162,6 +192,12 @@ impl RateLimiter {
         }
     }
 
+    /// Whether the bucket would be full by `now`: forgetting it loses nothing.
+    fn is_idle(&self, now: Instant) -> bool {
+        let refill = now.saturating_duration_since(self.last).as_secs_f64() * self.rate;
+        self.tokens + refill >= self.rate
+    }
+
     pub fn check(&mut self, now: Instant) -> Verdict {
         let elapsed = now.saturating_duration_since(self.last);
         self.last = now;
@@ -257,5 +293,32 @@ mod tests {
         let later = start + Duration::from_millis(500);
         assert_eq!(limiter.check(later), Verdict::Allow);
         assert_eq!(limiter.check(later), Verdict::Reject);
+    }
+
+    #[test]
+    fn stateless_requests_are_limited_per_address_and_idle_addresses_are_forgotten() {
+        let guard = Guard::new(None, 10, 2);
+        let (a, b): (IpAddr, IpAddr) = ("10.0.0.1".parse().unwrap(), "10.0.0.2".parse().unwrap());
+        let start = Instant::now();
+        let from_a: Vec<_> = (0..4).map(|_| guard.within_peer_rate(a, start)).collect();
+        assert_eq!(from_a, [true, true, false, false]);
+        assert!(
+            guard.within_peer_rate(b, start),
+            "another address has its own bucket"
+        );
+        assert!(guard.within_peer_rate(a, start + Duration::from_secs(1)));
+
+        let guard = Guard::new(None, 10, 1);
+        for n in 0..MAX_TRACKED_PEERS as u32 {
+            assert!(guard.within_peer_rate(IpAddr::from(n.to_be_bytes()), start));
+        }
+        // A new address past the cap: the others' buckets refill by then and are forgotten.
+        let later = start + Duration::from_secs(2);
+        assert!(guard.within_peer_rate(a, later));
+        assert_eq!(guard.peers.lock().unwrap().len(), 1);
+        assert!(
+            Guard::new(None, 10, 0).within_peer_rate(a, start),
+            "0 = unlimited"
+        );
     }
 }

@@ -2,6 +2,7 @@
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
+use std::time::Instant;
 
 use axum::Json;
 use axum::body::Bytes;
@@ -13,7 +14,8 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
-use super::{AppState, bridge, guard};
+use super::guard::{self, ConnectionPermit};
+use super::{AppState, bridge};
 use crate::wire::{self, AiChunk, AiResponse, ErrorCode, ErrorPayload, event};
 
 /// `GET /`: a WebSocket upgrade opens the raw bridge; anything else gets the server's description.
@@ -93,9 +95,28 @@ pub async fn health(State(app): State<AppState>) -> Json<Value> {
 }
 
 /// `POST /api/ai`: the REST twin of `ai-message`. Stateless: no conversation memory.
-pub async fn ai(State(app): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    if let Err(refusal) = app.guard.check_token(bearer(&headers)) {
-        return error_response(ErrorPayload::new(refusal.code(), refusal.to_string()));
+///
+/// A request holds a connection place while it is answered, and `--rate-limit` applies per
+/// client address, so HTTP clients share the server on the same terms as sockets.
+pub async fn ai(
+    State(app): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let place = match app.guard.admit(bearer(&headers)) {
+        Ok(place) => place,
+        Err(refusal) => {
+            tracing::warn!(%peer, code = %refusal.code(), "refused an HTTP AI request");
+            return error_response(ErrorPayload::new(refusal.code(), refusal.to_string()));
+        }
+    };
+    if !app.guard.within_peer_rate(peer.ip(), Instant::now()) {
+        tracing::warn!(%peer, "refused an HTTP AI request over the rate limit");
+        return error_response(ErrorPayload::new(
+            ErrorCode::TooManyEvents,
+            "too many requests from this address: slow down (see the server's --rate-limit)",
+        ));
     }
     let payload = match serde_json::from_slice::<Value>(&body) {
         Ok(payload) => payload,
@@ -108,10 +129,12 @@ pub async fn ai(State(app): State<AppState>, headers: HeaderMap, body: Bytes) ->
         }
     };
     if wants_event_stream(&headers) {
-        return event_stream(app, payload).await;
+        return event_stream(app, payload, place).await;
     }
     // A client that goes away drops this future, and with it the upstream request.
-    match app.assistant.answer(None, &payload, &mut |_| {}).await {
+    let outcome = app.assistant.answer(None, &payload, &mut |_| {}).await;
+    drop(place);
+    match outcome {
         Ok(response) => Json(response).into_response(),
         Err(error) => error_response(error),
     }
@@ -133,10 +156,12 @@ enum Progress {
 /// `POST /api/ai` with `Accept: text/event-stream`: `ai-message-chunk` events, then one
 /// `ai-message-response` or `ai-message-error` event. An answer that fails before its first
 /// piece gets the plain JSON error with its status instead, as without `Accept`.
-async fn event_stream(app: AppState, payload: Value) -> Response {
+async fn event_stream(app: AppState, payload: Value, place: ConnectionPermit) -> Response {
     let (progress, mut received) = mpsc::unbounded_channel();
     let assistant = app.assistant.clone();
     tokio::spawn(async move {
+        // The place is held until the answer is over or abandoned.
+        let _place = place;
         let chunks = progress.clone();
         let mut on_chunk = |chunk| {
             chunks.send(Progress::Chunk(chunk)).ok();

@@ -233,3 +233,71 @@ fn unknown_socketio_events_get_a_server_error_event() {
         "{error}"
     );
 }
+
+async fn post_ai(server: &Server, prompt: &str) -> (u16, Value) {
+    let response = reqwest::Client::new()
+        .post(format!("{}/api/ai", server.url))
+        .json(&json!({ "prompt": prompt }))
+        .send()
+        .await
+        .unwrap();
+    (response.status().as_u16(), response.json().await.unwrap())
+}
+
+async fn open_connections(server: &Server) -> u64 {
+    let health: Value = reqwest::get(format!("{}/health", server.url))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    health["connections"].as_u64().unwrap()
+}
+
+#[tokio::test]
+async fn http_ai_requests_are_rate_limited_per_address() {
+    let server = Server::start(&["--rate-limit", "2"]);
+    let mut statuses = Vec::new();
+    for n in 0..6 {
+        let (status, body) = post_ai(&server, &format!("q{n}")).await;
+        if status != 200 {
+            assert_eq!(
+                (status, body["code"].as_str()),
+                (429, Some("too_many_events"))
+            );
+        }
+        statuses.push(status);
+    }
+    // Two tokens, refilled at 2/s: the burst of six cannot all pass.
+    assert_eq!(statuses[..2], [200, 200], "{statuses:?}");
+    assert!(statuses.contains(&429), "{statuses:?}");
+}
+
+#[tokio::test]
+async fn an_http_ai_request_holds_a_connection_place_while_answered() {
+    let server = Server::start(&["--max-connections", "1", "--echo-delay-ms", "2000"]);
+    let slow = tokio::spawn({
+        let url = format!("{}/api/ai", server.url);
+        async move {
+            reqwest::Client::new()
+                .post(url)
+                .json(&json!({ "prompt": "slow" }))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    });
+    // Bounded wait for the slow request to be admitted.
+    for _ in 0..100 {
+        if open_connections(&server).await == 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let (status, body) = post_ai(&server, "second").await;
+    assert_eq!((status, body["code"].as_str()), (503, Some("server_full")));
+    assert_eq!(slow.await.unwrap(), 200);
+    assert_eq!(open_connections(&server).await, 0);
+}
