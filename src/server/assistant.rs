@@ -134,7 +134,10 @@ impl Assistant {
             }
         };
         // Dropping `timed` drops the provider's future, and with it the upstream request.
+        // `biased`: an answer ready at once (the echo provider, every refusal) never registers
+        // a wait on the session's cancellation, which costs a lock each way.
         let outcome = tokio::select! {
+            biased;
             outcome = timed => outcome,
             () = closed => {
                 tracing::info!(%id, "AI answer cancelled: the client disconnected");
