@@ -294,6 +294,46 @@ mod tests {
         );
     }
 
+    /// One value of every JSON type but the one expected, for the wrong-type matrices.
+    fn every_json_type() -> [serde_json::Value; 6] {
+        [
+            json!(null),
+            json!(true),
+            json!(7),
+            json!("s"),
+            json!([1]),
+            json!({"a": 1}),
+        ]
+    }
+
+    #[test]
+    fn every_wrong_type_of_every_field_is_named() {
+        for wrong in every_json_type() {
+            let expected = match &wrong {
+                serde_json::Value::Object(_) => ErrorCode::MissingPrompt,
+                _ => ErrorCode::InvalidPayload,
+            };
+            assert_eq!(code(wrong.clone()), expected, "payload {wrong}");
+            let expected = match &wrong {
+                serde_json::Value::Null => ErrorCode::MissingPrompt,
+                serde_json::Value::String(_) => continue,
+                _ => ErrorCode::InvalidPrompt,
+            };
+            assert_eq!(code(json!({ "prompt": wrong })), expected, "prompt {wrong}");
+        }
+        // The bridge envelope: `event` must be a string; `data` may be anything (checked later).
+        for wrong in every_json_type() {
+            let envelope = json!({ "event": wrong, "data": {} });
+            assert_eq!(
+                serde_json::from_value::<Envelope>(envelope).is_ok(),
+                wrong.is_string(),
+                "event {wrong}"
+            );
+            let envelope = json!({ "event": "message", "data": wrong });
+            assert!(serde_json::from_value::<Envelope>(envelope).is_ok());
+        }
+    }
+
     #[test]
     fn error_codes_serialize_as_documented() {
         for code in [

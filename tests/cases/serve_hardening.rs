@@ -48,7 +48,14 @@ async fn auth_token_guards_socketio_the_bridge_and_the_api() {
     let token = "s3cret-t0ken";
     let server = Server::start_with_env(&[], &[("SOCKAI_AUTH_TOKEN", token)]);
 
-    for auth in [json!({}), json!({ "token": "wrong" })] {
+    // Absent, wrong, and of every wrong type.
+    for auth in [
+        json!({}),
+        json!({ "token": "wrong" }),
+        json!({ "token": 5 }),
+        json!({ "token": [token] }),
+        json!({ "token": { "value": token } }),
+    ] {
         let refused = socketio(&server, auth, json!([]));
         let message = refused.first("connect_error")["message"]
             .as_str()
