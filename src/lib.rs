@@ -7,6 +7,7 @@ pub mod client;
 pub mod generate;
 pub mod heap;
 pub mod logging;
+pub mod packet;
 pub mod providers;
 pub mod runtime;
 pub mod server;

@@ -3,6 +3,7 @@
 mod args;
 mod assistant;
 mod bridge;
+mod direct;
 mod echo_server;
 mod guard;
 mod http;
@@ -79,10 +80,15 @@ pub enum ServeError {
 struct AppState {
     assistant: Arc<Assistant>,
     shutdown: CancellationToken,
-    /// Open bridge connections; shutdown waits for them to say goodbye.
+    /// Open raw WebSocket connections (the bridge, direct Socket.IO); shutdown waits for them
+    /// to say goodbye.
     bridges: TaskTracker,
     max_frame_bytes: usize,
     guard: Arc<Guard>,
+    /// `--echo-server`: every Socket.IO connection goes to socketioxide.
+    echo_server: bool,
+    ping_interval: Duration,
+    ping_timeout: Duration,
 }
 
 /// Serve until `signal` resolves, then shut down gracefully.
@@ -133,13 +139,18 @@ pub async fn run(
         bridges: bridges.clone(),
         max_frame_bytes: usize::try_from(config.max_payload).unwrap_or(usize::MAX),
         guard,
+        echo_server: config.echo_server,
+        ping_interval: config.ping_interval,
+        ping_timeout: config.ping_timeout,
     };
     let app = Router::new()
         .route("/", get(http::root))
         .route("/health", get(http::health))
         .route("/api/ai", post(http::ai))
-        .with_state(state)
+        .with_state(state.clone())
         .layer(layer)
+        // Outside socketioxide's layer: direct WebSocket clients never reach it.
+        .layer(axum::middleware::from_fn_with_state(state, direct::route))
         .layer(axum::middleware::from_fn(own_request_head))
         .layer(cors(&config.cors_origins)?);
 

@@ -32,29 +32,63 @@ async fn admit(
     let place = guard.admit(token).inspect_err(|refusal| {
         tracing::warn!(peer = %peer(&socket), code = %refusal.code(), "refused a connection");
     })?;
-    socket.extensions.insert(Arc::new(Client {
-        session: Session::default(),
+    socket.extensions.insert(Arc::new(SocketState {
+        client: Client::new(place),
         limiter: guard.rate_limiter().map(Mutex::new),
-        _place: place,
     }));
     listen(&socket);
     Ok(())
 }
 
-/// What the server keeps for each socket: one extension, looked up once per event.
-struct Client {
+/// What the server keeps for each socket, on either Socket.IO path.
+pub(super) struct Client {
     /// The conversation lives with the socket and goes when it goes.
-    session: Session,
-    limiter: Option<Mutex<RateLimiter>>,
-    /// Given back when the socket's extensions are cleared, on disconnect.
+    pub session: Session,
+    /// Given back when the client is dropped, on disconnect.
     _place: ConnectionPermit,
 }
 
+impl Client {
+    pub fn new(place: ConnectionPermit) -> Self {
+        Self {
+            session: Session::default(),
+            _place: place,
+        }
+    }
+}
+
+/// A socketioxide socket's state: one extension, looked up once per event.
+struct SocketState {
+    client: Client,
+    limiter: Option<Mutex<RateLimiter>>,
+}
+
+/// The answer to an event over the rate limit.
+pub(super) fn too_many_events() -> ErrorPayload {
+    ErrorPayload::new(
+        ErrorCode::TooManyEvents,
+        "too many events: slow down (see the server's --rate-limit)",
+    )
+}
+
+/// The answer to an event this server does not handle.
+pub(super) fn unknown_event(name: &str) -> ErrorPayload {
+    ErrorPayload::new(
+        ErrorCode::UnknownEvent,
+        format!(
+            "unknown event {name:?}; this server handles \"{}\", \"{}\" and \"{}\"",
+            event::MESSAGE,
+            event::AI_MESSAGE,
+            event::AI_RESET
+        ),
+    )
+}
+
 /// The socket's state, and whether this event may be handled (see `within_rate`).
-fn admitted(socket: &SocketRef, error_event: &str) -> Option<Arc<Client>> {
-    // Every socket gets its `Client` in `admit`, before any of its events can arrive.
-    let client = socket.extensions.get::<Arc<Client>>()?;
-    within_rate(socket, &client, error_event).then_some(client)
+fn admitted(socket: &SocketRef, error_event: &str) -> Option<Arc<SocketState>> {
+    // Every socket gets its state in `admit`, before any of its events can arrive.
+    let state = socket.extensions.get::<Arc<SocketState>>()?;
+    within_rate(socket, &state, error_event).then_some(state)
 }
 
 /// Register the socket's handlers. This runs in the connect middleware, not the connect handler:
@@ -67,8 +101,8 @@ fn listen(socket: &SocketRef) {
     socket.on_fallback(on_unknown_event);
     socket.on_disconnect(async |socket: SocketRef, reason: DisconnectReason| {
         // Cancels an answer in flight: nobody is left to read it.
-        if let Some(client) = socket.extensions.get::<Arc<Client>>() {
-            client.session.close();
+        if let Some(state) = socket.extensions.get::<Arc<SocketState>>() {
+            state.client.session.close();
         }
         // Gives the connection place back.
         socket.extensions.clear();
@@ -90,8 +124,8 @@ async fn until_connected(socket: &SocketRef) {
 
 /// Apply the socket's rate limit to one incoming event. Returns false when the event must be
 /// dropped; the client has then been told, on `error_event`, or disconnected.
-fn within_rate(socket: &SocketRef, client: &Client, error_event: &str) -> bool {
-    let Some(limiter) = &client.limiter else {
+fn within_rate(socket: &SocketRef, state: &SocketState, error_event: &str) -> bool {
+    let Some(limiter) = &state.limiter else {
         return true;
     };
     // A poisoned lock only means another handler panicked mid-check; the counts are still usable.
@@ -102,11 +136,7 @@ fn within_rate(socket: &SocketRef, client: &Client, error_event: &str) -> bool {
     match verdict {
         Verdict::Allow => true,
         Verdict::Reject => {
-            let error = ErrorPayload::new(
-                ErrorCode::TooManyEvents,
-                "too many events: slow down (see the server's --rate-limit)",
-            );
-            socket.emit(error_event, &error).ok();
+            socket.emit(error_event, &too_many_events()).ok();
             false
         }
         Verdict::Disconnect => {
@@ -149,14 +179,14 @@ async fn on_ai_message(
     State(assistant): State<Arc<Assistant>>,
 ) {
     until_connected(&socket).await;
-    let Some(client) = admitted(&socket, event::AI_MESSAGE_ERROR) else {
+    let Some(state) = admitted(&socket, event::AI_MESSAGE_ERROR) else {
         return;
     };
     let mut chunks = ChunkEmitter::new(&socket);
     let outcome = match payload.0 {
         Ok(payload) => {
             assistant
-                .answer(Some(&client.session), &payload, &mut |chunk| {
+                .answer(Some(&state.client.session), &payload, &mut |chunk| {
                     chunks.emit(chunk)
                 })
                 .await
@@ -182,10 +212,10 @@ async fn on_ai_message(
 
 async fn on_ai_reset(socket: SocketRef, ack: AckSender) {
     until_connected(&socket).await;
-    let Some(client) = admitted(&socket, event::SERVER_ERROR) else {
+    let Some(state) = admitted(&socket, event::SERVER_ERROR) else {
         return;
     };
-    let cleared = client.session.reset();
+    let cleared = state.client.session.reset();
     tracing::info!(sid = %socket.id, cleared, "AI conversation reset");
     ack.send(&AiResetAck { cleared }).ok();
 }
@@ -197,16 +227,7 @@ async fn on_unknown_event(socket: SocketRef, Event(name): Event) {
         return;
     }
     tracing::debug!(sid = %socket.id, event = %name, "unknown event");
-    let error = ErrorPayload::new(
-        ErrorCode::UnknownEvent,
-        format!(
-            "unknown event {name:?}; this server handles \"{}\", \"{}\" and \"{}\"",
-            event::MESSAGE,
-            event::AI_MESSAGE,
-            event::AI_RESET
-        ),
-    );
-    socket.emit(event::SERVER_ERROR, &error).ok();
+    socket.emit(event::SERVER_ERROR, &unknown_event(&name)).ok();
 }
 
 /// Emits `ai-message-chunk`s. socketioxide's emit does not wait: when the socket's buffer is

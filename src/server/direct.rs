@@ -1,0 +1,646 @@
+//! Socket.IO over a direct WebSocket, served without socketioxide.
+//!
+//! A client that opens `/socket.io/?EIO=4&transport=websocket` straight away, with no polling
+//! first (`transports: ["websocket"]` in socket.io-client, most non-browser clients, `sockai
+//! bench`), is served here by one task per connection that reads, answers and writes: no task per
+//! event, no channel hop to a writer task, and a few KiB per socket instead of socketioxide's ~19
+//! (docs/performance.md). Polling, upgrades from polling and `--echo-server` stay with
+//! socketioxide. Both paths behave alike on the wire and in the logs: the same handlers' rules
+//! (`socketio.rs`), the same packets and disconnect reasons, checked by running the same
+//! scenarios over both (tests/cases/serve_transports.rs).
+//!
+//! Spoken here: the main namespace (others are refused as socketioxide refuses unknown ones),
+//! events with acks, binary attachments (handed on as arrays of byte values, as socketioxide's
+//! JSON view does), heartbeats, and the graceful close.
+
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::Poll;
+use std::time::Instant;
+
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::http::Method;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use futures_util::{SinkExt, StreamExt};
+use serde::Serialize;
+use serde_json::Value;
+use tokio::time::Sleep;
+
+use super::AppState;
+use super::args::Args;
+use super::assistant::Assistant;
+use super::guard::{RateLimiter, Verdict};
+use super::socketio::{Client, too_many_events, unknown_event};
+use crate::packet::{SioKind, SioPacket, parse_socketio};
+use crate::wire::{AiChunk, AiResetAck, AiResponse, ErrorCode, ErrorPayload, SOCKET_IO_PATH, event};
+
+/// WebSocket read buffer per connection; a bigger message still arrives (the buffer grows).
+const READ_BUFFER: usize = 1024;
+
+/// Binary attachments one event may announce; socket.io-client sends one per Buffer argument.
+const MAX_ATTACHMENTS: usize = 16;
+
+/// Serve a direct WebSocket here; hand anything else on (to socketioxide and the routes).
+pub async fn route(State(app): State<AppState>, request: Request, next: Next) -> Response {
+    if app.echo_server || !is_direct_websocket(&request) {
+        return next.run(request).await;
+    }
+    let (mut parts, body) = request.into_parts();
+    let Some(ConnectInfo(peer)) = parts.extensions.get::<ConnectInfo<SocketAddr>>().copied()
+    else {
+        return next.run(Request::from_parts(parts, body)).await;
+    };
+    let upgrade = match WebSocketUpgrade::from_request_parts(&mut parts, &app).await {
+        Ok(upgrade) => upgrade,
+        Err(rejection) => return rejection.into_response(),
+    };
+    upgrade
+        .read_buffer_size(READ_BUFFER)
+        // Each packet is written at once: a client is waiting for it.
+        .write_buffer_size(0)
+        .max_message_size(app.max_frame_bytes)
+        .on_upgrade(move |ws| {
+            let sockets = app.bridges.clone();
+            sockets.track_future(Connection::new(ws, peer, app).run())
+        })
+}
+
+/// The first request of a WebSocket-only Engine.IO v4 session: the path socketioxide serves,
+/// `EIO=4`, `transport=websocket` and no `sid` (a `sid` means an upgrade from polling).
+fn is_direct_websocket(request: &Request) -> bool {
+    let on_path = request
+        .uri()
+        .path()
+        .strip_prefix(SOCKET_IO_PATH.trim_end_matches('/'))
+        .is_some_and(|rest| rest.is_empty() || rest == "/");
+    let query = request.uri().query().unwrap_or("");
+    let has = |pair: &str| query.split('&').any(|p| p == pair);
+    request.method() == Method::GET
+        && on_path
+        && has("EIO=4")
+        && has("transport=websocket")
+        && !query.split('&').any(|p| p.starts_with("sid="))
+}
+
+/// Why a connection ended, worded as socketioxide words it, so logs read the same on both paths.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reason {
+    TransportClose,
+    PacketParsingError,
+    TransportError,
+    HeartbeatTimeout,
+    ClientNsDisconnect,
+    ServerNsDisconnect,
+    ClosingServer,
+}
+
+impl Reason {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::TransportClose => "client gracefully closed the connection",
+            Self::PacketParsingError => "client sent a bad request / the packet could not be parsed",
+            Self::TransportError => "The connection was abruptly closed",
+            Self::HeartbeatTimeout => "client did not send a PONG packet in time",
+            Self::ClientNsDisconnect => {
+                "client has manually disconnected the socket from the namespace"
+            }
+            Self::ServerNsDisconnect => "socket was forcefully disconnected from the namespace",
+            Self::ClosingServer => "server is being closed",
+        }
+    }
+}
+
+/// The one answer a socket may have in flight, with the acknowledgement it owes.
+struct InFlight {
+    answer: Pin<Box<dyn Future<Output = Result<AiResponse, ErrorPayload>> + Send>>,
+    ack: Option<u64>,
+}
+
+/// What woke the connection up.
+enum Wake {
+    Frame(Option<Result<Message, axum::Error>>),
+    Answered(Result<AiResponse, ErrorPayload>, Option<u64>),
+    /// The answer streamed pieces and goes on.
+    Chunks,
+    Heartbeat,
+    Shutdown,
+}
+
+/// A binary event waiting for its attachments.
+struct PendingBinary {
+    ack: Option<u64>,
+    args: Vec<Value>,
+    expected: usize,
+    attachments: Vec<Value>,
+}
+
+struct Connection {
+    ws: WebSocket,
+    peer: SocketAddr,
+    app: AppState,
+    /// Engine.IO session id (the open packet) and Socket.IO socket id (the connect reply).
+    engine_sid: String,
+    sid: String,
+    /// Set while the main namespace is joined.
+    client: Option<Arc<Client>>,
+    limiter: Option<Mutex<RateLimiter>>,
+    in_flight: Option<InFlight>,
+    /// Pieces the answer streamed during its last poll; written before anything else.
+    chunks: Arc<Mutex<Vec<AiChunk>>>,
+    binary: Option<PendingBinary>,
+    /// Next ping, or the deadline of the pong owed for the last one.
+    heartbeat: Pin<Box<Sleep>>,
+    awaiting_pong: bool,
+}
+
+impl Connection {
+    fn new(ws: WebSocket, peer: SocketAddr, app: AppState) -> Self {
+        let heartbeat = Box::pin(tokio::time::sleep(app.ping_interval));
+        Self {
+            ws,
+            peer,
+            engine_sid: new_sid(),
+            sid: new_sid(),
+            app,
+            client: None,
+            limiter: None,
+            in_flight: None,
+            chunks: Arc::default(),
+            binary: None,
+            heartbeat,
+            awaiting_pong: false,
+        }
+    }
+
+    async fn run(mut self) {
+        let open = serde_json::json!({
+            "sid": self.engine_sid,
+            "upgrades": [],
+            "pingInterval": self.app.ping_interval.as_millis() as u64,
+            "pingTimeout": self.app.ping_timeout.as_millis() as u64,
+            "maxPayload": self.app.max_frame_bytes,
+        });
+        let reason = match self.send(format!("0{open}")).await {
+            Ok(()) => self.serve().await,
+            Err(reason) => reason,
+        };
+        self.leave(reason);
+        // Closing the transport, without a namespace DISCONNECT, is what socketioxide does when
+        // the server stops: clients see "transport close" and reconnect when it is back.
+        self.ws.close().await.ok();
+    }
+
+    async fn serve(&mut self) -> Reason {
+        loop {
+            let wake = self.next_wake().await;
+            let outcome = match wake {
+                Wake::Frame(frame) => self.on_frame(frame).await,
+                Wake::Answered(outcome, ack) => self.on_answer(outcome, ack).await,
+                Wake::Chunks => self.flush_chunks().await,
+                Wake::Heartbeat => self.on_heartbeat().await,
+                Wake::Shutdown => Err(Reason::ClosingServer),
+            };
+            if let Err(reason) = outcome {
+                return reason;
+            }
+        }
+    }
+
+    async fn next_wake(&mut self) -> Wake {
+        let shutdown = self.app.shutdown.clone();
+        let in_flight = &mut self.in_flight;
+        let chunks = &self.chunks;
+        let answer = std::future::poll_fn(|cx| {
+            let Some(flight) = in_flight.as_mut() else {
+                return Poll::Pending;
+            };
+            match flight.answer.as_mut().poll(cx) {
+                Poll::Ready(outcome) => {
+                    let ack = flight.ack;
+                    *in_flight = None;
+                    Poll::Ready(Wake::Answered(outcome, ack))
+                }
+                // The answer registered its wake-up; pieces it streamed go out now.
+                Poll::Pending if !lock(chunks).is_empty() => Poll::Ready(Wake::Chunks),
+                Poll::Pending => Poll::Pending,
+            }
+        });
+        // Biased, in this order: an answer ready goes out before anything else, and a client
+        // that always has a frame ready cannot starve the heartbeat or the shutdown.
+        tokio::select! {
+            biased;
+            wake = answer => wake,
+            // Answers in flight are drained by the server before it cancels this.
+            () = shutdown.cancelled() => Wake::Shutdown,
+            () = self.heartbeat.as_mut() => Wake::Heartbeat,
+            frame = self.ws.next() => Wake::Frame(frame),
+        }
+    }
+
+    async fn send(&mut self, text: String) -> Result<(), Reason> {
+        // A client that stops reading would stall this connection's only task; give up on it
+        // after a heartbeat's worth of time, as a missing pong would.
+        let limit = self.app.ping_interval + self.app.ping_timeout;
+        match tokio::time::timeout(limit, self.ws.send(Message::Text(text.into()))).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(_)) | Err(_) => Err(Reason::TransportError),
+        }
+    }
+
+    async fn emit(&mut self, name: &str, data: &impl Serialize) -> Result<(), Reason> {
+        self.send(event_packet(name, data)).await
+    }
+
+    async fn on_heartbeat(&mut self) -> Result<(), Reason> {
+        if self.awaiting_pong {
+            return Err(Reason::HeartbeatTimeout);
+        }
+        self.send("2".to_owned()).await?;
+        self.awaiting_pong = true;
+        let deadline = tokio::time::Instant::now() + self.app.ping_timeout;
+        self.heartbeat.as_mut().reset(deadline);
+        Ok(())
+    }
+
+    async fn on_frame(&mut self, frame: Option<Result<Message, axum::Error>>) -> Result<(), Reason> {
+        match frame {
+            None => Err(Reason::TransportClose),
+            Some(Err(_)) => Err(Reason::TransportError),
+            Some(Ok(Message::Close(_))) => Err(Reason::TransportClose),
+            Some(Ok(Message::Ping(_) | Message::Pong(_))) => Ok(()),
+            Some(Ok(Message::Binary(bytes))) => self.on_attachment(&bytes).await,
+            Some(Ok(Message::Text(text))) => self.on_packet(text.as_str()).await,
+        }
+    }
+
+    async fn on_packet(&mut self, text: &str) -> Result<(), Reason> {
+        match text.as_bytes().first() {
+            Some(b'1') => Err(Reason::TransportClose),
+            Some(b'3') if self.awaiting_pong => {
+                self.awaiting_pong = false;
+                let next = tokio::time::Instant::now() + self.app.ping_interval;
+                self.heartbeat.as_mut().reset(next);
+                Ok(())
+            }
+            // A stray pong, a noop, or a v3-style ping from the client: nothing to do.
+            Some(b'2' | b'3' | b'6') => Ok(()),
+            Some(b'4') if self.binary.is_none() => {
+                let packet = parse_socketio(&text[1..]).ok_or(Reason::PacketParsingError)?;
+                self.on_socketio(packet).await
+            }
+            _ => Err(Reason::PacketParsingError),
+        }
+    }
+
+    async fn on_socketio(&mut self, packet: SioPacket<'_>) -> Result<(), Reason> {
+        if packet.namespace != "/" {
+            // Only the main namespace exists; say so as socketioxide does, keep the connection.
+            if packet.kind == SioKind::Connect {
+                let refusal = serde_json::json!({ "message": "Invalid namespace" });
+                return self.send(format!("44{},{refusal}", packet.namespace)).await;
+            }
+            return Ok(());
+        }
+        match packet.kind {
+            SioKind::Connect => self.on_connect(packet.payload).await,
+            SioKind::Disconnect => {
+                self.leave(Reason::ClientNsDisconnect);
+                Ok(())
+            }
+            SioKind::Event => {
+                let args = parse_args(packet.payload)?;
+                self.on_event(args, packet.ack).await
+            }
+            SioKind::BinaryEvent => {
+                let expected = attachment_count(packet.attachments)?;
+                let args = parse_args(packet.payload)?;
+                self.binary = Some(PendingBinary {
+                    ack: packet.ack,
+                    args,
+                    expected,
+                    attachments: Vec::with_capacity(expected),
+                });
+                self.complete_binary().await
+            }
+            // The server asks for no acks, and a client sends no connect errors.
+            SioKind::Ack | SioKind::BinaryAck | SioKind::ConnectError => Ok(()),
+        }
+    }
+
+    async fn on_connect(&mut self, payload: &str) -> Result<(), Reason> {
+        if self.client.is_some() {
+            return Ok(());
+        }
+        let auth: Value = if payload.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(payload).map_err(|_| Reason::PacketParsingError)?
+        };
+        let token = auth.get("token").and_then(Value::as_str);
+        match self.app.guard.admit(token) {
+            Ok(place) => {
+                self.client = Some(Arc::new(Client::new(place)));
+                self.limiter = self.app.guard.rate_limiter().map(Mutex::new);
+                tracing::info!(
+                    sid = %self.sid,
+                    transport = "Websocket",
+                    peer = %self.peer,
+                    "A user connected"
+                );
+                let reply = serde_json::json!({ "sid": self.sid });
+                self.send(format!("40{reply}")).await
+            }
+            Err(refusal) => {
+                tracing::warn!(peer = %self.peer, code = %refusal.code(), "refused a connection");
+                let reply = serde_json::json!({ "message": refusal.to_string() });
+                self.send(format!("44{reply}")).await
+            }
+        }
+    }
+
+    async fn on_attachment(&mut self, bytes: &[u8]) -> Result<(), Reason> {
+        let Some(pending) = self.binary.as_mut() else {
+            return Err(Reason::PacketParsingError);
+        };
+        pending.attachments.push(Value::from(bytes.to_vec()));
+        self.complete_binary().await
+    }
+
+    async fn complete_binary(&mut self) -> Result<(), Reason> {
+        let ready = self
+            .binary
+            .as_ref()
+            .is_some_and(|p| p.attachments.len() == p.expected);
+        if !ready {
+            return Ok(());
+        }
+        let Some(mut pending) = self.binary.take() else {
+            return Ok(());
+        };
+        for arg in &mut pending.args {
+            fill_placeholders(arg, &mut pending.attachments);
+        }
+        self.on_event(pending.args, pending.ack).await
+    }
+
+    /// One event on the main namespace: the rules of `socketio.rs`, without socketioxide.
+    async fn on_event(&mut self, mut args: Vec<Value>, ack: Option<u64>) -> Result<(), Reason> {
+        let Some(client) = self.client.clone() else {
+            return Ok(()); // not joined: socketioxide drops such events too
+        };
+        let name = match args.first() {
+            Some(Value::String(_)) => match args.remove(0) {
+                Value::String(name) => name,
+                _ => return Err(Reason::PacketParsingError),
+            },
+            _ => return Err(Reason::PacketParsingError),
+        };
+        let error_event = match name.as_str() {
+            event::AI_MESSAGE => event::AI_MESSAGE_ERROR,
+            _ => event::SERVER_ERROR,
+        };
+        match self.rate_verdict() {
+            Verdict::Allow => {}
+            Verdict::Reject => return self.emit(error_event, &too_many_events()).await,
+            Verdict::Disconnect => {
+                tracing::warn!(sid = %self.sid, "disconnecting a socket that keeps exceeding the rate limit");
+                self.send("41".to_owned()).await?;
+                self.leave(Reason::ServerNsDisconnect);
+                return Ok(());
+            }
+        }
+        match name.as_str() {
+            event::MESSAGE => {
+                tracing::info!(sid = %self.sid, payload = %Args(args), "message received from client");
+                Ok(())
+            }
+            event::AI_MESSAGE => self.on_ai_message(&client, args, ack).await,
+            event::AI_RESET => {
+                let cleared = client.session.reset();
+                tracing::info!(sid = %self.sid, cleared, "AI conversation reset");
+                self.ack(ack, &AiResetAck { cleared }).await
+            }
+            _ => {
+                tracing::debug!(sid = %self.sid, event = %name, "unknown event");
+                self.emit(event::SERVER_ERROR, &unknown_event(&name)).await
+            }
+        }
+    }
+
+    async fn on_ai_message(
+        &mut self,
+        client: &Arc<Client>,
+        args: Vec<Value>,
+        ack: Option<u64>,
+    ) -> Result<(), Reason> {
+        let Some(payload) = args.into_iter().next() else {
+            let error = ErrorPayload::new(
+                ErrorCode::InvalidPayload,
+                "ai-message needs one JSON argument like {\"prompt\": \"…\"}: no argument",
+            );
+            return self.on_answer(Err(error), ack).await;
+        };
+        let answer = answer(
+            Arc::clone(&self.app.assistant),
+            Arc::clone(client),
+            payload,
+            Arc::clone(&self.chunks),
+        );
+        if self.in_flight.is_some() {
+            // The session refuses it at once (`busy`, or bad input): answer that now and keep
+            // the first one in flight.
+            let outcome = answer.await;
+            return self.on_answer(outcome, ack).await;
+        }
+        self.in_flight = Some(InFlight {
+            answer: Box::pin(answer),
+            ack,
+        });
+        Ok(())
+    }
+
+    async fn on_answer(
+        &mut self,
+        outcome: Result<AiResponse, ErrorPayload>,
+        ack: Option<u64>,
+    ) -> Result<(), Reason> {
+        self.flush_chunks().await?;
+        match outcome {
+            Ok(response) => {
+                self.emit(event::AI_MESSAGE_RESPONSE, &response).await?;
+                self.ack(ack, &response).await
+            }
+            Err(error) => {
+                self.emit(event::AI_MESSAGE_ERROR, &error).await?;
+                self.ack(ack, &error).await
+            }
+        }
+    }
+
+    async fn flush_chunks(&mut self) -> Result<(), Reason> {
+        let chunks = std::mem::take(&mut *lock(&self.chunks));
+        for chunk in chunks {
+            self.emit(event::AI_MESSAGE_CHUNK, &chunk).await?;
+        }
+        Ok(())
+    }
+
+    async fn ack(&mut self, ack: Option<u64>, data: &impl Serialize) -> Result<(), Reason> {
+        let Some(id) = ack else {
+            return Ok(());
+        };
+        let data = serde_json::to_string(data).unwrap_or_else(|_| "null".to_owned());
+        self.send(format!("43{id}[{data}]")).await
+    }
+
+    fn rate_verdict(&self) -> Verdict {
+        let Some(limiter) = &self.limiter else {
+            return Verdict::Allow;
+        };
+        lock(limiter).check(Instant::now())
+    }
+
+    /// Leave the main namespace (if joined): cancel the answer in flight, give the place back.
+    fn leave(&mut self, reason: Reason) {
+        self.binary = None;
+        self.limiter = None;
+        let Some(client) = self.client.take() else {
+            return;
+        };
+        client.session.close();
+        // One more poll lets the answer see the cancellation (and log it, as on the other
+        // path); dropping it then drops its upstream request.
+        if let Some(mut flight) = self.in_flight.take() {
+            let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+            let _ = flight.answer.as_mut().poll(&mut cx);
+        }
+        lock(&self.chunks).clear();
+        tracing::info!(sid = %self.sid, reason = reason.as_str(), "A user disconnected");
+    }
+}
+
+/// Answer one prompt; owns everything it needs, so the connection can keep reading meanwhile.
+async fn answer(
+    assistant: Arc<Assistant>,
+    client: Arc<Client>,
+    payload: Value,
+    chunks: Arc<Mutex<Vec<AiChunk>>>,
+) -> Result<AiResponse, ErrorPayload> {
+    let mut on_chunk = move |chunk| lock(&chunks).push(chunk);
+    assistant
+        .answer(Some(&client.session), &payload, &mut on_chunk)
+        .await
+}
+
+/// `42["name",data]`.
+fn event_packet(name: &str, data: &impl Serialize) -> String {
+    // Our wire types hold only strings and numbers: serializing them cannot fail.
+    let data = serde_json::to_string(data).unwrap_or_else(|_| "null".to_owned());
+    let name = serde_json::to_string(name).unwrap_or_default();
+    format!("42[{name},{data}]")
+}
+
+/// The JSON array of an event packet.
+fn parse_args(payload: &str) -> Result<Vec<Value>, Reason> {
+    serde_json::from_str::<Vec<Value>>(payload).map_err(|_| Reason::PacketParsingError)
+}
+
+/// The attachments a binary event announces, bounded.
+fn attachment_count(announced: usize) -> Result<usize, Reason> {
+    Some(announced)
+        .filter(|n| (1..=MAX_ATTACHMENTS).contains(n))
+        .ok_or(Reason::PacketParsingError)
+}
+
+/// Replace `{"_placeholder": true, "num": i}` with attachment `i`.
+fn fill_placeholders(value: &mut Value, attachments: &mut [Value]) {
+    match value {
+        Value::Object(map) if map.get("_placeholder") == Some(&Value::Bool(true)) => {
+            let slot = map
+                .get("num")
+                .and_then(Value::as_u64)
+                .and_then(|n| attachments.get_mut(usize::try_from(n).ok()?));
+            if let Some(slot) = slot {
+                *value = std::mem::take(slot);
+            }
+        }
+        Value::Object(map) => map
+            .values_mut()
+            .for_each(|v| fill_placeholders(v, attachments)),
+        Value::Array(items) => items
+            .iter_mut()
+            .for_each(|v| fill_placeholders(v, attachments)),
+        _ => {}
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // A panic while holding the lock leaves plain data behind; carry on with it.
+    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// A random 16-character session id (URL-safe base64 alphabet), as socketioxide's.
+fn new_sid() -> String {
+    use std::hash::BuildHasher;
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    // RandomState is seeded randomly per instance: 128 random bits without a dependency.
+    let high = std::collections::hash_map::RandomState::new().hash_one(0u8);
+    let low = std::collections::hash_map::RandomState::new().hash_one(1u8);
+    let bits = (u128::from(high) << 64) | u128::from(low);
+    (0..16)
+        .map(|i| char::from(ALPHABET[((bits >> (i * 6)) & 63) as usize]))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_take_their_attachment() {
+        let mut args = serde_json::json!(["x", {"file": {"_placeholder": true, "num": 0}}]);
+        let mut attachments = vec![Value::from(vec![1u8, 2])];
+        fill_placeholders(&mut args, &mut attachments);
+        assert_eq!(args, serde_json::json!(["x", {"file": [1, 2]}]));
+    }
+
+    #[test]
+    fn attachment_counts_are_bounded() {
+        assert_eq!(attachment_count(2), Ok(2));
+        assert!(attachment_count(0).is_err());
+        assert!(attachment_count(99_999).is_err());
+    }
+
+    #[test]
+    fn only_a_fresh_websocket_session_is_direct() {
+        let direct = |uri: &str| {
+            let request = Request::get(uri).body(axum::body::Body::empty()).unwrap();
+            is_direct_websocket(&request)
+        };
+        assert!(direct("/socket.io/?EIO=4&transport=websocket"));
+        assert!(direct("/socket.io?transport=websocket&EIO=4&t=x"));
+        assert!(!direct("/socket.io/?EIO=4&transport=polling"));
+        assert!(!direct("/socket.io/?EIO=4&transport=websocket&sid=abc"), "an upgrade");
+        assert!(!direct("/socket.io/?EIO=3&transport=websocket"));
+        assert!(!direct("/other/?EIO=4&transport=websocket"));
+        assert!(!direct("/socket.iox/?EIO=4&transport=websocket"));
+    }
+
+    #[test]
+    fn session_ids_differ() {
+        let (a, b) = (new_sid(), new_sid());
+        assert_eq!(a.len(), 16);
+        assert_ne!(a, b);
+    }
+
+    #[test]
+    fn event_packets_escape_the_name() {
+        assert_eq!(
+            event_packet("a\"b", &serde_json::json!({"k": 1})),
+            r#"42["a\"b",{"k":1}]"#
+        );
+    }
+}
