@@ -10,3 +10,4 @@ mod serve_cli;
 mod serve_hardening;
 mod serve_http;
 mod serve_socketio;
+mod serve_transports;
