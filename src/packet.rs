@@ -141,7 +141,10 @@ mod tests {
             (SioKind::Ack, "/admin", Some(17))
         );
         let p = sio(r#"44{"message":"nope"}"#);
-        assert_eq!((p.kind, p.payload), (SioKind::ConnectError, r#"{"message":"nope"}"#));
+        assert_eq!(
+            (p.kind, p.payload),
+            (SioKind::ConnectError, r#"{"message":"nope"}"#)
+        );
         let p = sio("41/admin");
         assert_eq!(
             (p.kind, p.namespace, p.payload),

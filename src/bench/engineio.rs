@@ -285,7 +285,6 @@ fn truncate(text: &str) -> String {
 mod tests {
     use super::*;
 
-
     #[test]
     fn endpoint_from_user_urls() {
         let e = Endpoint::new("http://127.0.0.1:3000", "/socket.io/", None).unwrap();

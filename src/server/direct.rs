@@ -10,8 +10,8 @@
 //! scenarios over both (tests/cases/serve_transports.rs).
 //!
 //! Spoken here: the main namespace (others are refused as socketioxide refuses unknown ones),
-//! events with acks, binary attachments (handed on as arrays of byte values, as socketioxide's
-//! JSON view does), heartbeats, and the graceful close.
+//! events with acks, binary events (read, then refused with `binary_not_supported` as on the
+//! other path), heartbeats, and the graceful close.
 
 use std::net::SocketAddr;
 use std::pin::Pin;
@@ -33,9 +33,9 @@ use super::AppState;
 use super::args::Args;
 use super::assistant::Assistant;
 use super::guard::{RateLimiter, Verdict};
-use super::socketio::{Client, too_many_events, unknown_event};
+use super::socketio::{Client, binary_not_supported, no_argument, too_many_events, unknown_event};
 use crate::packet::{SioKind, SioPacket, parse_socketio};
-use crate::wire::{AiChunk, AiResetAck, AiResponse, ErrorCode, ErrorPayload, SOCKET_IO_PATH, event};
+use crate::wire::{AiChunk, AiResetAck, AiResponse, ErrorPayload, SOCKET_IO_PATH, event};
 
 /// WebSocket read buffer per connection; a bigger message still arrives (the buffer grows).
 const READ_BUFFER: usize = 1024;
@@ -43,14 +43,16 @@ const READ_BUFFER: usize = 1024;
 /// Binary attachments one event may announce; socket.io-client sends one per Buffer argument.
 const MAX_ATTACHMENTS: usize = 16;
 
+/// A session that joins no namespace within this is closed (socketioxide's `connect_timeout`).
+const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(45);
+
 /// Serve a direct WebSocket here; hand anything else on (to socketioxide and the routes).
 pub async fn route(State(app): State<AppState>, request: Request, next: Next) -> Response {
     if app.echo_server || !is_direct_websocket(&request) {
         return next.run(request).await;
     }
     let (mut parts, body) = request.into_parts();
-    let Some(ConnectInfo(peer)) = parts.extensions.get::<ConnectInfo<SocketAddr>>().copied()
-    else {
+    let Some(ConnectInfo(peer)) = parts.extensions.get::<ConnectInfo<SocketAddr>>().copied() else {
         return next.run(Request::from_parts(parts, body)).await;
     };
     let upgrade = match WebSocketUpgrade::from_request_parts(&mut parts, &app).await {
@@ -89,7 +91,11 @@ fn is_direct_websocket(request: &Request) -> bool {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Reason {
     TransportClose,
+    /// A frame that is no Engine.IO packet.
     PacketParsingError,
+    /// An Engine.IO message whose Socket.IO packet does not parse: socketioxide answers it with
+    /// an Engine.IO close packet before closing; same words in the log.
+    BadSocketIoPacket,
     TransportError,
     HeartbeatTimeout,
     ClientNsDisconnect,
@@ -101,7 +107,9 @@ impl Reason {
     fn as_str(self) -> &'static str {
         match self {
             Self::TransportClose => "client gracefully closed the connection",
-            Self::PacketParsingError => "client sent a bad request / the packet could not be parsed",
+            Self::PacketParsingError | Self::BadSocketIoPacket => {
+                "client sent a bad request / the packet could not be parsed"
+            }
             Self::TransportError => "The connection was abruptly closed",
             Self::HeartbeatTimeout => "client did not send a PONG packet in time",
             Self::ClientNsDisconnect => {
@@ -129,20 +137,19 @@ enum Wake {
     Shutdown,
 }
 
-/// A binary event waiting for its attachments.
+/// A binary event waiting for its attachments (counted, not kept: nothing here takes them).
 struct PendingBinary {
     ack: Option<u64>,
     args: Vec<Value>,
     expected: usize,
-    attachments: Vec<Value>,
+    received: usize,
 }
 
 struct Connection {
     ws: WebSocket,
     peer: SocketAddr,
     app: AppState,
-    /// Engine.IO session id (the open packet) and Socket.IO socket id (the connect reply).
-    engine_sid: String,
+    /// The session id, in the open packet and the connect reply alike (as socketioxide).
     sid: String,
     /// Set while the main namespace is joined.
     client: Option<Arc<Client>>,
@@ -154,15 +161,17 @@ struct Connection {
     /// Next ping, or the deadline of the pong owed for the last one.
     heartbeat: Pin<Box<Sleep>>,
     awaiting_pong: bool,
+    opened: Instant,
+    ever_joined: bool,
 }
 
 impl Connection {
     fn new(ws: WebSocket, peer: SocketAddr, app: AppState) -> Self {
-        let heartbeat = Box::pin(tokio::time::sleep(app.ping_interval));
+        // The first ping goes out at once, as socketioxide's does.
+        let heartbeat = Box::pin(tokio::time::sleep(std::time::Duration::ZERO));
         Self {
             ws,
             peer,
-            engine_sid: new_sid(),
             sid: new_sid(),
             app,
             client: None,
@@ -172,22 +181,29 @@ impl Connection {
             binary: None,
             heartbeat,
             awaiting_pong: false,
+            opened: Instant::now(),
+            ever_joined: false,
         }
     }
 
     async fn run(mut self) {
-        let open = serde_json::json!({
-            "sid": self.engine_sid,
-            "upgrades": [],
-            "pingInterval": self.app.ping_interval.as_millis() as u64,
-            "pingTimeout": self.app.ping_timeout.as_millis() as u64,
-            "maxPayload": self.app.max_frame_bytes,
-        });
-        let reason = match self.send(format!("0{open}")).await {
+        // Written out, in socketioxide's key order.
+        let open = format!(
+            r#"0{{"sid":"{}","upgrades":[],"pingInterval":{},"pingTimeout":{},"maxPayload":{}}}"#,
+            self.sid,
+            self.app.ping_interval.as_millis(),
+            self.app.ping_timeout.as_millis(),
+            self.app.max_frame_bytes,
+        );
+        let reason = match self.send(open).await {
             Ok(()) => self.serve().await,
             Err(reason) => reason,
         };
         self.leave(reason);
+        if matches!(reason, Reason::BadSocketIoPacket | Reason::HeartbeatTimeout) {
+            // socketioxide says goodbye with an Engine.IO close packet in these two cases.
+            self.send("1".to_owned()).await.ok();
+        }
         // Closing the transport, without a namespace DISCONNECT, is what socketioxide does when
         // the server stops: clients see "transport close" and reconnect when it is back.
         self.ws.close().await.ok();
@@ -258,6 +274,9 @@ impl Connection {
         if self.awaiting_pong {
             return Err(Reason::HeartbeatTimeout);
         }
+        if !self.ever_joined && self.opened.elapsed() >= CONNECT_TIMEOUT {
+            return Err(Reason::TransportClose);
+        }
         self.send("2".to_owned()).await?;
         self.awaiting_pong = true;
         let deadline = tokio::time::Instant::now() + self.app.ping_timeout;
@@ -265,13 +284,16 @@ impl Connection {
         Ok(())
     }
 
-    async fn on_frame(&mut self, frame: Option<Result<Message, axum::Error>>) -> Result<(), Reason> {
+    async fn on_frame(
+        &mut self,
+        frame: Option<Result<Message, axum::Error>>,
+    ) -> Result<(), Reason> {
         match frame {
             None => Err(Reason::TransportClose),
             Some(Err(_)) => Err(Reason::TransportError),
             Some(Ok(Message::Close(_))) => Err(Reason::TransportClose),
             Some(Ok(Message::Ping(_) | Message::Pong(_))) => Ok(()),
-            Some(Ok(Message::Binary(bytes))) => self.on_attachment(&bytes).await,
+            Some(Ok(Message::Binary(_))) => self.on_attachment().await,
             Some(Ok(Message::Text(text))) => self.on_packet(text.as_str()).await,
         }
     }
@@ -287,8 +309,10 @@ impl Connection {
             }
             // A stray pong, a noop, or a v3-style ping from the client: nothing to do.
             Some(b'2' | b'3' | b'6') => Ok(()),
-            Some(b'4') if self.binary.is_none() => {
-                let packet = parse_socketio(&text[1..]).ok_or(Reason::PacketParsingError)?;
+            // A text packet where an attachment was announced breaks the binary event.
+            Some(b'4') if self.binary.is_some() => Err(Reason::BadSocketIoPacket),
+            Some(b'4') => {
+                let packet = parse_socketio(&text[1..]).ok_or(Reason::BadSocketIoPacket)?;
                 self.on_socketio(packet).await
             }
             _ => Err(Reason::PacketParsingError),
@@ -312,7 +336,7 @@ impl Connection {
             }
             SioKind::Event => {
                 let args = parse_args(packet.payload)?;
-                self.on_event(args, packet.ack).await
+                self.on_event(args, packet.ack, false).await
             }
             SioKind::BinaryEvent => {
                 let expected = attachment_count(packet.attachments)?;
@@ -321,7 +345,7 @@ impl Connection {
                     ack: packet.ack,
                     args,
                     expected,
-                    attachments: Vec::with_capacity(expected),
+                    received: 0,
                 });
                 self.complete_binary().await
             }
@@ -337,12 +361,13 @@ impl Connection {
         let auth: Value = if payload.is_empty() {
             Value::Null
         } else {
-            serde_json::from_str(payload).map_err(|_| Reason::PacketParsingError)?
+            serde_json::from_str(payload).map_err(|_| Reason::BadSocketIoPacket)?
         };
         let token = auth.get("token").and_then(Value::as_str);
         match self.app.guard.admit(token) {
             Ok(place) => {
                 self.client = Some(Arc::new(Client::new(place)));
+                self.ever_joined = true;
                 self.limiter = self.app.guard.rate_limiter().map(Mutex::new);
                 tracing::info!(
                     sid = %self.sid,
@@ -361,11 +386,11 @@ impl Connection {
         }
     }
 
-    async fn on_attachment(&mut self, bytes: &[u8]) -> Result<(), Reason> {
+    async fn on_attachment(&mut self) -> Result<(), Reason> {
         let Some(pending) = self.binary.as_mut() else {
             return Err(Reason::PacketParsingError);
         };
-        pending.attachments.push(Value::from(bytes.to_vec()));
+        pending.received += 1;
         self.complete_binary().await
     }
 
@@ -373,30 +398,35 @@ impl Connection {
         let ready = self
             .binary
             .as_ref()
-            .is_some_and(|p| p.attachments.len() == p.expected);
+            .is_some_and(|p| p.received == p.expected);
         if !ready {
             return Ok(());
         }
-        let Some(mut pending) = self.binary.take() else {
+        let Some(pending) = self.binary.take() else {
             return Ok(());
         };
-        for arg in &mut pending.args {
-            fill_placeholders(arg, &mut pending.attachments);
-        }
-        self.on_event(pending.args, pending.ack).await
+        self.on_event(pending.args, pending.ack, true).await
     }
 
     /// One event on the main namespace: the rules of `socketio.rs`, without socketioxide.
-    async fn on_event(&mut self, mut args: Vec<Value>, ack: Option<u64>) -> Result<(), Reason> {
+    /// `binary`: the event came with attachments, which `message` and `ai-message` refuse.
+    async fn on_event(
+        &mut self,
+        mut args: Vec<Value>,
+        ack: Option<u64>,
+        binary: bool,
+    ) -> Result<(), Reason> {
         let Some(client) = self.client.clone() else {
-            return Ok(()); // not joined: socketioxide drops such events too
+            // An event for a namespace the client has not joined ends the connection, as with
+            // socketioxide.
+            return Err(Reason::BadSocketIoPacket);
         };
         let name = match args.first() {
             Some(Value::String(_)) => match args.remove(0) {
                 Value::String(name) => name,
-                _ => return Err(Reason::PacketParsingError),
+                _ => return Err(Reason::BadSocketIoPacket),
             },
-            _ => return Err(Reason::PacketParsingError),
+            _ => return Err(Reason::BadSocketIoPacket),
         };
         let error_event = match name.as_str() {
             event::AI_MESSAGE => event::AI_MESSAGE_ERROR,
@@ -413,6 +443,13 @@ impl Connection {
             }
         }
         match name.as_str() {
+            event::MESSAGE | event::AI_MESSAGE if binary => {
+                self.emit(error_event, &binary_not_supported(&name)).await?;
+                if name == event::AI_MESSAGE {
+                    self.ack(ack, &binary_not_supported(&name)).await?;
+                }
+                Ok(())
+            }
             event::MESSAGE => {
                 tracing::info!(sid = %self.sid, payload = %Args(args), "message received from client");
                 Ok(())
@@ -437,11 +474,7 @@ impl Connection {
         ack: Option<u64>,
     ) -> Result<(), Reason> {
         let Some(payload) = args.into_iter().next() else {
-            let error = ErrorPayload::new(
-                ErrorCode::InvalidPayload,
-                "ai-message needs one JSON argument like {\"prompt\": \"…\"}: no argument",
-            );
-            return self.on_answer(Err(error), ack).await;
+            return self.on_answer(Err(no_argument()), ack).await;
         };
         let answer = answer(
             Arc::clone(&self.app.assistant),
@@ -545,41 +578,21 @@ fn event_packet(name: &str, data: &impl Serialize) -> String {
 
 /// The JSON array of an event packet.
 fn parse_args(payload: &str) -> Result<Vec<Value>, Reason> {
-    serde_json::from_str::<Vec<Value>>(payload).map_err(|_| Reason::PacketParsingError)
+    serde_json::from_str::<Vec<Value>>(payload).map_err(|_| Reason::BadSocketIoPacket)
 }
 
 /// The attachments a binary event announces, bounded.
 fn attachment_count(announced: usize) -> Result<usize, Reason> {
     Some(announced)
         .filter(|n| (1..=MAX_ATTACHMENTS).contains(n))
-        .ok_or(Reason::PacketParsingError)
-}
-
-/// Replace `{"_placeholder": true, "num": i}` with attachment `i`.
-fn fill_placeholders(value: &mut Value, attachments: &mut [Value]) {
-    match value {
-        Value::Object(map) if map.get("_placeholder") == Some(&Value::Bool(true)) => {
-            let slot = map
-                .get("num")
-                .and_then(Value::as_u64)
-                .and_then(|n| attachments.get_mut(usize::try_from(n).ok()?));
-            if let Some(slot) = slot {
-                *value = std::mem::take(slot);
-            }
-        }
-        Value::Object(map) => map
-            .values_mut()
-            .for_each(|v| fill_placeholders(v, attachments)),
-        Value::Array(items) => items
-            .iter_mut()
-            .for_each(|v| fill_placeholders(v, attachments)),
-        _ => {}
-    }
+        .ok_or(Reason::BadSocketIoPacket)
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     // A panic while holding the lock leaves plain data behind; carry on with it.
-    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// A random 16-character session id (URL-safe base64 alphabet), as socketioxide's.
@@ -600,14 +613,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn placeholders_take_their_attachment() {
-        let mut args = serde_json::json!(["x", {"file": {"_placeholder": true, "num": 0}}]);
-        let mut attachments = vec![Value::from(vec![1u8, 2])];
-        fill_placeholders(&mut args, &mut attachments);
-        assert_eq!(args, serde_json::json!(["x", {"file": [1, 2]}]));
-    }
-
-    #[test]
     fn attachment_counts_are_bounded() {
         assert_eq!(attachment_count(2), Ok(2));
         assert!(attachment_count(0).is_err());
@@ -623,7 +628,10 @@ mod tests {
         assert!(direct("/socket.io/?EIO=4&transport=websocket"));
         assert!(direct("/socket.io?transport=websocket&EIO=4&t=x"));
         assert!(!direct("/socket.io/?EIO=4&transport=polling"));
-        assert!(!direct("/socket.io/?EIO=4&transport=websocket&sid=abc"), "an upgrade");
+        assert!(
+            !direct("/socket.io/?EIO=4&transport=websocket&sid=abc"),
+            "an upgrade"
+        );
         assert!(!direct("/socket.io/?EIO=3&transport=websocket"));
         assert!(!direct("/other/?EIO=4&transport=websocket"));
         assert!(!direct("/socket.iox/?EIO=4&transport=websocket"));

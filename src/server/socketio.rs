@@ -7,7 +7,7 @@ use std::time::Instant;
 use axum::extract::ConnectInfo;
 use serde_json::Value;
 use socketioxide::SocketIo;
-use socketioxide::extract::{AckSender, Data, Event, SocketRef, State, TryData};
+use socketioxide::extract::{AckSender, Event, SocketRef, State, TryData};
 use socketioxide::handler::ConnectHandler;
 use socketioxide::socket::DisconnectReason;
 
@@ -68,6 +68,22 @@ pub(super) fn too_many_events() -> ErrorPayload {
     ErrorPayload::new(
         ErrorCode::TooManyEvents,
         "too many events: slow down (see the server's --rate-limit)",
+    )
+}
+
+/// The answer to an `ai-message` without an argument.
+pub(super) fn no_argument() -> ErrorPayload {
+    ErrorPayload::new(
+        ErrorCode::InvalidPayload,
+        "ai-message needs one JSON argument like {\"prompt\": \"…\"}; it came with none",
+    )
+}
+
+/// The answer to `message` or `ai-message` with binary attachments (Buffers, Blobs).
+pub(super) fn binary_not_supported(name: &str) -> ErrorPayload {
+    ErrorPayload::new(
+        ErrorCode::BinaryNotSupported,
+        format!("{name} takes JSON arguments; binary attachments are not supported"),
     )
 }
 
@@ -164,17 +180,27 @@ fn peer(socket: &SocketRef) -> String {
         .map_or_else(|| "unknown".to_owned(), |info| info.0.to_string())
 }
 
-async fn on_message(socket: SocketRef, Data(args): Data<Args<Value>>) {
+async fn on_message(socket: SocketRef, TryData(args): TryData<Args<Value>>) {
     until_connected(&socket).await;
     if admitted(&socket, event::SERVER_ERROR).is_none() {
         return;
     }
-    tracing::info!(sid = %socket.id, payload = %args, "message received from client");
+    match args {
+        Ok(args) => {
+            tracing::info!(sid = %socket.id, payload = %args, "message received from client");
+        }
+        // Any JSON deserializes into a Value: only binary attachments fail.
+        Err(_) => {
+            socket
+                .emit(event::SERVER_ERROR, &binary_not_supported(event::MESSAGE))
+                .ok();
+        }
+    }
 }
 
 async fn on_ai_message(
     socket: SocketRef,
-    payload: TryData<Value>,
+    TryData(args): TryData<Args<Value>>,
     ack: AckSender,
     State(assistant): State<Arc<Assistant>>,
 ) {
@@ -183,18 +209,17 @@ async fn on_ai_message(
         return;
     };
     let mut chunks = ChunkEmitter::new(&socket);
-    let outcome = match payload.0 {
-        Ok(payload) => {
+    let outcome = match args.map(|args| args.0.into_iter().next()) {
+        Ok(Some(payload)) => {
             assistant
                 .answer(Some(&state.client.session), &payload, &mut |chunk| {
                     chunks.emit(chunk)
                 })
                 .await
         }
-        Err(e) => Err(ErrorPayload::new(
-            ErrorCode::InvalidPayload,
-            format!("ai-message needs one JSON argument like {{\"prompt\": \"…\"}}: {e}"),
-        )),
+        Ok(None) => Err(no_argument()),
+        // Any JSON deserializes into a Value: only binary attachments fail.
+        Err(_) => Err(binary_not_supported(event::AI_MESSAGE)),
     };
     chunks.flush();
     // A failed emit means the socket is gone; nobody is left to tell.

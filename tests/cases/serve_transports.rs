@@ -357,10 +357,9 @@ fn bad_ai_message_input_is_answered_alike_and_the_socket_stays() {
             "invalid_payload",
             "expected an object like {\"prompt\": \"…\"}, got a string",
         ),
-        // serde's text about socketioxide's packet: the position is that of `["ai-message"]`.
         error(
             "invalid_payload",
-            "ai-message needs one JSON argument like {\"prompt\": \"…\"}: first element not found at line 1 column 14",
+            "ai-message needs one JSON argument like {\"prompt\": \"…\"}; it came with none",
         ),
         error(
             "prompt_too_large",
@@ -495,30 +494,28 @@ fn binary_arguments_are_refused_alike_on_both_transports() {
             { "wait": "ai-message-response" },
         ]),
     );
-    // The attachment reaches the handler as bytes, which a JSON value cannot hold. Over polling
-    // it travels base64-encoded in the text payload; the outcome is the same.
-    let refused = error(
-        "invalid_payload",
-        "ai-message needs one JSON argument like {\"prompt\": \"…\"}: invalid type: byte array, expected any valid JSON value at line 1 column 43",
-    );
+    // Over polling the attachment travels base64-encoded in the text payload, over a direct
+    // WebSocket as a binary frame; both are refused the same way, and the socket stays.
+    let refused = |name: &str| {
+        error(
+            "binary_not_supported",
+            &format!("{name} takes JSON arguments; binary attachments are not supported"),
+        )
+    };
     assert_eq!(
         alike(&runs),
         [
             connected(),
-            vec![event("ai-message-error", refused)],
+            vec![
+                event("ai-message-error", refused("ai-message")),
+                event("server-error", refused("message")),
+            ],
             streamed_answer("sync"),
             finished(),
         ]
         .concat()
     );
-    // The binary `message` is dropped by socketioxide before the handler, with this log line
-    // (without a sid): once per transport.
-    let extraction = "Error while extracting data: invalid type: byte array, expected any valid JSON value at line 1 column 40";
-    let deadline = Instant::now() + WAIT;
-    while server.count_logs(extraction) < 2 {
-        assert!(Instant::now() < deadline, "{}", server.all_logs());
-        thread::sleep(Duration::from_millis(20)); // bounded polling of the log buffer
-    }
+    assert_eq!(server.count_logs("message received from client"), 0);
 }
 
 #[test]
@@ -644,52 +641,41 @@ fn a_second_ai_message_in_flight_is_busy_alike_on_both_transports() {
     );
 }
 
-/// Today `--max-payload` bounds polling requests only: engineioxide does not apply it to
-/// WebSocket frames (those are bounded by its `ws_max_message_size`, 64 MiB by default), while
-/// the open packet advertises it to both. Looks like a gap; a new WebSocket transport that
-/// enforces it must update this test deliberately.
+/// `--max-payload` bounds a polling request and a direct WebSocket message alike: the session
+/// ends. (socketioxide applies it to polling only; direct WebSocket sessions are sockai's own,
+/// see docs/protocol.md, Transports.)
 #[tokio::test]
-async fn max_payload_is_enforced_on_polling_but_not_on_websocket_today() {
+async fn max_payload_is_enforced_on_both_transports() {
     let server = Server::start(&["--max-payload", "1000"]);
     let big = "x".repeat(2000);
-
-    // Polling: the request is refused and the session ends.
-    let scenario = json!({
-        "url": server.url,
-        "options": { "transports": ["polling"] },
-        "steps": [
-            { "emit": "message", "args": [big] },
-            { "waitDisconnect": true },
-        ],
-    });
-    let polling = tokio::task::spawn_blocking(move || node_client(scenario))
-        .await
-        .unwrap();
-    assert!(
-        polling.success,
-        "{:#?}\n{}",
-        polling.records, polling.stderr
-    );
-    assert_eq!(
-        normalize(&polling),
-        [
-            connected(),
-            vec![
-                json!({ "type": "disconnect", "reason": "transport error" }),
-                json!({ "type": "done" }),
-            ]
-        ]
-        .concat()
-    );
-    let gone = log_of(&server, "A user disconnected", sid_of(&polling));
-    assert_eq!(gone["reason"], REASON_PARSE_ERROR);
-
-    // WebSocket: the same event in one 2015-byte frame is handled, and the socket stays.
-    let (mut ws, sid) = joined(&server, "40").await;
-    send(&mut ws, &format!(r#"42["message","{big}"]"#)).await;
-    let logged = log_of(&server, "message received from client", &sid);
-    assert_eq!(logged["payload"], format!("\"{big}\""));
-    reset_round_trip(&mut ws, 17, 0).await;
+    for transport in ["polling", "websocket"] {
+        let scenario = json!({
+            "url": server.url,
+            "options": { "transports": [transport] },
+            "steps": [
+                { "emit": "message", "args": [big] },
+                { "waitDisconnect": true },
+            ],
+        });
+        let run = tokio::task::spawn_blocking(move || node_client(scenario))
+            .await
+            .unwrap();
+        assert!(
+            run.success,
+            "{transport}: {:#?}\n{}",
+            run.records, run.stderr
+        );
+        let records = normalize(&run);
+        assert_eq!(records[..connected().len()], connected(), "{transport}");
+        assert_eq!(
+            records.last(),
+            Some(&json!({ "type": "done" })),
+            "{transport}"
+        );
+        let reason = &records[records.len() - 2];
+        assert_eq!(reason["type"], "disconnect", "{transport}: {records:?}");
+        assert_eq!(server.count_logs("message received from client"), 0);
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1062,33 +1048,35 @@ async fn ws_client_disconnects_are_logged_with_these_reasons() {
 }
 
 #[tokio::test]
-async fn ws_binary_events_reach_the_handlers_as_bytes() {
+async fn ws_binary_events_are_read_then_refused() {
     let server = Server::start(&[]);
     let (mut ws, sid) = joined(&server, "40").await;
     let attachment = || Message::binary(vec![1u8, 2, 3]);
+    let refused = |event: &str, name: &str| {
+        format!(
+            r#"42["{event}",{{"code":"binary_not_supported","message":"{name} takes JSON arguments; binary attachments are not supported"}}]"#
+        )
+    };
 
-    // A binary `message`: socketioxide fails to extract it as JSON and drops it with an ERROR
-    // line (without a sid); the handler never runs and nothing is sent back.
     send(&mut ws, r#"451-["message",{"_placeholder":true,"num":0}]"#).await;
     ws.send(attachment()).await.unwrap();
-    let dropped = server.wait_for_log(
-        "Error while extracting data: invalid type: byte array, expected any valid JSON value at line 1 column 40",
+    assert_eq!(
+        next_packet(&mut ws).await,
+        Some(refused("server-error", "message"))
     );
-    assert_eq!(dropped["level"], "ERROR");
-    assert!(dropped.get("sid").is_none(), "{dropped}");
-
-    // A binary `ai-message` is answered as an invalid payload.
+    // With an ack id, `ai-message` is acknowledged with the same error.
     send(
         &mut ws,
-        r#"451-["ai-message",{"_placeholder":true,"num":0}]"#,
+        r#"451-19["ai-message",{"_placeholder":true,"num":0}]"#,
     )
     .await;
     ws.send(attachment()).await.unwrap();
-    assert_eq!(
-        next_packet(&mut ws).await.as_deref(),
-        Some(
-            r#"42["ai-message-error",{"code":"invalid_payload","message":"ai-message needs one JSON argument like {\"prompt\": \"…\"}: invalid type: byte array, expected any valid JSON value at line 1 column 43"}]"#
-        )
+    let error = refused("ai-message-error", "ai-message");
+    assert_eq!(next_packet(&mut ws).await.as_deref(), Some(error.as_str()));
+    let ack = next_packet(&mut ws).await.unwrap();
+    assert!(
+        ack.starts_with(r#"4319[{"code":"binary_not_supported""#),
+        "{ack}"
     );
     reset_round_trip(&mut ws, 17, 0).await;
     assert_eq!(server.count_logs("message received from client"), 0);
@@ -1140,20 +1128,20 @@ async fn ws_malformed_packets_end_only_their_connection() {
     expect_streamed_answer(&mut bystander, "still here").await;
 }
 
-/// See `max_payload_is_enforced_on_polling_but_not_on_websocket_today`: a frame over
-/// `--max-payload` does not end a WebSocket connection today; it is handled like any other.
+/// A message over `--max-payload` ends a direct WebSocket session; nothing of it is handled.
 #[tokio::test]
-async fn ws_frame_over_max_payload_is_handled_today() {
+async fn ws_frame_over_max_payload_ends_the_session() {
     let server = Server::start(&["--max-payload", "1000"]);
     let (mut ws, sid) = joined(&server, "40").await;
     let prompt = "y".repeat(1200);
-    send(
-        &mut ws,
-        &format!(r#"42["ai-message",{{"prompt":"{prompt}"}}]"#),
-    )
-    .await;
-    expect_streamed_answer(&mut ws, &prompt).await;
-    reset_round_trip(&mut ws, 17, 1).await;
-    // Still connected: nothing logged it away.
-    assert_eq!(server.count_logs("A user disconnected"), 0, "{sid}");
+    // The server may close before the whole frame is written; both outcomes are fine.
+    let _ = ws
+        .send(Message::text(format!(
+            r#"42["ai-message",{{"prompt":"{prompt}"}}]"#
+        )))
+        .await;
+    let (texts, _) = until_closed(&mut ws).await;
+    assert!(texts.iter().all(|t| !t.starts_with("42")), "{texts:?}");
+    log_of(&server, "A user disconnected", &sid);
+    assert_eq!(server.count_logs("AI response"), 0);
 }
