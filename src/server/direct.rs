@@ -34,7 +34,7 @@ use super::args::Args;
 use super::assistant::Assistant;
 use super::guard::{RateLimiter, Verdict};
 use super::socketio::{Client, binary_not_supported, no_argument, too_many_events, unknown_event};
-use crate::packet::{SioKind, SioPacket, parse_socketio};
+use crate::packet::{ClientFrame, Malformed, decode_client_frame};
 use crate::wire::{AiChunk, AiResetAck, AiResponse, ErrorPayload, SOCKET_IO_PATH, event};
 
 /// WebSocket read buffer per connection; a bigger message still arrives (the buffer grows).
@@ -139,6 +139,7 @@ enum Wake {
 
 /// A binary event waiting for its attachments (counted, not kept: nothing here takes them).
 struct PendingBinary {
+    name: String,
     ack: Option<u64>,
     args: Vec<Value>,
     expected: usize,
@@ -299,70 +300,64 @@ impl Connection {
     }
 
     async fn on_packet(&mut self, text: &str) -> Result<(), Reason> {
-        match text.as_bytes().first() {
-            Some(b'1') => Err(Reason::TransportClose),
-            Some(b'3') if self.awaiting_pong => {
+        if self.binary.is_some() {
+            // A text packet where an attachment was announced breaks the binary event.
+            return Err(Reason::BadSocketIoPacket);
+        }
+        let frame = decode_client_frame(text).map_err(|malformed| match malformed {
+            Malformed::EngineIo => Reason::PacketParsingError,
+            Malformed::SocketIo => Reason::BadSocketIoPacket,
+        })?;
+        match frame {
+            ClientFrame::Close => Err(Reason::TransportClose),
+            ClientFrame::Pong if self.awaiting_pong => {
                 self.awaiting_pong = false;
                 let next = tokio::time::Instant::now() + self.app.ping_interval;
                 self.heartbeat.as_mut().reset(next);
                 Ok(())
             }
-            // A stray pong, a noop, or a v3-style ping from the client: nothing to do.
-            Some(b'2' | b'3' | b'6') => Ok(()),
-            // A text packet where an attachment was announced breaks the binary event.
-            Some(b'4') if self.binary.is_some() => Err(Reason::BadSocketIoPacket),
-            Some(b'4') => {
-                let packet = parse_socketio(&text[1..]).ok_or(Reason::BadSocketIoPacket)?;
-                self.on_socketio(packet).await
-            }
-            _ => Err(Reason::PacketParsingError),
-        }
-    }
-
-    async fn on_socketio(&mut self, packet: SioPacket<'_>) -> Result<(), Reason> {
-        if packet.namespace != "/" {
-            // Only the main namespace exists; say so as socketioxide does, keep the connection.
-            if packet.kind == SioKind::Connect {
+            ClientFrame::Pong | ClientFrame::Nothing | ClientFrame::Ignored => Ok(()),
+            ClientFrame::ConnectElsewhere(namespace) => {
+                // Only the main namespace exists; say so as socketioxide does, keep the session.
                 let refusal = serde_json::json!({ "message": "Invalid namespace" });
-                return self.send(format!("44{},{refusal}", packet.namespace)).await;
+                self.send(format!("44{namespace},{refusal}")).await
             }
-            return Ok(());
-        }
-        match packet.kind {
-            SioKind::Connect => self.on_connect(packet.payload).await,
-            SioKind::Disconnect => {
+            ClientFrame::Connect(auth) => self.on_connect(&auth).await,
+            ClientFrame::Disconnect => {
                 self.leave(Reason::ClientNsDisconnect);
                 Ok(())
             }
-            SioKind::Event => {
-                let args = parse_args(packet.payload)?;
-                self.on_event(args, packet.ack, false).await
-            }
-            SioKind::BinaryEvent => {
-                let expected = attachment_count(packet.attachments)?;
-                let args = parse_args(packet.payload)?;
+            ClientFrame::Event {
+                name,
+                args,
+                ack,
+                attachments: 0,
+            } => self.on_event(name, args, ack, false).await,
+            ClientFrame::Event {
+                name,
+                args,
+                ack,
+                attachments,
+            } => {
+                if attachments > MAX_ATTACHMENTS {
+                    return Err(Reason::BadSocketIoPacket);
+                }
                 self.binary = Some(PendingBinary {
-                    ack: packet.ack,
+                    name,
                     args,
-                    expected,
+                    ack,
+                    expected: attachments,
                     received: 0,
                 });
-                self.complete_binary().await
+                Ok(())
             }
-            // The server asks for no acks, and a client sends no connect errors.
-            SioKind::Ack | SioKind::BinaryAck | SioKind::ConnectError => Ok(()),
         }
     }
 
-    async fn on_connect(&mut self, payload: &str) -> Result<(), Reason> {
+    async fn on_connect(&mut self, auth: &Value) -> Result<(), Reason> {
         if self.client.is_some() {
             return Ok(());
         }
-        let auth: Value = if payload.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_str(payload).map_err(|_| Reason::BadSocketIoPacket)?
-        };
         let token = auth.get("token").and_then(Value::as_str);
         match self.app.guard.admit(token) {
             Ok(place) => {
@@ -405,14 +400,16 @@ impl Connection {
         let Some(pending) = self.binary.take() else {
             return Ok(());
         };
-        self.on_event(pending.args, pending.ack, true).await
+        self.on_event(pending.name, pending.args, pending.ack, true)
+            .await
     }
 
     /// One event on the main namespace: the rules of `socketio.rs`, without socketioxide.
     /// `binary`: the event came with attachments, which `message` and `ai-message` refuse.
     async fn on_event(
         &mut self,
-        mut args: Vec<Value>,
+        name: String,
+        args: Vec<Value>,
         ack: Option<u64>,
         binary: bool,
     ) -> Result<(), Reason> {
@@ -420,13 +417,6 @@ impl Connection {
             // An event for a namespace the client has not joined ends the connection, as with
             // socketioxide.
             return Err(Reason::BadSocketIoPacket);
-        };
-        let name = match args.first() {
-            Some(Value::String(_)) => match args.remove(0) {
-                Value::String(name) => name,
-                _ => return Err(Reason::BadSocketIoPacket),
-            },
-            _ => return Err(Reason::BadSocketIoPacket),
         };
         let error_event = match name.as_str() {
             event::AI_MESSAGE => event::AI_MESSAGE_ERROR,
@@ -576,18 +566,6 @@ fn event_packet(name: &str, data: &impl Serialize) -> String {
     format!("42[{name},{data}]")
 }
 
-/// The JSON array of an event packet.
-fn parse_args(payload: &str) -> Result<Vec<Value>, Reason> {
-    serde_json::from_str::<Vec<Value>>(payload).map_err(|_| Reason::BadSocketIoPacket)
-}
-
-/// The attachments a binary event announces, bounded.
-fn attachment_count(announced: usize) -> Result<usize, Reason> {
-    Some(announced)
-        .filter(|n| (1..=MAX_ATTACHMENTS).contains(n))
-        .ok_or(Reason::BadSocketIoPacket)
-}
-
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     // A panic while holding the lock leaves plain data behind; carry on with it.
     mutex
@@ -611,13 +589,6 @@ fn new_sid() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn attachment_counts_are_bounded() {
-        assert_eq!(attachment_count(2), Ok(2));
-        assert!(attachment_count(0).is_err());
-        assert!(attachment_count(99_999).is_err());
-    }
 
     #[test]
     fn only_a_fresh_websocket_session_is_direct() {
