@@ -7,7 +7,7 @@ use tokio::io::AsyncWriteExt;
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::support::ws::{Ws, connect, next_json, next_packet, next_text, raw_socketio, send};
-use crate::support::{Server, node_client};
+use crate::support::{Server, health, node_client};
 
 /// A well-behaved official client gets its answer: the server is still fine for others.
 fn bystander_is_served(server: &Server) {
@@ -118,12 +118,7 @@ async fn a_client_that_never_answers_pings_is_dropped() {
 
 /// `GET /health`: open connections and live heap bytes of the server.
 async fn footprint(server: &Server) -> (u64, u64) {
-    let health: Value = reqwest::get(format!("{}/health", server.url))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let health = health(server).await;
     (
         health["connections"].as_u64().unwrap(),
         health["heap_bytes"].as_u64().unwrap(),

@@ -7,7 +7,7 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::{self, Message};
 
 use crate::support::ws::{Ws, next_text};
-use crate::support::{Server, node_client};
+use crate::support::{Server, health, node_client};
 
 async fn bridge(server: &Server, token: Option<&str>) -> Result<Ws, tungstenite::Error> {
     let mut request = server.ws_url("/").into_client_request().unwrap();
@@ -252,13 +252,7 @@ async fn post_ai(server: &Server, prompt: &str) -> (u16, Value) {
 }
 
 async fn open_connections(server: &Server) -> u64 {
-    let health: Value = reqwest::get(format!("{}/health", server.url))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    health["connections"].as_u64().unwrap()
+    health(server).await["connections"].as_u64().unwrap()
 }
 
 #[tokio::test]

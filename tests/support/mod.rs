@@ -417,3 +417,13 @@ impl Drop for ScriptedClient {
         self.child.wait().ok();
     }
 }
+
+/// `GET /health` of a server, as JSON.
+pub async fn health(server: &Server) -> Value {
+    reqwest::get(format!("{}/health", server.url))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
