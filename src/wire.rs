@@ -98,9 +98,9 @@ pub enum ErrorCode {
     EmptyPrompt,
     /// `prompt` is longer than the server's `--max-prompt-bytes`.
     PromptTooLarge,
-    /// The raw-WebSocket bridge got an event it does not know.
+    /// An event the server does not handle (Socket.IO or the raw-WebSocket bridge).
     UnknownEvent,
-    /// The raw-WebSocket bridge got a binary frame.
+    /// A binary frame on the bridge, or binary attachments to `message` or `ai-message`.
     BinaryNotSupported,
     /// The socket already has an answer in flight.
     Busy,
