@@ -7,7 +7,7 @@ use tokio::io::AsyncWriteExt;
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::support::ws::{Ws, connect, next_json, next_packet, next_text, raw_socketio, send};
-use crate::support::{Server, health, node_client};
+use crate::support::{Server, WAIT, health, node_client};
 
 /// A well-behaved official client gets its answer: the server is still fine for others.
 fn bystander_is_served(server: &Server) {
@@ -183,6 +183,16 @@ async fn hostile_round(server: &Server) {
         send_all(&mut ws, [garbage.to_owned()]).await;
         // Dropped by the client whatever the server made of it.
     }
+    // The same on the long-polling path (socketioxide's).
+    let polling = Polling::open(server).await;
+    polling.post(r#"42["ai-message",42]"#).await;
+    polling.wait_for("ai-message-error").await;
+    let flood: Vec<String> = (0..200).map(|n| format!(r#"42["message",{n}]"#)).collect();
+    polling.post(&flood.join("\u{1e}")).await;
+    polling.wait_for("too_many_events").await;
+    polling.post("1").await;
+    Polling::open(server).await.post("42[").await;
+
     // An answer abandoned mid-flight, and a half-open HTTP request.
     let mut gone = raw_socketio(server).await;
     send(&mut gone, r#"42["ai-message",{"prompt":"never read"}]"#).await;
@@ -191,6 +201,49 @@ async fn hostile_round(server: &Server) {
     half.write_all(b"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: x\r\n")
         .await
         .unwrap();
+}
+
+/// An Engine.IO long-polling session driven by hand, joined to the main namespace.
+struct Polling {
+    http: reqwest::Client,
+    url: String,
+}
+
+impl Polling {
+    async fn open(server: &Server) -> Self {
+        let http = reqwest::Client::new();
+        let base = format!("{}/socket.io/?EIO=4&transport=polling", server.url);
+        let open = http.get(&base).send().await.unwrap().text().await.unwrap();
+        let fields: Value = serde_json::from_str(open.trim_start_matches('0')).unwrap();
+        let url = format!("{base}&sid={}", fields["sid"].as_str().unwrap());
+        let session = Self { http, url };
+        session.post("40").await;
+        session.wait_for("40{").await;
+        session
+    }
+
+    /// POST packets; the server may have closed the session already (that is the point).
+    async fn post(&self, body: &str) {
+        let _ = self.http.post(&self.url).body(body.to_owned()).send().await;
+    }
+
+    /// GET (bounded) until a payload contains `what`; pings are answered on the way.
+    async fn wait_for(&self, what: &str) {
+        for _ in 0..10 {
+            let response = tokio::time::timeout(WAIT, self.http.get(&self.url).send())
+                .await
+                .expect("no polling answer in time")
+                .unwrap();
+            let body = response.text().await.unwrap();
+            if body.contains(what) {
+                return;
+            }
+            if body.split('\u{1e}').any(|packet| packet == "2") {
+                self.post("3").await;
+            }
+        }
+        panic!("polling never delivered {what:?}");
+    }
 }
 
 /// Poll (bounded) until every connection is closed and the heap is back within `slack` of
