@@ -5,9 +5,9 @@
 //! bench`), is served here by one task per connection that reads, answers and writes: no task per
 //! event, no channel hop to a writer task, and a few KiB per socket instead of socketioxide's ~19
 //! (docs/performance.md). Polling, upgrades from polling and `--echo-server` stay with
-//! socketioxide. Both paths behave alike on the wire and in the logs: the same handlers' rules
-//! (`socketio.rs`), the same packets and disconnect reasons, checked by running the same
-//! scenarios over both (tests/cases/serve_transports.rs).
+//! socketioxide. Both paths behave alike on the wire and in the logs: the same rules and words
+//! (`events.rs`, the `Assistant`, the `Guard`), the same packets and disconnect reasons,
+//! checked by running the same scenarios over both (tests/cases/serve_transports.rs).
 //!
 //! Spoken here: the main namespace (others are refused as socketioxide refuses unknown ones),
 //! events with acks, binary events (read, then refused with `binary_not_supported` as on the
@@ -32,8 +32,8 @@ use tokio::time::Sleep;
 use super::AppState;
 use super::args::Args;
 use super::assistant::Assistant;
+use super::events::{Client, binary_not_supported, no_argument, too_many_events, unknown_event};
 use super::guard::{RateLimiter, Verdict};
-use super::socketio::{Client, binary_not_supported, no_argument, too_many_events, unknown_event};
 use crate::packet::{ClientFrame, Malformed, decode_client_frame};
 use crate::wire::{AiChunk, AiResetAck, AiResponse, ErrorPayload, SOCKET_IO_PATH, event};
 

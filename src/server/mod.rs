@@ -5,6 +5,7 @@ mod assistant;
 mod bridge;
 mod direct;
 mod echo_server;
+mod events;
 mod guard;
 mod http;
 mod socketio;

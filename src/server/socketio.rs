@@ -12,9 +12,10 @@ use socketioxide::handler::ConnectHandler;
 use socketioxide::socket::DisconnectReason;
 
 use super::args::Args;
-use super::assistant::{Assistant, Session};
-use super::guard::{ConnectionPermit, Guard, RateLimiter, Refusal, Verdict};
-use crate::wire::{AiChunk, AiResetAck, ErrorCode, ErrorPayload, event};
+use super::assistant::Assistant;
+use super::events::{Client, binary_not_supported, no_argument, too_many_events, unknown_event};
+use super::guard::{Guard, RateLimiter, Refusal, Verdict};
+use crate::wire::{AiChunk, AiResetAck, event};
 
 pub fn register(io: &SocketIo) {
     io.ns("/", on_connect.with(admit));
@@ -40,64 +41,10 @@ async fn admit(
     Ok(())
 }
 
-/// What the server keeps for each socket, on either Socket.IO path.
-pub(super) struct Client {
-    /// The conversation lives with the socket and goes when it goes.
-    pub session: Session,
-    /// Given back when the client is dropped, on disconnect.
-    _place: ConnectionPermit,
-}
-
-impl Client {
-    pub fn new(place: ConnectionPermit) -> Self {
-        Self {
-            session: Session::default(),
-            _place: place,
-        }
-    }
-}
-
 /// A socketioxide socket's state: one extension, looked up once per event.
 struct SocketState {
     client: Client,
     limiter: Option<Mutex<RateLimiter>>,
-}
-
-/// The answer to an event over the rate limit.
-pub(super) fn too_many_events() -> ErrorPayload {
-    ErrorPayload::new(
-        ErrorCode::TooManyEvents,
-        "too many events: slow down (see the server's --rate-limit)",
-    )
-}
-
-/// The answer to an `ai-message` without an argument.
-pub(super) fn no_argument() -> ErrorPayload {
-    ErrorPayload::new(
-        ErrorCode::InvalidPayload,
-        "ai-message needs one JSON argument like {\"prompt\": \"…\"}; it came with none",
-    )
-}
-
-/// The answer to `message` or `ai-message` with binary attachments (Buffers, Blobs).
-pub(super) fn binary_not_supported(name: &str) -> ErrorPayload {
-    ErrorPayload::new(
-        ErrorCode::BinaryNotSupported,
-        format!("{name} takes JSON arguments; binary attachments are not supported"),
-    )
-}
-
-/// The answer to an event this server does not handle.
-pub(super) fn unknown_event(name: &str) -> ErrorPayload {
-    ErrorPayload::new(
-        ErrorCode::UnknownEvent,
-        format!(
-            "unknown event {name:?}; this server handles \"{}\", \"{}\" and \"{}\"",
-            event::MESSAGE,
-            event::AI_MESSAGE,
-            event::AI_RESET
-        ),
-    )
 }
 
 /// The socket's state, and whether this event may be handled (see `within_rate`).
