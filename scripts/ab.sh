@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# A/B two (or more) `sockai` binaries as servers, side by side in one run: each started pinned to
+# CPU $SERVER_CPU, then `sockai bench` (CPU $BENCH_CPU) drives them in turn, ROUNDS times, so
+# noise on the machine hits all alike. Prints one JSON line per run: binary, round, round trips/s,
+# p99 ms. Used for the before/after tables in docs/performance.md.
+#
+#   scripts/ab.sh CLIENTS DURATION ROUNDS BIN...
+#   e.g. scripts/ab.sh 100 5s 5 /tmp/sockai-before target/release/sockai
+#
+# Environment: SERVER_CPU [0], BENCH_CPU [1], BENCH [target/release/sockai] (the load generator),
+# SERVE_ARGS [] (extra flags for every server; they always get --no-stream --rate-limit 0).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ $# -ge 4 ] || { sed -n '2,12p' "$0" >&2; exit 2; }
+clients=$1 duration=$2 rounds=$3
+shift 3
+SERVER_CPU=${SERVER_CPU:-0}
+BENCH_CPU=${BENCH_CPU:-1}
+BENCH=${BENCH:-target/release/sockai}
+SERVE_ARGS=${SERVE_ARGS:-}
+out=$(mktemp -d)
+pids=()
+trap 'kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$out"' EXIT
+
+urls=()
+for i in $(seq 0 $(($# - 1))); do
+  bin=${*:$((i + 1)):1}
+  # shellcheck disable=SC2086
+  RUST_LOG=warn taskset -c "$SERVER_CPU" "$bin" serve --port 0 --rate-limit 0 --no-stream \
+    --max-connections 20000 $SERVE_ARGS >"$out/$i.out" 2>/dev/null &
+  pids+=($!)
+  for _ in $(seq 100); do
+    grep -q '^listening on ' "$out/$i.out" && break
+    kill -0 "${pids[-1]}" 2>/dev/null || break
+    sleep 0.1
+  done
+  urls+=("$(sed -n 's/^listening on //p' "$out/$i.out")")
+  [ -n "${urls[$i]}" ] || { echo "ab.sh: $bin did not start" >&2; exit 1; }
+done
+
+for round in $(seq "$rounds"); do
+  for i in "${!urls[@]}"; do
+    taskset -c "$BENCH_CPU" "$BENCH" bench --json --threads 1 "${urls[$i]}" --clients "$clients" \
+      --connect-rate 0 --duration "$duration" --max-errors 1000000 |
+      jq -c --arg bin "${*:$((i + 1)):1}" --argjson round "$round" \
+        '{bin: $bin, round: $round, rt: (.round_trips_per_sec | floor), p99: .latency_ms.p99}'
+  done
+done
