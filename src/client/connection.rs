@@ -13,7 +13,9 @@
 //!   `CONNECT_ERROR` frame, which only reaches the error callback as text, becomes
 //!   [`ConnectError::Rejected`] with the server's message.
 //! - Acks get our own timer (the library's never fires for an unanswered ack) and lose the
-//!   extra nesting level the library adds.
+//!   extra nesting level the library adds. They go one at a time: the library draws each ack id
+//!   at random from 0..999, and two acks in flight with the same id get each other's answer
+//!   (seen in a test run).
 //! - The error callback only gets the top-level Display ("EngineIO Error"); errors returned
 //!   directly are shown with their whole source chain.
 
@@ -114,6 +116,8 @@ pub struct Connection {
     url: String,
     /// Set before a manual disconnect so that the library's closing noise is not reported.
     closing: Arc<AtomicBool>,
+    /// Held while an ack is outstanding (see the module notes).
+    one_ack: tokio::sync::Mutex<()>,
 }
 
 /// The namespace and the URL rust_socketio should be given (scheme http(s), the Engine.IO path,
@@ -360,6 +364,7 @@ impl Connection {
             namespace,
             url,
             closing,
+            one_ack: tokio::sync::Mutex::new(()),
         })
     }
 
@@ -389,6 +394,7 @@ impl Connection {
         args: Vec<Value>,
         timeout: Duration,
     ) -> Result<(Vec<Value>, Duration), SendError> {
+        let _one_at_a_time = self.one_ack.lock().await;
         let (tx, rx) = oneshot::channel();
         let tx = Arc::new(std::sync::Mutex::new(Some(tx)));
         let started = Instant::now();
