@@ -141,7 +141,6 @@ enum Wake {
 struct PendingBinary {
     name: String,
     ack: Option<u64>,
-    args: Vec<Value>,
     expected: usize,
     received: usize,
 }
@@ -335,16 +334,15 @@ impl Connection {
             } => self.on_event(name, args, ack, false).await,
             ClientFrame::Event {
                 name,
-                args,
                 ack,
                 attachments,
+                ..
             } => {
                 if attachments > MAX_ATTACHMENTS {
                     return Err(Reason::BadSocketIoPacket);
                 }
                 self.binary = Some(PendingBinary {
                     name,
-                    args,
                     ack,
                     expected: attachments,
                     received: 0,
@@ -400,7 +398,7 @@ impl Connection {
         let Some(pending) = self.binary.take() else {
             return Ok(());
         };
-        self.on_event(pending.name, pending.args, pending.ack, true)
+        self.on_event(pending.name, Vec::new(), pending.ack, true)
             .await
     }
 
