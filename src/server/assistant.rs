@@ -267,10 +267,7 @@ impl Session {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Memory> {
-        // A panic while holding the lock leaves plain data behind; carry on with it.
-        self.memory
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        super::lock(&self.memory)
     }
 }
 

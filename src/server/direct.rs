@@ -29,11 +29,11 @@ use serde::Serialize;
 use serde_json::Value;
 use tokio::time::Sleep;
 
-use super::AppState;
 use super::args::Args;
 use super::assistant::Assistant;
 use super::events::{Client, binary_not_supported, no_argument, too_many_events, unknown_event};
 use super::guard::{RateLimiter, Verdict};
+use super::{AppState, lock};
 use crate::packet::{ClientFrame, Malformed, decode_client_frame};
 use crate::wire::{AiChunk, AiResetAck, AiResponse, ErrorPayload, SOCKET_IO_PATH, event};
 
@@ -226,7 +226,7 @@ impl Connection {
     }
 
     async fn next_wake(&mut self) -> Wake {
-        let shutdown = self.app.shutdown.clone();
+        let shutdown = &self.app.shutdown;
         let in_flight = &mut self.in_flight;
         let chunks = &self.chunks;
         let answer = std::future::poll_fn(|cx| {
@@ -562,13 +562,6 @@ fn event_packet(name: &str, data: &impl Serialize) -> String {
     let data = serde_json::to_string(data).unwrap_or_else(|_| "null".to_owned());
     let name = serde_json::to_string(name).unwrap_or_default();
     format!("42[{name},{data}]")
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    // A panic while holding the lock leaves plain data behind; carry on with it.
-    mutex
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// A random 16-character session id (URL-safe base64 alphabet), as socketioxide's.

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use subtle::ConstantTimeEq;
@@ -82,8 +82,7 @@ impl Guard {
         let Some(rate) = self.rate else {
             return true;
         };
-        // A poisoned lock only means a panic mid-check; the counts are still usable.
-        let mut peers = self.peers.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut peers = super::lock(&self.peers);
         if peers.len() >= MAX_TRACKED_PEERS && !peers.contains_key(&peer) {
             peers.retain(|_, limiter| !limiter.is_idle(now));
             if peers.len() >= MAX_TRACKED_PEERS {

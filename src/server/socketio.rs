@@ -91,11 +91,7 @@ fn within_rate(socket: &SocketRef, state: &SocketState, error_event: &str) -> bo
     let Some(limiter) = &state.limiter else {
         return true;
     };
-    // A poisoned lock only means another handler panicked mid-check; the counts are still usable.
-    let verdict = match limiter.lock() {
-        Ok(mut limiter) => limiter.check(Instant::now()),
-        Err(poisoned) => poisoned.into_inner().check(Instant::now()),
-    };
+    let verdict = super::lock(limiter).check(Instant::now());
     match verdict {
         Verdict::Allow => true,
         Verdict::Reject => {

@@ -137,57 +137,6 @@ fn ai_message_with_ack_is_acknowledged_with_the_response() {
     assert_eq!(run.events("ai-message-error").len(), 1);
 }
 
-#[test]
-fn bad_ai_message_input_gets_ai_message_error_and_the_socket_stays() {
-    let server = Server::start(&["--max-prompt-bytes", "16"]);
-    let run = node_client(scenario(
-        &server,
-        &["websocket"],
-        json!([
-            { "emit": "ai-message", "args": [{}] },
-            { "wait": "ai-message-error" },
-            { "emit": "ai-message", "args": [{ "prompt": 7 }] },
-            { "wait": "ai-message-error" },
-            { "emit": "ai-message", "args": [{ "prompt": "" }] },
-            { "wait": "ai-message-error" },
-            { "emit": "ai-message", "args": [{ "prompt": "far longer than sixteen bytes" }] },
-            { "wait": "ai-message-error" },
-            { "emit": "ai-message", "args": ["just a string"] },
-            { "wait": "ai-message-error" },
-            { "emit": "ai-message", "args": [] },
-            { "wait": "ai-message-error" },
-            { "emit": "ai-message", "args": [{ "prompt": "still here" }] },
-            { "wait": "ai-message-response" },
-        ]),
-    ));
-    assert!(run.success, "{:#?}\n{}", run.records, run.stderr);
-    let codes: Vec<_> = run
-        .events("ai-message-error")
-        .iter()
-        .map(|e| e[0]["code"].clone())
-        .collect();
-    assert_eq!(
-        codes,
-        [
-            json!("missing_prompt"),
-            json!("invalid_prompt"),
-            json!("empty_prompt"),
-            json!("prompt_too_large"),
-            json!("invalid_payload"),
-            json!("invalid_payload"),
-        ]
-    );
-    assert_eq!(
-        run.events("ai-message-response")[0][0]["response"],
-        "echo: still here"
-    );
-    assert!(
-        run.records
-            .iter()
-            .all(|r| r["type"] != "disconnect" || r["reason"] == "io client disconnect")
-    );
-}
-
 #[tokio::test]
 async fn a_client_sending_garbage_does_not_disturb_another() {
     // Short heartbeats bound how long a half-closed bad session can linger.
