@@ -163,8 +163,9 @@ struct Connection {
 
 impl Connection {
     fn new(ws: WebSocket, peer: SocketAddr, app: AppState) -> Self {
-        // The first ping goes out at once, as socketioxide's does.
-        let heartbeat = Box::pin(tokio::time::sleep(std::time::Duration::ZERO));
+        // As Node's engine.io: the first ping one interval after the open packet, so a client
+        // reading the packet after its CONNECT gets the CONNECT reply, not a ping.
+        let heartbeat = Box::pin(tokio::time::sleep(app.ping_interval));
         Self {
             ws,
             peer,
