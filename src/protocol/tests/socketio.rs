@@ -191,7 +191,7 @@ fn accessors() {
     let v5 = Packet::connect_refused(V5, "/", "Invalid namespace", Some(json!({"code": 1})));
     assert_eq!(
         encode(&v5),
-        r#"4{"data":{"code":1},"message":"Invalid namespace"}"#
+        r#"4{"message":"Invalid namespace","data":{"code":1}}"#
     );
     assert_eq!(
         (v5.error_message(), v5.error_data()),
