@@ -1,11 +1,12 @@
-//! `sockai serve`: one axum server carrying Socket.IO, the raw-WebSocket bridge and HTTP routes.
+//! `sockai serve`: one axum server carrying Socket.IO (on sockai's own engine), the raw-WebSocket
+//! bridge and HTTP routes.
 
 mod args;
 mod assistant;
 mod bridge;
-mod direct;
 mod dispatch;
 mod echo_server;
+mod engine;
 mod guard;
 mod http;
 mod socketio;
@@ -17,12 +18,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::{OriginalUri, Request};
-use axum::http::{HeaderMap, HeaderName, HeaderValue, Uri};
-use axum::middleware::Next;
-use axum::response::Response;
 use axum::routing::{get, post};
-use socketioxide::SocketIo;
 use tokio::net::{TcpListener, TcpSocket};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -36,9 +32,6 @@ use guard::Guard;
 /// Listen backlog: the default of 128 drops connections in a burst of handshakes.
 const BACKLOG: u32 = 4096;
 
-/// WebSocket read buffer per connection (socketioxide's default: 4 KiB).
-const WS_READ_BUFFER: usize = 1024;
-
 /// How long connections get to close after every socket was told to.
 const CLOSE_GRACE: Duration = Duration::from_secs(2);
 
@@ -46,6 +39,8 @@ const CLOSE_GRACE: Duration = Duration::from_secs(2);
 pub struct ServerConfig {
     pub addr: SocketAddr,
     pub echo_server: bool,
+    /// Accept Engine.IO 3 / Socket.IO 2.x clients (`--allow-eio3`).
+    pub allow_eio3: bool,
     pub ping_interval: Duration,
     pub ping_timeout: Duration,
     pub max_payload: u64,
@@ -88,10 +83,6 @@ struct AppState {
     bridges: TaskTracker,
     max_frame_bytes: usize,
     guard: Arc<Guard>,
-    /// `--echo-server`: every Socket.IO connection goes to socketioxide.
-    echo_server: bool,
-    ping_interval: Duration,
-    ping_timeout: Duration,
 }
 
 /// Serve until `signal` resolves, then shut down gracefully.
@@ -119,43 +110,58 @@ pub async fn run(
         config.rate_limit,
     ));
     let dispatch = Arc::new(Dispatch::new(Arc::clone(&assistant), Arc::clone(&guard)));
-    let (layer, io) = SocketIo::builder()
-        .ping_interval(config.ping_interval)
-        .ping_timeout(config.ping_timeout)
-        .max_payload(config.max_payload)
-        // Per held socket (valgrind massif): 4 KiB of the ~21 KiB RSS is this buffer, sized for
-        // bursts of reads. Messages here are small; a bigger one still arrives, the buffer grows.
-        .ws_read_buffer_size(WS_READ_BUFFER)
-        .with_state(Arc::clone(&dispatch))
-        .build_layer();
-    if config.echo_server {
-        echo_server::register(&io);
-    } else {
-        socketio::register(&io);
-    }
-
     let shutdown = CancellationToken::new();
     let bridges = TaskTracker::new();
+    let max_payload = usize::try_from(config.max_payload).unwrap_or(usize::MAX);
+    let settings = engine::EngineSettings {
+        ping_interval: config.ping_interval,
+        ping_timeout: config.ping_timeout,
+        max_payload,
+        allow_eio3: config.allow_eio3,
+        // Sessions that never join count too: a bound of their own, beside --max-connections.
+        max_sessions: config.max_connections.saturating_add(1024),
+    };
+    let limits = crate::protocol::Limits {
+        max_payload,
+        ..crate::protocol::Limits::default()
+    };
+    let (socket_io, engine_io): (
+        Arc<dyn engine::MakeHandler>,
+        Option<Arc<dyn engine::MakeHandler>>,
+    ) = if config.echo_server {
+        let echo = socketio::MakeSocketIo {
+            mode: socketio::Mode::Echo,
+            limits,
+        };
+        (Arc::new(echo), Some(Arc::new(echo_server::MakeRawEcho)))
+    } else {
+        let ai = socketio::MakeSocketIo {
+            mode: socketio::Mode::Ai(Arc::clone(&dispatch)),
+            limits,
+        };
+        (Arc::new(ai), None)
+    };
+    let engine = Arc::new(engine::Engine::new(
+        settings,
+        socket_io,
+        engine_io,
+        shutdown.clone(),
+        bridges.clone(),
+    ));
     let state = AppState {
         assistant: Arc::clone(&assistant),
         dispatch,
         shutdown: shutdown.clone(),
         bridges: bridges.clone(),
-        max_frame_bytes: usize::try_from(config.max_payload).unwrap_or(usize::MAX),
+        max_frame_bytes: max_payload,
         guard,
-        echo_server: config.echo_server,
-        ping_interval: config.ping_interval,
-        ping_timeout: config.ping_timeout,
     };
     let app = Router::new()
         .route("/", get(http::root))
         .route("/health", get(http::health))
         .route("/api/ai", post(http::ai))
-        .with_state(state.clone())
-        .layer(layer)
-        // Outside socketioxide's layer: direct WebSocket clients never reach it.
-        .layer(axum::middleware::from_fn_with_state(state, direct::route))
-        .layer(axum::middleware::from_fn(own_request_head))
+        .with_state(state)
+        .layer(axum::middleware::from_fn_with_state(engine, engine::route))
         .layer(cors(&config.cors_origins)?);
 
     announce(local, &config, provider.as_ref());
@@ -177,7 +183,6 @@ pub async fn run(
     tracing::info!("shutting down: waiting for answers in flight");
     assistant.drain(config.shutdown_timeout).await;
     shutdown.cancel();
-    io.close().await;
     bridges.close();
     let closed = async {
         bridges.wait().await;
@@ -216,33 +221,6 @@ fn bind(addr: SocketAddr) -> Result<TcpListener, ServeError> {
     socket.set_reuseaddr(true).map_err(error)?;
     socket.bind(addr).map_err(error)?;
     socket.listen(BACKLOG).map_err(error)
-}
-
-/// Give the request's URI and headers their own allocations.
-///
-/// hyper parses them as slices of the connection's read buffer (8-16 KiB), and socketioxide keeps
-/// every socket's request parts for the socket's whole life, so each WebSocket pinned that buffer:
-/// measured with valgrind massif, 16 KiB of the 29 KiB RSS per held socket. Copying costs a few
-/// hundred bytes once per HTTP request.
-async fn own_request_head(request: Request, next: Next) -> Response {
-    let (mut parts, body) = request.into_parts();
-    if let Ok(uri) = Uri::try_from(parts.uri.to_string()) {
-        // axum keeps a clone of the URI in the extensions too.
-        if let Some(original) = parts.extensions.get_mut::<OriginalUri>() {
-            original.0 = uri.clone();
-        }
-        parts.uri = uri;
-    }
-    let mut headers = HeaderMap::with_capacity(parts.headers.len());
-    for (name, value) in &parts.headers {
-        let name =
-            HeaderName::from_bytes(name.as_str().as_bytes()).unwrap_or_else(|_| name.clone());
-        // Bytes hyper accepted are valid header bytes; keep the original if not.
-        let value = HeaderValue::from_bytes(value.as_bytes()).unwrap_or_else(|_| value.clone());
-        headers.append(name, value);
-    }
-    parts.headers = headers;
-    next.run(Request::from_parts(parts, body)).await
 }
 
 fn cors(origins: &[String]) -> Result<CorsLayer, ServeError> {

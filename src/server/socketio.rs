@@ -1,173 +1,362 @@
-//! socketioxide's sessions (long-polling, upgrades from it) on the main namespace: packets in,
-//! packets out; what the events mean is `dispatch.rs`'s.
+//! Socket.IO on top of the engine, for every transport: namespaces, CONNECT and its auth,
+//! events (binary ones too) and acks, disconnects; malformed packets close the session. What
+//! an event means is `dispatch.rs`'s (or `echo_server.rs`'s with `--echo-server`).
 
-use std::net::SocketAddr;
-use std::sync::Arc;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 
-use axum::extract::ConnectInfo;
+use bytes::Bytes;
 use serde_json::Value;
-use socketioxide::SocketIo;
-use socketioxide::extract::{AckSender, Event, SocketRef, State, TryData};
-use socketioxide::handler::ConnectHandler;
-use socketioxide::socket::DisconnectReason;
 
-use super::args::Args;
 use super::dispatch::{self, Conn, Dispatch, Flavor, Identity, Incoming, Reply};
-use super::guard::Refusal;
-use crate::wire::{AiChunk, event};
+use super::echo_server;
+use super::engine::{Handler, MakeHandler, Out, Reason, SessionInfo};
+use super::lock;
+use crate::protocol::Limits;
+use crate::protocol::socketio::{
+    Decoder, Message, Packet, PacketType, SocketError, SocketVersion, encode_message,
+};
+use crate::wire::{AiChunk, AiResponse, ErrorPayload, event};
 
-pub fn register(io: &SocketIo) {
-    io.ns("/", on_connect.with(admit));
+/// What the Socket.IO sessions of a server do.
+#[derive(Clone)]
+pub enum Mode {
+    /// The AI server: `/` only, events to the dispatch.
+    Ai(Arc<Dispatch>),
+    /// `--echo-server`: the protocol suite's reference behaviour.
+    Echo,
 }
 
-/// Runs before the socket joins the namespace: a refusal reaches the client as `connect_error`
-/// with the reason as its message.
-async fn admit(
-    socket: SocketRef,
-    TryData(auth): TryData<Value>,
-    State(dispatch): State<Arc<Dispatch>>,
-) -> Result<(), Refusal> {
-    let auth = auth.unwrap_or(Value::Null);
-    let who = Identity {
-        sid: Some(socket.id.to_string()),
-        peer: peer(&socket),
-        transport: match socket.transport_type() {
-            socketioxide::TransportType::Polling => "Polling",
-            socketioxide::TransportType::Websocket => "Websocket",
-        },
-    };
-    let conn = dispatch.connect(dispatch::auth_token(&auth), who, Flavor::SocketIo)?;
-    socket.extensions.insert(Arc::new(conn));
-    listen(&socket);
-    Ok(())
+pub struct MakeSocketIo {
+    pub mode: Mode,
+    pub limits: Limits,
 }
 
-/// Everything happens in `admit`, before socketioxide sends the CONNECT reply.
-async fn on_connect() {}
-
-/// Register the socket's handlers. This runs in the connect middleware, not the connect handler:
-/// socketioxide sends CONNECT to the client before it runs the (async) handler, so events a
-/// client sends right after connecting would find no handler and be dropped.
-fn listen(socket: &SocketRef) {
-    // Every event, known or not, goes to the dispatch: it alone knows what they mean.
-    socket.on_fallback(on_event);
-    socket.on_disconnect(async |socket: SocketRef, reason: DisconnectReason| {
-        if let Some(conn) = socket.extensions.get::<Arc<Conn>>() {
-            conn.close(&reason.to_string());
-        }
-        // Gives the connection place back.
-        socket.extensions.clear();
-    });
-}
-
-/// Hand one event to the dispatch and carry out its reply.
-async fn on_event(
-    socket: SocketRef,
-    Event(name): Event,
-    TryData(args): TryData<Args<Value>>,
-    ack: AckSender,
-    State(dispatch): State<Arc<Dispatch>>,
-) {
-    until_connected(&socket).await;
-    // Every socket gets its state in `admit`, before any of its events can arrive.
-    let Some(conn) = socket.extensions.get::<Arc<Conn>>() else {
-        return;
-    };
-    let incoming = match args {
-        Ok(Args(args)) => Incoming {
-            name,
-            args,
-            binary: false,
-        },
-        // Any JSON deserializes into a Value: only binary attachments fail.
-        Err(_) => Incoming {
-            name,
-            args: Vec::new(),
-            binary: true,
-        },
-    };
-    let mut reply = dispatch.handle(&conn, incoming);
-    if let Reply::Answer(answer) = reply {
-        let mut chunks = ChunkEmitter::new(&socket);
-        let outcome = answer.run(&mut |chunk| chunks.emit(chunk)).await;
-        chunks.flush();
-        reply = dispatch::answered(outcome);
+impl MakeHandler for MakeSocketIo {
+    fn make(&self, session: &SessionInfo) -> Box<dyn Handler> {
+        Box::new(Socket {
+            session: session.clone(),
+            version: SocketVersion::from(session.version),
+            decoder: Decoder::new(self.limits),
+            mode: self.mode.clone(),
+            joined: Vec::new(),
+            answers: Vec::new(),
+            chunks: Arc::default(),
+            ever_joined: false,
+        })
     }
-    // A failed emit means the socket is gone; nobody is left to tell.
-    match reply {
-        Reply::Nothing | Reply::Answer(_) => {}
-        Reply::Emit {
-            event,
-            data,
-            ack: acked,
-        } => {
-            socket.emit(event, &data).ok();
-            if acked {
-                ack.send(&data).ok();
+}
+
+/// A namespace the client joined.
+struct Joined {
+    name: String,
+    /// The dispatch's side of the socket (AI mode).
+    conn: Option<Conn>,
+}
+
+/// An answer being computed, with the acknowledgement it owes.
+struct InFlight {
+    answer: Pin<Box<dyn Future<Output = Result<AiResponse, ErrorPayload>> + Send>>,
+    ack: Option<u64>,
+}
+
+struct Socket {
+    session: SessionInfo,
+    version: SocketVersion,
+    decoder: Decoder,
+    mode: Mode,
+    joined: Vec<Joined>,
+    /// In order: a second one is refused (`busy`) by the session on its first poll.
+    answers: Vec<InFlight>,
+    /// Pieces the answers streamed; written before anything else.
+    chunks: Arc<Mutex<Vec<AiChunk>>>,
+    ever_joined: bool,
+}
+
+/// Write a Socket.IO message: its text packet, then its attachments.
+fn push(out: &mut Vec<Out>, message: &Message) {
+    let (text, attachments) = encode_message(message);
+    let mut packet = String::with_capacity(text.len() + 1);
+    packet.push('4');
+    packet.push_str(&text);
+    out.push(Out::Text(packet));
+    out.extend(attachments.into_iter().map(Out::Binary));
+}
+
+fn push_packet(out: &mut Vec<Out>, packet: Packet) {
+    push(out, &Message::new(packet));
+}
+
+impl Handler for Socket {
+    fn on_open(&mut self, out: &mut Vec<Out>) {
+        // Socket.IO 2.x clients are in `/` as soon as the session opens; auth comes in the query.
+        if self.version == SocketVersion::V4 {
+            let auth = query_auth(&self.session.query);
+            self.join("/", auth, out);
+        }
+    }
+
+    fn on_text(&mut self, text: &str, out: &mut Vec<Out>) -> Result<(), Reason> {
+        match self.decoder.text(text) {
+            Ok(Some(message)) => self.on_message(message, out),
+            Ok(None) => Ok(()),
+            Err(_) => Err(Reason::BadSocketIoPacket),
+        }
+    }
+
+    fn on_binary(&mut self, data: Bytes, out: &mut Vec<Out>) -> Result<(), Reason> {
+        match self.decoder.binary(data) {
+            Ok(Some(message)) => self.on_message(message, out),
+            Ok(None) => Ok(()),
+            Err(SocketError::UnexpectedBinary) => Err(Reason::PacketParsingError),
+            Err(_) => Err(Reason::BadSocketIoPacket),
+        }
+    }
+
+    fn poll_work(&mut self, cx: &mut Context<'_>, out: &mut Vec<Out>) -> Poll<Result<(), Reason>> {
+        let mut index = 0;
+        while index < self.answers.len() {
+            match self.answers[index].answer.as_mut().poll(cx) {
+                Poll::Ready(outcome) => {
+                    let done = self.answers.remove(index);
+                    self.flush_chunks(out);
+                    self.carry_out("/", dispatch::answered(outcome), done.ack, out);
+                }
+                Poll::Pending => index += 1,
             }
         }
-        Reply::Ack(data) => {
-            ack.send(&data).ok();
+        // Pieces streamed by an answer still going go out now.
+        self.flush_chunks(out);
+        if out.is_empty() {
+            Poll::Pending
+        } else {
+            Poll::Ready(Ok(()))
         }
-        Reply::Disconnect => {
-            socket.disconnect().ok();
+    }
+
+    fn idle_too_long(&self) -> bool {
+        !self.ever_joined
+    }
+
+    fn on_close(&mut self, reason: Reason) {
+        for joined in std::mem::take(&mut self.joined) {
+            self.leave_joined(joined, reason);
         }
+        self.decoder.reset();
     }
 }
 
-/// socketioxide sends CONNECT to the client a moment before it marks the socket connected, and
-/// refuses emits until then. On a multi-thread runtime a client's first event can be handled in
-/// that moment; wait it out (a few scheduler turns, bounded) so the answer is not lost.
-async fn until_connected(socket: &SocketRef) {
-    for _ in 0..1000 {
-        if socket.connected() {
+impl Socket {
+    fn on_message(&mut self, message: Message, out: &mut Vec<Out>) -> Result<(), Reason> {
+        let Message {
+            packet,
+            attachments,
+        } = message;
+        match packet.kind {
+            PacketType::Connect => {
+                if !self.is_joined(&packet.namespace) {
+                    let namespace = packet.namespace.clone();
+                    self.join(&namespace, packet.data, out);
+                }
+                Ok(())
+            }
+            PacketType::Disconnect => {
+                self.leave(&packet.namespace, Reason::ClientNsDisconnect);
+                Ok(())
+            }
+            PacketType::Event | PacketType::BinaryEvent => {
+                if !self.is_joined(&packet.namespace) {
+                    // An event for `/` before joining it breaks the protocol; one for another
+                    // namespace not joined is dropped, as Node drops it.
+                    return match (&self.mode, packet.namespace.as_str()) {
+                        (Mode::Ai(_), "/") => Err(Reason::BadSocketIoPacket),
+                        _ => Ok(()),
+                    };
+                }
+                self.on_event(packet, attachments, out);
+                Ok(())
+            }
+            // The server asks for no acks; one from the client has nothing to go to.
+            PacketType::Ack | PacketType::BinaryAck => Ok(()),
+            PacketType::ConnectError => Err(Reason::BadSocketIoPacket),
+        }
+    }
+
+    fn is_joined(&self, namespace: &str) -> bool {
+        self.joined.iter().any(|j| j.name == namespace)
+    }
+
+    fn join(&mut self, namespace: &str, auth: Option<Value>, out: &mut Vec<Out>) {
+        let sid = self.session.sid.clone();
+        match &self.mode {
+            Mode::Ai(dispatch) if namespace == "/" => {
+                let who = Identity {
+                    sid: Some(sid.clone()),
+                    peer: self.session.peer,
+                    transport: self.session.transport,
+                };
+                let token = auth.as_ref().and_then(dispatch::auth_token);
+                match dispatch.connect(token, who, Flavor::SocketIo) {
+                    Ok(conn) => {
+                        self.joined.push(Joined {
+                            name: namespace.to_owned(),
+                            conn: Some(conn),
+                        });
+                        self.ever_joined = true;
+                        push_packet(out, Packet::connected(self.version, namespace, &sid));
+                    }
+                    Err(refusal) => {
+                        let refused = Packet::connect_refused(
+                            self.version,
+                            namespace,
+                            &refusal.to_string(),
+                            None,
+                        );
+                        push_packet(out, refused);
+                    }
+                }
+            }
+            Mode::Echo if echo_server::NAMESPACES.contains(&namespace) => {
+                tracing::info!(sid = %sid, ns = namespace, "echo-server: connected");
+                self.joined.push(Joined {
+                    name: namespace.to_owned(),
+                    conn: None,
+                });
+                self.ever_joined = true;
+                push_packet(out, Packet::connected(self.version, namespace, &sid));
+                push_packet(out, echo_server::welcome(namespace, auth));
+            }
+            _ => {
+                let refused =
+                    Packet::connect_refused(self.version, namespace, "Invalid namespace", None);
+                push_packet(out, refused);
+            }
+        }
+    }
+
+    fn leave(&mut self, namespace: &str, reason: Reason) {
+        if let Some(index) = self.joined.iter().position(|j| j.name == namespace) {
+            let joined = self.joined.remove(index);
+            self.leave_joined(joined, reason);
+        }
+    }
+
+    /// Cancel the namespace's answers in flight and say goodbye to the dispatch.
+    fn leave_joined(&mut self, joined: Joined, reason: Reason) {
+        let Some(conn) = joined.conn else {
+            return;
+        };
+        conn.close(reason.as_str());
+        // One more poll lets each answer see the cancellation (and log it); dropping it then
+        // drops its upstream request.
+        let mut cx = Context::from_waker(std::task::Waker::noop());
+        for mut flight in self.answers.drain(..) {
+            let _ = flight.answer.as_mut().poll(&mut cx);
+        }
+        lock(&self.chunks).clear();
+    }
+
+    fn on_event(&mut self, packet: Packet, attachments: Vec<Bytes>, out: &mut Vec<Out>) {
+        if matches!(self.mode, Mode::Echo) {
+            let reply = echo_server::answer(packet, attachments);
+            if let Some(reply) = reply {
+                push(out, &reply);
+            }
             return;
         }
-        tokio::task::yield_now().await;
-    }
-}
-
-fn peer(socket: &SocketRef) -> Option<SocketAddr> {
-    socket
-        .req_parts()
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|info| info.0)
-}
-
-/// Emits `ai-message-chunk`s. socketioxide's emit does not wait: when the socket's buffer is
-/// full it fails at once. Rather than lose text, a piece that could not be sent is kept and
-/// sent with the next one, so the client's concatenated deltas always match the response.
-struct ChunkEmitter<'a> {
-    socket: &'a SocketRef,
-    pending: Option<AiChunk>,
-}
-
-impl<'a> ChunkEmitter<'a> {
-    fn new(socket: &'a SocketRef) -> Self {
-        Self {
-            socket,
-            pending: None,
-        }
-    }
-
-    fn emit(&mut self, chunk: AiChunk) {
-        let chunk = match self.pending.take() {
-            Some(mut pending) => {
-                pending.delta.push_str(&chunk.delta);
-                pending
-            }
-            None => chunk,
+        let Mode::Ai(dispatch) = &self.mode else {
+            return;
         };
-        if self.socket.emit(event::AI_MESSAGE_CHUNK, &chunk).is_err() {
-            self.pending = Some(chunk);
+        let dispatch = Arc::clone(dispatch);
+        let namespace = packet.namespace.clone();
+        let ack = packet.id;
+        let binary = packet.kind == PacketType::BinaryEvent;
+        let name = match packet.event_name() {
+            Some(name) => name.to_owned(),
+            None => packet
+                .data
+                .as_ref()
+                .and_then(|d| d.get(0))
+                .map(Value::to_string)
+                .unwrap_or_default(),
+        };
+        let args = if binary {
+            Vec::new()
+        } else {
+            packet.into_args()
+        };
+        let Some(conn) = self
+            .joined
+            .iter()
+            .find(|j| j.name == namespace)
+            .and_then(|j| j.conn.as_ref())
+        else {
+            return;
+        };
+        let reply = dispatch.handle(conn, Incoming { name, args, binary });
+        self.carry_out(&namespace, reply, ack, out);
+    }
+
+    /// Send what the dispatch replied.
+    fn carry_out(&mut self, namespace: &str, reply: Reply, ack: Option<u64>, out: &mut Vec<Out>) {
+        match reply {
+            Reply::Nothing => {}
+            Reply::Emit {
+                event,
+                data,
+                ack: acked,
+            } => {
+                let data = serde_json::to_value(&data).unwrap_or(Value::Null);
+                if acked && let Some(id) = ack {
+                    push_packet(
+                        out,
+                        Packet::event(namespace, event, vec![data.clone()], None),
+                    );
+                    push_packet(out, Packet::ack(namespace, id, vec![data]));
+                } else {
+                    push_packet(out, Packet::event(namespace, event, vec![data], None));
+                }
+            }
+            Reply::Ack(data) => {
+                if let Some(id) = ack {
+                    let data = serde_json::to_value(&data).unwrap_or(Value::Null);
+                    push_packet(out, Packet::ack(namespace, id, vec![data]));
+                }
+            }
+            Reply::Answer(answer) => {
+                let chunks = Arc::clone(&self.chunks);
+                let answer = async move {
+                    let mut on_chunk = move |chunk| lock(&chunks).push(chunk);
+                    answer.run(&mut on_chunk).await
+                };
+                self.answers.push(InFlight {
+                    answer: Box::pin(answer),
+                    ack,
+                });
+            }
+            Reply::Disconnect => {
+                push_packet(out, Packet::disconnect(namespace));
+                self.leave(namespace, Reason::ServerNsDisconnect);
+            }
         }
     }
 
-    /// Last try for a held-back piece, before the response.
-    fn flush(&mut self) {
-        if let Some(chunk) = self.pending.take() {
-            self.socket.emit(event::AI_MESSAGE_CHUNK, &chunk).ok();
+    fn flush_chunks(&mut self, out: &mut Vec<Out>) {
+        let chunks = std::mem::take(&mut *lock(&self.chunks));
+        for chunk in chunks {
+            let data = serde_json::to_value(&chunk).unwrap_or(Value::Null);
+            push_packet(
+                out,
+                Packet::event("/", event::AI_MESSAGE_CHUNK, vec![data], None),
+            );
         }
     }
+}
+
+/// Socket.IO 2.x clients pass auth in the query: `?token=…` becomes `{"token": …}`.
+fn query_auth(query: &str) -> Option<Value> {
+    url::form_urlencoded::parse(query.as_bytes())
+        .find(|(key, _)| key == "token")
+        .map(|(_, token)| serde_json::json!({ "token": token }))
 }

@@ -183,7 +183,7 @@ async fn hostile_round(server: &Server) {
         send_all(&mut ws, [garbage.to_owned()]).await;
         // Dropped by the client whatever the server made of it.
     }
-    // The same on the long-polling path (socketioxide's).
+    // The same on the long-polling path.
     let polling = Polling::open(server).await;
     polling.post(r#"42["ai-message",42]"#).await;
     polling.wait_for("ai-message-error").await;

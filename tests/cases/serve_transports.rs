@@ -1,5 +1,5 @@
-//! Transport parity of `sockai serve`, pinned so that another implementation of a transport can
-//! be checked against today's behaviour.
+//! Behaviour of `sockai serve`'s Socket.IO sessions, the same on every transport: one engine
+//! serves them all (src/server/engine/), and these scenarios keep it so.
 //!
 //! Part A runs each scenario with the official Node `socket.io-client` twice, at the same time:
 //! once allowed only `websocket`, once allowed only `polling` (so it never upgrades), and asserts
@@ -23,7 +23,7 @@ use crate::support::{NodeRun, Server, WAIT, node_client};
 /// The refusal message of a missing or wrong token, as the client receives it.
 const AUTH_REFUSAL: &str = "auth_required: this server needs a valid token (Socket.IO auth.token, or an Authorization: Bearer header)";
 
-/// socketioxide's disconnect reasons, as the server logs them on `A user disconnected`.
+/// The disconnect reasons the server logs on `A user disconnected` (socketioxide's words, kept).
 const REASON_PARSE_ERROR: &str = "client sent a bad request / the packet could not be parsed";
 const REASON_NAMESPACE_LEFT: &str =
     "client has manually disconnected the socket from the namespace";
@@ -522,7 +522,7 @@ fn binary_arguments_are_refused_alike_on_both_transports() {
 fn an_unknown_namespace_is_refused_alike_on_both_transports() {
     let server = Server::start(&[]);
     let runs = on_both(&server, "/nope", json!({}), json!([]));
-    // socketioxide's own text.
+    // Node's own text.
     assert_eq!(alike(&runs), connect_error("Invalid namespace"));
 }
 
@@ -641,9 +641,7 @@ fn a_second_ai_message_in_flight_is_busy_alike_on_both_transports() {
     );
 }
 
-/// `--max-payload` bounds a polling request and a direct WebSocket message alike: the session
-/// ends. (socketioxide applies it to polling only; direct WebSocket sessions are sockai's own,
-/// see docs/protocol.md, Transports.)
+/// `--max-payload` bounds a polling request and a WebSocket message alike: the session ends.
 #[tokio::test]
 async fn max_payload_is_enforced_on_both_transports() {
     let server = Server::start(&["--max-payload", "1000"]);
@@ -706,8 +704,8 @@ async fn joined(server: &Server, packet: &str) -> (Ws, String) {
     (ws, sid)
 }
 
-/// The CONNECT reply: today the socket id is the Engine.IO session id (socketioxide uses the
-/// engine sid for every namespace; the official Node server sends a separate id).
+/// The CONNECT reply: today the socket id is the Engine.IO session id (the official Node server
+/// sends a separate id).
 fn joined_packet(sid: &str) -> String {
     format!(r#"40{{"sid":"{sid}"}}"#)
 }

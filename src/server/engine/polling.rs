@@ -1,0 +1,135 @@
+//! HTTP long-polling: the handshake GET, the GETs that fetch packets, the POSTs that bring them.
+//! The session's task does the rest; these handlers only carry bodies to and from it.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use tokio::sync::{mpsc, oneshot};
+
+use super::session::{Packet, Session};
+use super::{
+    Engine, Entry, HttpError, Inbound, MakeHandler, PollReply, Query, Reason, SessionInfo, new_sid,
+    text_response,
+};
+use crate::protocol::engineio;
+
+/// POST bodies in flight to one session's task before a POST waits for room.
+const INBOX: usize = 8;
+
+/// `GET ?transport=polling` without a sid: open a session, answer with its open packet.
+pub fn handshake(
+    engine: &Arc<Engine>,
+    make: Arc<dyn MakeHandler>,
+    query: &Query,
+    peer: Option<SocketAddr>,
+    request: &Request,
+) -> Response {
+    let sid = new_sid();
+    let (inbox, receiver) = mpsc::channel(INBOX);
+    {
+        let mut sessions = super::super::lock(&engine.sessions);
+        if sessions.len() >= engine.max_sessions {
+            return HttpError::Full.response();
+        }
+        sessions.insert(
+            sid.clone(),
+            Entry {
+                inbox,
+                version: query.version,
+                upgraded: false,
+            },
+        );
+    }
+    let info = SessionInfo {
+        sid: sid.clone(),
+        peer,
+        version: query.version,
+        transport: "Polling",
+        query: request.uri().query().unwrap_or("").to_owned(),
+    };
+    let handler = make.make(&info);
+    let session = Session::polling(sid, query.version, Arc::clone(engine), handler, receiver);
+    let open = session.open_packet();
+    let mut body = Vec::new();
+    engineio::encode_payload(
+        query.version,
+        &[engineio::Packet::Open(&open[1..])],
+        &mut body,
+    );
+    engine.tasks.spawn(session.run());
+    text_response(body)
+}
+
+/// `GET ?sid=…`: wait for the session's next packets.
+pub async fn poll(engine: &Engine, sid: &str) -> Response {
+    let entry = match engine.lookup(sid) {
+        Some(entry) if entry.upgraded => return HttpError::BadRequest.response(),
+        Some(entry) => entry,
+        None => return HttpError::UnknownSid.response(),
+    };
+    let (reply, answer) = oneshot::channel();
+    if entry.inbox.send(Inbound::Poll(reply)).await.is_err() {
+        return HttpError::UnknownSid.response();
+    }
+    // Dropping this future (the client went away) drops `answer`: the session sees it.
+    match answer.await {
+        Ok(PollReply::Body(body)) => text_response(body),
+        Ok(PollReply::Refused) | Err(_) => HttpError::BadRequest.response(),
+    }
+}
+
+/// `POST ?sid=…`: packets for the session, answered `ok`.
+pub async fn post(engine: &Engine, sid: &str, body: Body) -> Response {
+    let entry = match engine.lookup(sid) {
+        Some(entry) if entry.upgraded => return HttpError::BadRequest.response(),
+        Some(entry) => entry,
+        None => return HttpError::UnknownSid.response(),
+    };
+    let limit = engine.limits.max_payload;
+    // A body that never finishes holds nothing but this request: give up after a heartbeat's
+    // worth of time, as the session would on a silent client.
+    let read = tokio::time::timeout(
+        engine.ping_interval + engine.ping_timeout,
+        axum::body::to_bytes(body, limit),
+    )
+    .await;
+    let body = match read {
+        Ok(Ok(body)) => body,
+        Ok(Err(_)) => {
+            // Over the limit (or broken): the session ends, as Node's does.
+            entry
+                .inbox
+                .send(Inbound::Close(Reason::TooLarge))
+                .await
+                .ok();
+            return (StatusCode::PAYLOAD_TOO_LARGE, "payload too large").into_response();
+        }
+        Err(_) => {
+            entry
+                .inbox
+                .send(Inbound::Close(Reason::TransportError))
+                .await
+                .ok();
+            return HttpError::BadRequest.response();
+        }
+    };
+    let packets = match engineio::decode_payload(entry.version, &body, &engine.limits) {
+        Ok(packets) => packets.into_iter().map(Packet::from_wire).collect(),
+        Err(_) => {
+            entry
+                .inbox
+                .send(Inbound::Close(Reason::PacketParsingError))
+                .await
+                .ok();
+            return HttpError::BadRequest.response();
+        }
+    };
+    if entry.inbox.send(Inbound::Packets(packets)).await.is_err() {
+        return HttpError::UnknownSid.response();
+    }
+    text_response("ok")
+}
