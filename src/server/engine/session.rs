@@ -263,7 +263,10 @@ impl Session {
         }
         self.out.push(Out::Text("2".to_owned()));
         self.awaiting_pong = true;
-        self.reset_heartbeat(self.engine.ping_timeout);
+        // Counted from when the ping was due, not from when this task got to it: the session
+        // ends at ping + pingTimeout, as the client reckons it.
+        let deadline = self.heartbeat.deadline() + self.engine.ping_timeout;
+        self.heartbeat.as_mut().reset(deadline);
         Ok(())
     }
 
