@@ -62,6 +62,7 @@ Register-ArgumentCompleter -Native -CommandName 'sockai' -ScriptBlock {
             [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format on stderr')
             [CompletionResult]::new('--no-stream', '--no-stream', [CompletionResultType]::ParameterName, 'Send only the whole answer, no `ai-message-chunk` events')
             [CompletionResult]::new('--echo-server', '--echo-server', [CompletionResultType]::ParameterName, 'Behave as the reference server of the Socket.IO v5 protocol test suite instead of the AI server')
+            [CompletionResult]::new('--allow-eio3', '--allow-eio3', [CompletionResultType]::ParameterName, 'Also accept Socket.IO 2.x clients (Engine.IO 3), as Node''s allowEIO3')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break

@@ -58,6 +58,7 @@ set edit:completion:arg-completer[sockai] = {|@words|
             cand --log-format 'Log format on stderr'
             cand --no-stream 'Send only the whole answer, no `ai-message-chunk` events'
             cand --echo-server 'Behave as the reference server of the Socket.IO v5 protocol test suite instead of the AI server'
+            cand --allow-eio3 'Also accept Socket.IO 2.x clients (Engine.IO 3), as Node''s allowEIO3'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }

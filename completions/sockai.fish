@@ -62,6 +62,7 @@ complete -c sockai -n "__fish_sockai_using_subcommand serve" -l log-format -d 'L
 json\t'One JSON object per line'"
 complete -c sockai -n "__fish_sockai_using_subcommand serve" -l no-stream -d 'Send only the whole answer, no `ai-message-chunk` events'
 complete -c sockai -n "__fish_sockai_using_subcommand serve" -l echo-server -d 'Behave as the reference server of the Socket.IO v5 protocol test suite instead of the AI server'
+complete -c sockai -n "__fish_sockai_using_subcommand serve" -l allow-eio3 -d 'Also accept Socket.IO 2.x clients (Engine.IO 3), as Node\'s allowEIO3'
 complete -c sockai -n "__fish_sockai_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sockai -n "__fish_sockai_using_subcommand connect" -s n -l namespace -d 'Namespace to join [default: the URL\'s path, else /]' -r
 complete -c sockai -n "__fish_sockai_using_subcommand connect" -l path -d 'Engine.IO path on the server' -r

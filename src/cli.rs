@@ -168,6 +168,10 @@ pub struct ServeArgs {
     #[arg(long)]
     pub echo_server: bool,
 
+    /// Also accept Socket.IO 2.x clients (Engine.IO 3), as Node's allowEIO3
+    #[arg(long)]
+    pub allow_eio3: bool,
+
     /// Engine.IO ping interval (e.g. 25s, 300ms)
     #[arg(long, value_name = "DURATION", default_value = "25s", value_parser = parse_duration)]
     pub ping_interval: Duration,

@@ -69,7 +69,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let config = server::ServerConfig {
         addr: SocketAddr::new(args.host, args.port),
         echo_server: args.echo_server,
-        allow_eio3: false,
+        allow_eio3: args.allow_eio3,
         ping_interval: args.ping_interval,
         ping_timeout: args.ping_timeout,
         max_payload: args.max_payload,

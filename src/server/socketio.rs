@@ -15,7 +15,7 @@ use super::engine::{Handler, MakeHandler, Out, Reason, SessionInfo};
 use super::lock;
 use crate::protocol::Limits;
 use crate::protocol::socketio::{
-    Decoder, Message, Packet, PacketType, SocketError, SocketVersion, encode_message,
+    Decoder, Message, Packet, PacketType, SocketError, SocketVersion, encode_message, split_query,
 };
 use crate::wire::{AiChunk, AiResponse, ErrorPayload, event};
 
@@ -155,8 +155,10 @@ impl Socket {
         } = message;
         match packet.kind {
             PacketType::Connect => {
-                if !self.is_joined(&packet.namespace) {
-                    let namespace = packet.namespace.clone();
+                // A 2.x client may append a query to the namespace: `/admin?token=1`.
+                let (namespace, _) = split_query(&packet.namespace);
+                if !self.is_joined(namespace) {
+                    let namespace = namespace.to_owned();
                     self.join(&namespace, packet.data, out);
                 }
                 Ok(())

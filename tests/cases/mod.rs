@@ -7,6 +7,7 @@ mod providers_openai;
 mod serve_bad_input;
 mod serve_bridge;
 mod serve_cli;
+mod serve_eio3;
 mod serve_engine;
 mod serve_engine_echo;
 mod serve_hardening;

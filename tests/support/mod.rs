@@ -241,10 +241,15 @@ impl NodeRun {
 
 /// Run `tests/node/sio-client.mjs` with a scenario (see that file) and collect its records.
 pub fn node_client(scenario: Value) -> NodeRun {
+    node_script("sio-client.mjs", scenario)
+}
+
+/// Run a scenario script of `tests/node/` (`sio-client.mjs`, `sio2-client.mjs`).
+pub fn node_script(script: &str, scenario: Value) -> NodeRun {
     require_node_modules();
     let output = assert_cmd::Command::new("node")
         .current_dir(node_dir())
-        .arg("sio-client.mjs")
+        .arg(script)
         .arg(scenario.to_string())
         .timeout(WAIT)
         .output()

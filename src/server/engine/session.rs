@@ -300,6 +300,10 @@ impl Session {
     }
 
     fn on_packet(&mut self, packet: Packet) -> Result<(), Reason> {
+        if self.version == EngineVersion::V3 {
+            // As Node's engine.io 3: any packet is a sign of life.
+            self.reset_heartbeat(self.engine.ping_interval + self.engine.ping_timeout);
+        }
         match packet {
             Packet::Close => Err(Reason::TransportClose),
             Packet::Message(text) => self.handler.on_text(&text, &mut self.out),
@@ -311,7 +315,6 @@ impl Session {
             }
             Packet::Ping(data) if self.version == EngineVersion::V3 => {
                 self.out.push(Out::Text(format!("3{data}")));
-                self.reset_heartbeat(self.engine.ping_interval + self.engine.ping_timeout);
                 Ok(())
             }
             // A probe on an upgraded session, a stray pong or upgrade: nothing to do.
@@ -339,7 +342,7 @@ impl Session {
                 }
                 if probe.as_ref().is_some_and(|(_, probed)| *probed) {
                     // Upgrading: end this GET at once so the client can switch.
-                    reply.send(PollReply::Body(b"6".to_vec())).ok();
+                    reply.send(PollReply::Body(noop(self.version))).ok();
                     return Ok(());
                 }
                 *poll = Some(reply);
@@ -401,7 +404,7 @@ impl Session {
                 *probed = true;
                 // The pending GET ends with a noop so the client can pause polling.
                 if let Some(reply) = poll.take() {
-                    reply.send(PollReply::Body(b"6".to_vec())).ok();
+                    reply.send(PollReply::Body(noop(self.version))).ok();
                 }
                 Ok(())
             }
@@ -410,7 +413,7 @@ impl Session {
                     return Ok(());
                 };
                 if let Some(reply) = poll.take() {
-                    reply.send(PollReply::Body(b"6".to_vec())).ok();
+                    reply.send(PollReply::Body(noop(self.version))).ok();
                 }
                 // What was queued for polling goes out on the WebSocket, first.
                 let queued: Vec<Out> = queue.drain(..).collect();
@@ -434,15 +437,7 @@ impl Session {
         match &mut self.transport {
             Transport::WebSocket(ws) => {
                 for out in self.out.drain(..) {
-                    let message = match out {
-                        Out::Text(text) => Message::Text(text.into()),
-                        Out::Binary(data) => Message::Binary(match self.version {
-                            EngineVersion::V4 => data,
-                            EngineVersion::V3 => {
-                                engineio::encode_binary_frame(self.version, &data).into()
-                            }
-                        }),
-                    };
+                    let message = frame(self.version, out);
                     // A client that stops reading would stall this task; give up on it after a
                     // heartbeat's worth of time, as a missing pong would.
                     send(ws, message, limit).await?;
@@ -484,10 +479,7 @@ impl Session {
                     self.out.push(Out::Text("1".to_owned()));
                 }
                 for out in self.out.drain(..) {
-                    let message = match out {
-                        Out::Text(text) => Message::Text(text.into()),
-                        Out::Binary(data) => Message::Binary(data),
-                    };
+                    let message = frame(self.version, out);
                     if send(ws, message, limit).await.is_err() {
                         break;
                     }
@@ -536,6 +528,22 @@ async fn send(ws: &mut WebSocket, message: Message, limit: Duration) -> Result<(
     match tokio::time::timeout(limit, ws.send(message)).await {
         Ok(Ok(())) => Ok(()),
         Ok(Err(_)) | Err(_) => Err(Reason::TransportError),
+    }
+}
+
+/// A polling body of one noop packet.
+fn noop(version: EngineVersion) -> Vec<u8> {
+    payload(version, std::iter::once(Out::Text("6".to_owned())))
+}
+
+/// A WebSocket frame of one packet (v3 binary frames start with the message type).
+fn frame(version: EngineVersion, out: Out) -> Message {
+    match out {
+        Out::Text(text) => Message::Text(text.into()),
+        Out::Binary(data) => Message::Binary(match version {
+            EngineVersion::V4 => data,
+            EngineVersion::V3 => engineio::encode_binary_frame(version, &data).into(),
+        }),
     }
 }
 
