@@ -84,6 +84,7 @@ pub async fn health(State(app): State<AppState>) -> Json<Value> {
     Json(json!({
         "status": "ok",
         "connections": app.guard.connections.open(),
+        "sessions": app.bridges.len(),
         "heap_bytes": crate::heap::live_bytes(),
     }))
 }

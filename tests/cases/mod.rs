@@ -5,6 +5,7 @@ mod generated;
 mod providers_gemini;
 mod providers_openai;
 mod serve_bad_input;
+mod serve_bad_polling;
 mod serve_bridge;
 mod serve_cli;
 mod serve_eio3;

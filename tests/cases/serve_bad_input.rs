@@ -116,11 +116,12 @@ async fn a_client_that_never_answers_pings_is_dropped() {
     bystander_is_served(&server);
 }
 
-/// `GET /health`: open connections and live heap bytes of the server.
+/// `GET /health`: open connections and sessions (joined or not, on any transport), and live heap
+/// bytes of the server.
 async fn footprint(server: &Server) -> (u64, u64) {
     let health = health(server).await;
     (
-        health["connections"].as_u64().unwrap(),
+        health["connections"].as_u64().unwrap() + health["sessions"].as_u64().unwrap(),
         health["heap_bytes"].as_u64().unwrap(),
     )
 }
@@ -192,6 +193,7 @@ async fn hostile_round(server: &Server) {
     polling.wait_for("too_many_events").await;
     polling.post("1").await;
     Polling::open(server).await.post("42[").await;
+    super::serve_bad_polling::hostile_polling(server).await;
 
     // An answer abandoned mid-flight, and a half-open HTTP request.
     let mut gone = raw_socketio(server).await;
