@@ -7,8 +7,11 @@
 //! What a session carries (Socket.IO, or the raw Engine.IO echo of `--echo-server`) is a
 //! [`Handler`]; the packets themselves are encoded and decoded by `crate::protocol`.
 
+mod heartbeat;
+mod packet;
 mod polling;
 mod session;
+mod upgrade;
 mod websocket;
 
 use std::collections::HashMap;
@@ -30,7 +33,7 @@ use tokio_util::task::TaskTracker;
 use crate::protocol::Limits;
 use crate::protocol::engineio::EngineVersion;
 
-pub use session::Out;
+pub use packet::Out;
 
 /// The Socket.IO path; `/engine.io/` is the raw Engine.IO path (the echo server's).
 const SOCKET_IO_PATH: &str = "/socket.io";
@@ -141,7 +144,7 @@ struct Entry {
 /// What the HTTP side hands a polling session's task.
 enum Inbound {
     /// The packets of one POST body.
-    Packets(Vec<session::Packet>),
+    Packets(Vec<packet::Packet>),
     /// A GET waiting for packets.
     Poll(oneshot::Sender<PollReply>),
     /// A WebSocket for this sid, to probe and upgrade to.

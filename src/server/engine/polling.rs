@@ -10,7 +10,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use tokio::sync::{mpsc, oneshot};
 
-use super::session::{Packet, Session};
+use super::packet::{Packet, noop};
+use super::session::{Session, Transport};
 use super::{
     Engine, Entry, HttpError, Inbound, MakeHandler, PollReply, Query, Reason, SessionInfo, new_sid,
     text_response,
@@ -132,4 +133,49 @@ pub async fn post(engine: &Engine, sid: &str, body: Body) -> Response {
         return HttpError::UnknownSid.response();
     }
     text_response("ok")
+}
+
+impl Session {
+    /// What the HTTP side brought: a POST's packets, a GET, a WebSocket to probe, a close.
+    pub(super) fn on_inbound(&mut self, inbound: Option<Inbound>) -> Result<(), Reason> {
+        let Transport::Polling { poll, probe, .. } = &mut self.transport else {
+            return Ok(());
+        };
+        match inbound {
+            // Every sender is gone: the engine forgot the session (it cannot happen before the
+            // session closes itself, but end cleanly).
+            None => Err(Reason::TransportClose),
+            Some(Inbound::Close(reason)) => Err(reason),
+            Some(Inbound::Poll(reply)) => {
+                if let Some(first) = poll.take() {
+                    // Two GETs at once break the protocol: the first gets the close packet
+                    // (when the session closes), the second a 400.
+                    *poll = Some(first);
+                    reply.send(PollReply::Refused).ok();
+                    return Err(Reason::BadPolling);
+                }
+                if probe.as_ref().is_some_and(|(_, probed)| *probed) {
+                    // Upgrading: end this GET at once so the client can switch.
+                    reply.send(PollReply::Body(noop(self.version))).ok();
+                    return Ok(());
+                }
+                *poll = Some(reply);
+                Ok(())
+            }
+            Some(Inbound::Upgrade(ws)) => {
+                if probe.is_some() {
+                    // One upgrade at a time; the newcomer is dropped (closed).
+                    return Ok(());
+                }
+                *probe = Some((*ws, false));
+                Ok(())
+            }
+            Some(Inbound::Packets(packets)) => {
+                for packet in packets {
+                    self.on_packet(packet)?;
+                }
+                Ok(())
+            }
+        }
+    }
 }

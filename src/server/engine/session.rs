@@ -8,16 +8,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::extract::ws::{Message, WebSocket};
-use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Sleep;
 
+use super::packet::{Out, Packet, frame, payload, send};
 use super::{Engine, Handler, Inbound, PollReply, Reason};
-use crate::protocol::engineio::{self, EngineVersion, Handshake, Packet as Wire};
-
-/// A session that joins nothing within this is closed (Node's `connectTimeout`).
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(45);
+use crate::protocol::engineio::{self, EngineVersion, Handshake};
 
 /// Packets a polling session queues for a client that does not come to fetch them; past it the
 /// client is taken for gone.
@@ -27,44 +24,8 @@ const MAX_QUEUED: usize = 4096;
 /// last packets.
 const LINGER: Duration = Duration::from_secs(1);
 
-/// One outgoing Engine.IO packet: its text form (`4…` for a message, `2`, `6`…) or a binary
-/// message.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Out {
-    Text(String),
-    Binary(Bytes),
-}
-
-/// An incoming Engine.IO packet, owned (polling bodies are decoded before the task sees them).
-#[derive(Debug)]
-pub enum Packet {
-    Close,
-    Ping(String),
-    Pong,
-    Message(String),
-    Binary(Bytes),
-    Upgrade,
-    Noop,
-    Open,
-}
-
-impl Packet {
-    pub fn from_wire(packet: Wire<'_>) -> Self {
-        match packet {
-            Wire::Open(_) => Packet::Open,
-            Wire::Close => Packet::Close,
-            Wire::Ping(data) => Packet::Ping(data.to_owned()),
-            Wire::Pong(_) => Packet::Pong,
-            Wire::Message(text) => Packet::Message(text.to_owned()),
-            Wire::Binary(data) => Packet::Binary(Bytes::from(data.into_owned())),
-            Wire::Upgrade => Packet::Upgrade,
-            Wire::Noop => Packet::Noop,
-        }
-    }
-}
-
 /// Where the session's packets go now.
-enum Transport {
+pub(super) enum Transport {
     Polling {
         inbox: mpsc::Receiver<Inbound>,
         /// The pending GET, if any.
@@ -77,17 +38,17 @@ enum Transport {
 }
 
 pub struct Session {
-    sid: String,
-    version: EngineVersion,
-    engine: Arc<Engine>,
-    handler: Box<dyn Handler>,
-    transport: Transport,
-    out: Vec<Out>,
+    pub(super) sid: String,
+    pub(super) version: EngineVersion,
+    pub(super) engine: Arc<Engine>,
+    pub(super) handler: Box<dyn Handler>,
+    pub(super) transport: Transport,
+    pub(super) out: Vec<Out>,
     /// v4: the next ping, or the deadline of the pong owed. v3: the deadline of the client's
     /// next ping.
-    heartbeat: Pin<Box<Sleep>>,
-    awaiting_pong: bool,
-    opened: Instant,
+    pub(super) heartbeat: Pin<Box<Sleep>>,
+    pub(super) awaiting_pong: bool,
+    pub(super) opened: Instant,
 }
 
 /// What woke the session up.
@@ -254,27 +215,6 @@ impl Session {
         }
     }
 
-    fn on_heartbeat(&mut self) -> Result<(), Reason> {
-        if self.version == EngineVersion::V3 || self.awaiting_pong {
-            return Err(Reason::HeartbeatTimeout);
-        }
-        if self.handler.idle_too_long() && self.opened.elapsed() >= CONNECT_TIMEOUT {
-            return Err(Reason::TransportClose);
-        }
-        self.out.push(Out::Text("2".to_owned()));
-        self.awaiting_pong = true;
-        // Counted from when the ping was due, not from when this task got to it: the session
-        // ends at ping + pingTimeout, as the client reckons it.
-        let deadline = self.heartbeat.deadline() + self.engine.ping_timeout;
-        self.heartbeat.as_mut().reset(deadline);
-        Ok(())
-    }
-
-    fn reset_heartbeat(&mut self, after: Duration) {
-        let deadline = tokio::time::Instant::now() + after;
-        self.heartbeat.as_mut().reset(deadline);
-    }
-
     /// One WebSocket frame of the session's transport.
     fn on_frame(&mut self, frame: Option<Result<Message, axum::Error>>) -> Result<(), Reason> {
         match frame {
@@ -299,7 +239,7 @@ impl Session {
         }
     }
 
-    fn on_packet(&mut self, packet: Packet) -> Result<(), Reason> {
+    pub(super) fn on_packet(&mut self, packet: Packet) -> Result<(), Reason> {
         if self.version == EngineVersion::V3 {
             // As Node's engine.io 3: any packet is a sign of life.
             self.reset_heartbeat(self.engine.ping_interval + self.engine.ping_timeout);
@@ -320,114 +260,6 @@ impl Session {
             // A probe on an upgraded session, a stray pong or upgrade: nothing to do.
             Packet::Ping(_) | Packet::Pong | Packet::Noop | Packet::Upgrade => Ok(()),
             Packet::Open => Err(Reason::PacketParsingError),
-        }
-    }
-
-    fn on_inbound(&mut self, inbound: Option<Inbound>) -> Result<(), Reason> {
-        let Transport::Polling { poll, probe, .. } = &mut self.transport else {
-            return Ok(());
-        };
-        match inbound {
-            // Every sender is gone: the engine forgot the session (it cannot happen before the
-            // session closes itself, but end cleanly).
-            None => Err(Reason::TransportClose),
-            Some(Inbound::Close(reason)) => Err(reason),
-            Some(Inbound::Poll(reply)) => {
-                if let Some(first) = poll.take() {
-                    // Two GETs at once break the protocol: the first gets the close packet
-                    // (when the session closes), the second a 400.
-                    *poll = Some(first);
-                    reply.send(PollReply::Refused).ok();
-                    return Err(Reason::BadPolling);
-                }
-                if probe.as_ref().is_some_and(|(_, probed)| *probed) {
-                    // Upgrading: end this GET at once so the client can switch.
-                    reply.send(PollReply::Body(noop(self.version))).ok();
-                    return Ok(());
-                }
-                *poll = Some(reply);
-                Ok(())
-            }
-            Some(Inbound::Upgrade(ws)) => {
-                if probe.is_some() {
-                    // One upgrade at a time; the newcomer is dropped (closed).
-                    return Ok(());
-                }
-                *probe = Some((*ws, false));
-                Ok(())
-            }
-            Some(Inbound::Packets(packets)) => {
-                for packet in packets {
-                    self.on_packet(packet)?;
-                }
-                Ok(())
-            }
-        }
-    }
-
-    /// A frame on the WebSocket being probed: `2probe`, then `5` completes the upgrade.
-    async fn on_probe(
-        &mut self,
-        frame: Option<Result<Message, axum::Error>>,
-    ) -> Result<(), Reason> {
-        let Transport::Polling {
-            poll, probe, queue, ..
-        } = &mut self.transport
-        else {
-            return Ok(());
-        };
-        let text = match frame {
-            Some(Ok(Message::Text(text))) => text,
-            Some(Ok(Message::Ping(_) | Message::Pong(_))) => return Ok(()),
-            // The probe failed: the session goes on polling.
-            _ => {
-                *probe = None;
-                return Ok(());
-            }
-        };
-        let Some((ws, probed)) = probe.as_mut() else {
-            return Ok(());
-        };
-        match (text.as_str(), *probed) {
-            ("2probe", false) => {
-                if send(
-                    ws,
-                    Message::Text("3probe".into()),
-                    self.engine.ping_interval,
-                )
-                .await
-                .is_err()
-                {
-                    *probe = None;
-                    return Ok(());
-                }
-                *probed = true;
-                // The pending GET ends with a noop so the client can pause polling.
-                if let Some(reply) = poll.take() {
-                    reply.send(PollReply::Body(noop(self.version))).ok();
-                }
-                Ok(())
-            }
-            ("5", true) => {
-                let Some((ws, _)) = probe.take() else {
-                    return Ok(());
-                };
-                if let Some(reply) = poll.take() {
-                    reply.send(PollReply::Body(noop(self.version))).ok();
-                }
-                // What was queued for polling goes out on the WebSocket, first.
-                let queued: Vec<Out> = queue.drain(..).collect();
-                self.out.splice(0..0, queued);
-                self.transport = Transport::WebSocket(ws);
-                // Later polling requests with this sid get HTTP 400, WebSockets a close.
-                self.engine.upgraded(&self.sid);
-                Ok(())
-            }
-            // Anything else on a probe is a broken upgrade: drop the probe, keep polling.
-            _ => {
-                *probe = None;
-                Ok(())
-            }
         }
     }
 
@@ -523,62 +355,6 @@ impl Session {
     }
 }
 
-/// Send one frame, giving up after `limit`.
-async fn send(ws: &mut WebSocket, message: Message, limit: Duration) -> Result<(), Reason> {
-    match tokio::time::timeout(limit, ws.send(message)).await {
-        Ok(Ok(())) => Ok(()),
-        Ok(Err(_)) | Err(_) => Err(Reason::TransportError),
-    }
-}
-
-/// A polling body of one noop packet.
-fn noop(version: EngineVersion) -> Vec<u8> {
-    payload(version, std::iter::once(Out::Text("6".to_owned())))
-}
-
-/// A WebSocket frame of one packet (v3 binary frames start with the message type).
-fn frame(version: EngineVersion, out: Out) -> Message {
-    match out {
-        Out::Text(text) => Message::Text(text.into()),
-        Out::Binary(data) => Message::Binary(match version {
-            EngineVersion::V4 => data,
-            EngineVersion::V3 => engineio::encode_binary_frame(version, &data).into(),
-        }),
-    }
-}
-
-/// A polling body of `packets`.
-fn payload(version: EngineVersion, packets: impl Iterator<Item = Out>) -> Vec<u8> {
-    let packets: Vec<Out> = packets.collect();
-    let wire: Vec<Wire<'_>> = packets
-        .iter()
-        .filter_map(|out| match out {
-            Out::Text(text) => engineio::decode_text(text).ok(),
-            Out::Binary(data) => Some(Wire::Binary(std::borrow::Cow::Borrowed(data))),
-        })
-        .collect();
-    let mut body = Vec::new();
-    engineio::encode_payload(version, &wire, &mut body);
-    body
-}
-
 fn millis(duration: Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn polling_bodies_join_packets_and_base64_binary() {
-        let packets = [
-            Out::Text("4hello".into()),
-            Out::Binary(Bytes::from_static(&[1, 2, 3, 4])),
-        ];
-        assert_eq!(
-            payload(EngineVersion::V4, packets.into_iter()),
-            b"4hello\x1ebAQIDBA=="
-        );
-    }
 }
