@@ -51,7 +51,7 @@ fn report(result: anyhow::Result<()>) -> i32 {
 }
 
 fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    logging::init(args.log_format);
+    let _logs = logging::init(args.log_format);
     let provider = providers::build(
         &providers::ProviderConfig {
             kind: args.provider,
