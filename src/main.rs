@@ -39,9 +39,14 @@ fn report(result: anyhow::Result<()>) -> i32 {
         Ok(()) => wire::exit::OK,
         Err(e) => {
             eprintln!("sockai: error: {e:#}");
-            // A provider missing its key or given a bad URL is fixed on the command line or
-            // in the environment, like a bad flag.
-            if e.downcast_ref::<providers::ConfigError>().is_some() {
+            // A provider missing its key or given a bad URL, or a bad origin, is fixed on the
+            // command line or in the environment, like a bad flag.
+            let bad_flag = e.downcast_ref::<providers::ConfigError>().is_some()
+                || matches!(
+                    e.downcast_ref::<server::ServeError>(),
+                    Some(server::ServeError::CorsOrigin { .. })
+                );
+            if bad_flag {
                 wire::exit::USAGE
             } else {
                 wire::exit::FAILURE

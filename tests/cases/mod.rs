@@ -9,5 +9,6 @@ mod serve_bridge;
 mod serve_cli;
 mod serve_hardening;
 mod serve_http;
+mod serve_origin;
 mod serve_socketio;
 mod serve_transports;

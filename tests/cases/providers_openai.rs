@@ -472,12 +472,14 @@ async fn max_concurrent_ai_bounds_the_requests_to_the_provider() {
     let first = tokio::spawn(
         reqwest::Client::new()
             .post(url.clone())
+            .header("content-type", "application/json")
             .body(r#"{"prompt": "one"}"#)
             .send(),
     );
     fake.wait_requests(1);
     let second = reqwest::Client::new()
         .post(url)
+        .header("content-type", "application/json")
         .body(r#"{"prompt": "two"}"#)
         .timeout(std::time::Duration::from_secs(1))
         .send()
