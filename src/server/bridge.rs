@@ -4,9 +4,7 @@
 //! by the connection, so a slow answer never stops the socket from reading, and closing the
 //! socket cancels them.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Instant;
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket, close_code};
 use futures_util::{SinkExt, StreamExt};
@@ -14,8 +12,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-use super::assistant::{Assistant, Session};
-use super::guard::{RateLimiter, Verdict};
+use super::dispatch::{self, Conn, Dispatch, Incoming, Reply};
 use crate::wire::{AiChunk, Envelope, ErrorCode, ErrorPayload, event};
 
 /// Frames waiting to be written; a client that stops reading blocks only its own answers.
@@ -23,12 +20,10 @@ const OUTBOX: usize = 64;
 
 pub async fn serve(
     socket: WebSocket,
-    peer: SocketAddr,
-    assistant: Arc<Assistant>,
+    conn: Conn,
+    dispatch: Arc<Dispatch>,
     shutdown: CancellationToken,
-    mut limiter: Option<RateLimiter>,
 ) {
-    tracing::info!(%peer, transport = "raw-websocket", "A user connected");
     let (mut sink, mut stream) = socket.split();
     let (outbox, mut outgoing) = mpsc::channel::<Envelope>(OUTBOX);
     let writer = tokio::spawn(async move {
@@ -43,28 +38,20 @@ pub async fn serve(
         sink
     });
     let mut answers = JoinSet::new();
-    // This connection's conversation memory and its one answer in flight.
-    let session = Arc::new(Session::default());
     let reason = loop {
         let frame = tokio::select! {
             frame = stream.next() => frame,
             () = shutdown.cancelled() => break "server shutting down",
         };
         if let Some(Ok(Message::Text(_) | Message::Binary(_))) = &frame {
-            match limiter
-                .as_mut()
-                .map_or(Verdict::Allow, |l| l.check(Instant::now()))
-            {
-                Verdict::Allow => {}
-                Verdict::Reject => {
-                    let error = ErrorPayload::new(
-                        ErrorCode::TooManyEvents,
-                        "too many events: slow down (see the server's --rate-limit)",
-                    );
-                    outbox.send(Envelope::new(event::ERROR, error)).await.ok();
+            // Before decoding: a frame that is no envelope counts too.
+            match dispatch.over_rate(&conn, None) {
+                None => {}
+                Some(Reply::Disconnect) => break "kept exceeding the rate limit",
+                Some(reply) => {
+                    carry_out(reply, &outbox, &mut answers).await;
                     continue;
                 }
-                Verdict::Disconnect => break "kept exceeding the rate limit",
             }
         }
         match frame {
@@ -72,14 +59,31 @@ pub async fn serve(
             Some(Err(_)) => break "transport error",
             Some(Ok(Message::Close(_))) => break "client closed the connection",
             Some(Ok(Message::Text(text))) => {
-                on_text(text.as_str(), &assistant, &session, &outbox, &mut answers).await;
+                let reply = match serde_json::from_str::<Envelope>(text.as_str()) {
+                    Ok(envelope) => dispatch.handle_admitted(
+                        &conn,
+                        Incoming {
+                            name: envelope.event,
+                            args: vec![envelope.data],
+                            binary: false,
+                        },
+                    ),
+                    Err(e) => refuse(ErrorPayload::new(
+                        ErrorCode::InvalidPayload,
+                        format!("expected {{\"event\": \"…\", \"data\": …}}: {e}"),
+                    )),
+                };
+                if matches!(reply, Reply::Disconnect) {
+                    break "kept exceeding the rate limit";
+                }
+                carry_out(reply, &outbox, &mut answers).await;
             }
             Some(Ok(Message::Binary(_))) => {
                 let error = ErrorPayload::new(
                     ErrorCode::BinaryNotSupported,
                     "binary frames are not supported; send JSON text frames",
                 );
-                outbox.send(Envelope::new(event::ERROR, error)).await.ok();
+                carry_out(refuse(error), &outbox, &mut answers).await;
             }
             Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
         }
@@ -92,7 +96,7 @@ pub async fn serve(
         while answers.join_next().await.is_some() {}
     }
     // Aborting the answers drops their upstream requests.
-    session.close();
+    conn.close(reason);
     answers.abort_all();
     drop(outbox);
     if let Ok(mut sink) = writer.await {
@@ -105,34 +109,25 @@ pub async fn serve(
         }
         sink.close().await.ok();
     }
-    tracing::info!(%peer, reason, "A user disconnected");
 }
 
-async fn on_text(
-    text: &str,
-    assistant: &Arc<Assistant>,
-    session: &Arc<Session>,
-    outbox: &mpsc::Sender<Envelope>,
-    answers: &mut JoinSet<()>,
-) {
-    let envelope = match serde_json::from_str::<Envelope>(text) {
-        Ok(envelope) => envelope,
-        Err(e) => {
-            let error = ErrorPayload::new(
-                ErrorCode::InvalidPayload,
-                format!("expected {{\"event\": \"…\", \"data\": …}}: {e}"),
-            );
-            outbox.send(Envelope::new(event::ERROR, error)).await.ok();
-            return;
+/// A frame the bridge cannot take, answered on `error`.
+fn refuse(error: ErrorPayload) -> Reply {
+    Reply::Emit {
+        event: event::ERROR,
+        data: dispatch::Payload::Error(error),
+        ack: false,
+    }
+}
+
+/// Send a reply as envelopes. The bridge has no acknowledgements: acks alone send nothing.
+async fn carry_out(reply: Reply, outbox: &mpsc::Sender<Envelope>, answers: &mut JoinSet<()>) {
+    match reply {
+        Reply::Nothing | Reply::Ack(_) | Reply::Disconnect => {}
+        Reply::Emit { event, data, .. } => {
+            outbox.send(Envelope::new(event, data)).await.ok();
         }
-    };
-    match envelope.event.as_str() {
-        event::MESSAGE => {
-            tracing::info!(payload = %envelope.data, transport = "raw-websocket", "message received from client");
-        }
-        event::AI_MESSAGE => {
-            let assistant = Arc::clone(assistant);
-            let session = Arc::clone(session);
+        Reply::Answer(answer) => {
             let outbox = outbox.clone();
             answers.spawn(async move {
                 // The provider hands pieces to a callback that cannot wait, while the outbox
@@ -143,9 +138,7 @@ async fn on_text(
                     let mut on_chunk = |chunk| {
                         chunks.send(chunk).ok();
                     };
-                    assistant
-                        .answer(Some(&session), &envelope.data, &mut on_chunk)
-                        .await
+                    answer.run(&mut on_chunk).await
                 };
                 let forward = async {
                     while let Some(chunk) = pending.recv().await {
@@ -156,32 +149,10 @@ async fn on_text(
                     }
                 };
                 let (outcome, ()) = tokio::join!(answer, forward);
-                let reply = match outcome {
-                    Ok(response) => Envelope::new(event::AI_MESSAGE_RESPONSE, response),
-                    Err(error) => Envelope::new(event::AI_MESSAGE_ERROR, error),
-                };
-                outbox.send(reply).await.ok();
+                if let Reply::Emit { event, data, .. } = dispatch::answered(outcome) {
+                    outbox.send(Envelope::new(event, data)).await.ok();
+                }
             });
-        }
-        event::AI_RESET => {
-            let cleared = session.reset();
-            tracing::info!(
-                cleared,
-                transport = "raw-websocket",
-                "AI conversation reset"
-            );
-        }
-        other => {
-            let error = ErrorPayload::new(
-                ErrorCode::UnknownEvent,
-                format!(
-                    "unknown event {other:?}; this bridge knows \"{}\", \"{}\" and \"{}\"",
-                    event::AI_MESSAGE,
-                    event::AI_RESET,
-                    event::MESSAGE
-                ),
-            );
-            outbox.send(Envelope::new(event::ERROR, error)).await.ok();
         }
     }
 }

@@ -29,13 +29,10 @@ use serde::Serialize;
 use serde_json::Value;
 use tokio::time::Sleep;
 
-use super::args::Args;
-use super::assistant::Assistant;
-use super::events::{Client, binary_not_supported, no_argument, too_many_events, unknown_event};
-use super::guard::{RateLimiter, Verdict};
+use super::dispatch::{self, Conn, Flavor, Identity, Incoming, Reply};
 use super::{AppState, lock};
 use crate::packet::{ClientFrame, Malformed, decode_client_frame};
-use crate::wire::{AiChunk, AiResetAck, AiResponse, ErrorPayload, SOCKET_IO_PATH, event};
+use crate::wire::{AiChunk, AiResponse, ErrorPayload, SOCKET_IO_PATH, event};
 
 /// WebSocket read buffer per connection; a bigger message still arrives (the buffer grows).
 const READ_BUFFER: usize = 1024;
@@ -152,8 +149,7 @@ struct Connection {
     /// The session id, in the open packet and the connect reply alike (as socketioxide).
     sid: String,
     /// Set while the main namespace is joined.
-    client: Option<Arc<Client>>,
-    limiter: Option<Mutex<RateLimiter>>,
+    conn: Option<Conn>,
     in_flight: Option<InFlight>,
     /// Pieces the answer streamed during its last poll; written before anything else.
     chunks: Arc<Mutex<Vec<AiChunk>>>,
@@ -167,15 +163,15 @@ struct Connection {
 
 impl Connection {
     fn new(ws: WebSocket, peer: SocketAddr, app: AppState) -> Self {
-        // The first ping goes out at once, as socketioxide's does.
-        let heartbeat = Box::pin(tokio::time::sleep(std::time::Duration::ZERO));
+        // As Node's engine.io: the first ping one interval after the open packet, so a client
+        // reading the packet after its CONNECT gets the CONNECT reply, not a ping.
+        let heartbeat = Box::pin(tokio::time::sleep(app.ping_interval));
         Self {
             ws,
             peer,
             sid: new_sid(),
             app,
-            client: None,
-            limiter: None,
+            conn: None,
             in_flight: None,
             chunks: Arc::default(),
             binary: None,
@@ -353,26 +349,26 @@ impl Connection {
     }
 
     async fn on_connect(&mut self, auth: &Value) -> Result<(), Reason> {
-        if self.client.is_some() {
+        if self.conn.is_some() {
             return Ok(());
         }
-        let token = auth.get("token").and_then(Value::as_str);
-        match self.app.guard.admit(token) {
-            Ok(place) => {
-                self.client = Some(Arc::new(Client::new(place)));
+        let who = Identity {
+            sid: Some(self.sid.clone()),
+            peer: Some(self.peer),
+            transport: "Websocket",
+        };
+        let joined = self
+            .app
+            .dispatch
+            .connect(dispatch::auth_token(auth), who, Flavor::SocketIo);
+        match joined {
+            Ok(conn) => {
+                self.conn = Some(conn);
                 self.ever_joined = true;
-                self.limiter = self.app.guard.rate_limiter().map(Mutex::new);
-                tracing::info!(
-                    sid = %self.sid,
-                    transport = "Websocket",
-                    peer = %self.peer,
-                    "A user connected"
-                );
                 let reply = serde_json::json!({ "sid": self.sid });
                 self.send(format!("40{reply}")).await
             }
             Err(refusal) => {
-                tracing::warn!(peer = %self.peer, code = %refusal.code(), "refused a connection");
                 let reply = serde_json::json!({ "message": refusal.to_string() });
                 self.send(format!("44{reply}")).await
             }
@@ -402,8 +398,8 @@ impl Connection {
             .await
     }
 
-    /// One event on the main namespace: the rules of `socketio.rs`, without socketioxide.
-    /// `binary`: the event came with attachments, which `message` and `ai-message` refuse.
+    /// One event on the main namespace, handed to the dispatch. `binary`: the event came with
+    /// attachments.
     async fn on_event(
         &mut self,
         name: String,
@@ -411,76 +407,57 @@ impl Connection {
         ack: Option<u64>,
         binary: bool,
     ) -> Result<(), Reason> {
-        let Some(client) = self.client.clone() else {
+        let Some(conn) = self.conn.as_ref() else {
             // An event for a namespace the client has not joined ends the connection, as with
             // socketioxide.
             return Err(Reason::BadSocketIoPacket);
         };
-        let error_event = match name.as_str() {
-            event::AI_MESSAGE => event::AI_MESSAGE_ERROR,
-            _ => event::SERVER_ERROR,
-        };
-        match self.rate_verdict() {
-            Verdict::Allow => {}
-            Verdict::Reject => return self.emit(error_event, &too_many_events()).await,
-            Verdict::Disconnect => {
-                tracing::warn!(sid = %self.sid, "disconnecting a socket that keeps exceeding the rate limit");
-                self.send("41".to_owned()).await?;
-                self.leave(Reason::ServerNsDisconnect);
-                return Ok(());
-            }
-        }
-        match name.as_str() {
-            event::MESSAGE | event::AI_MESSAGE if binary => {
-                self.emit(error_event, &binary_not_supported(&name)).await?;
-                if name == event::AI_MESSAGE {
-                    self.ack(ack, &binary_not_supported(&name)).await?;
+        let incoming = Incoming { name, args, binary };
+        match self.app.dispatch.handle(conn, incoming) {
+            Reply::Answer(answer) => {
+                let chunks = Arc::clone(&self.chunks);
+                let answer = async move {
+                    let mut on_chunk = move |chunk| lock(&chunks).push(chunk);
+                    answer.run(&mut on_chunk).await
+                };
+                if self.in_flight.is_some() {
+                    // The session refuses it at once (`busy`, or bad input): answer that now
+                    // and keep the first one in flight.
+                    let outcome = answer.await;
+                    return self.on_answer(outcome, ack).await;
                 }
+                self.in_flight = Some(InFlight {
+                    answer: Box::pin(answer),
+                    ack,
+                });
                 Ok(())
             }
-            event::MESSAGE => {
-                tracing::info!(sid = %self.sid, payload = %Args(args), "message received from client");
-                Ok(())
-            }
-            event::AI_MESSAGE => self.on_ai_message(&client, args, ack).await,
-            event::AI_RESET => {
-                let cleared = client.session.reset();
-                tracing::info!(sid = %self.sid, cleared, "AI conversation reset");
-                self.ack(ack, &AiResetAck { cleared }).await
-            }
-            _ => {
-                tracing::debug!(sid = %self.sid, event = %name, "unknown event");
-                self.emit(event::SERVER_ERROR, &unknown_event(&name)).await
-            }
+            reply => self.carry_out(reply, ack).await,
         }
     }
 
-    async fn on_ai_message(
-        &mut self,
-        client: &Arc<Client>,
-        args: Vec<Value>,
-        ack: Option<u64>,
-    ) -> Result<(), Reason> {
-        let Some(payload) = args.into_iter().next() else {
-            return self.on_answer(Err(no_argument()), ack).await;
-        };
-        let answer = answer(
-            Arc::clone(&self.app.assistant),
-            Arc::clone(client),
-            payload,
-            Arc::clone(&self.chunks),
-        );
-        if self.in_flight.is_some() {
-            // The session refuses it at once (`busy`, or bad input): answer that now and keep
-            // the first one in flight.
-            let outcome = answer.await;
-            return self.on_answer(outcome, ack).await;
+    /// Send what the dispatch replied.
+    async fn carry_out(&mut self, reply: Reply, ack: Option<u64>) -> Result<(), Reason> {
+        match reply {
+            Reply::Nothing | Reply::Answer(_) => Ok(()),
+            Reply::Emit {
+                event,
+                data,
+                ack: acked,
+            } => {
+                self.emit(event, &data).await?;
+                if acked {
+                    self.ack(ack, &data).await?;
+                }
+                Ok(())
+            }
+            Reply::Ack(data) => self.ack(ack, &data).await,
+            Reply::Disconnect => {
+                self.send("41".to_owned()).await?;
+                self.leave(Reason::ServerNsDisconnect);
+                Ok(())
+            }
         }
-        self.in_flight = Some(InFlight {
-            answer: Box::pin(answer),
-            ack,
-        });
-        Ok(())
     }
 
     async fn on_answer(
@@ -489,16 +466,7 @@ impl Connection {
         ack: Option<u64>,
     ) -> Result<(), Reason> {
         self.flush_chunks().await?;
-        match outcome {
-            Ok(response) => {
-                self.emit(event::AI_MESSAGE_RESPONSE, &response).await?;
-                self.ack(ack, &response).await
-            }
-            Err(error) => {
-                self.emit(event::AI_MESSAGE_ERROR, &error).await?;
-                self.ack(ack, &error).await
-            }
-        }
+        self.carry_out(dispatch::answered(outcome), ack).await
     }
 
     async fn flush_chunks(&mut self) -> Result<(), Reason> {
@@ -517,21 +485,13 @@ impl Connection {
         self.send(format!("43{id}[{data}]")).await
     }
 
-    fn rate_verdict(&self) -> Verdict {
-        let Some(limiter) = &self.limiter else {
-            return Verdict::Allow;
-        };
-        lock(limiter).check(Instant::now())
-    }
-
     /// Leave the main namespace (if joined): cancel the answer in flight, give the place back.
     fn leave(&mut self, reason: Reason) {
         self.binary = None;
-        self.limiter = None;
-        let Some(client) = self.client.take() else {
+        let Some(conn) = self.conn.take() else {
             return;
         };
-        client.session.close();
+        conn.close(reason.as_str());
         // One more poll lets the answer see the cancellation (and log it, as on the other
         // path); dropping it then drops its upstream request.
         if let Some(mut flight) = self.in_flight.take() {
@@ -539,21 +499,7 @@ impl Connection {
             let _ = flight.answer.as_mut().poll(&mut cx);
         }
         lock(&self.chunks).clear();
-        tracing::info!(sid = %self.sid, reason = reason.as_str(), "A user disconnected");
     }
-}
-
-/// Answer one prompt; owns everything it needs, so the connection can keep reading meanwhile.
-async fn answer(
-    assistant: Arc<Assistant>,
-    client: Arc<Client>,
-    payload: Value,
-    chunks: Arc<Mutex<Vec<AiChunk>>>,
-) -> Result<AiResponse, ErrorPayload> {
-    let mut on_chunk = move |chunk| lock(&chunks).push(chunk);
-    assistant
-        .answer(Some(&client.session), &payload, &mut on_chunk)
-        .await
 }
 
 /// `42["name",data]`.

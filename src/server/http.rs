@@ -14,6 +14,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
+use super::dispatch::{Flavor, Identity};
 use super::guard::{self, ConnectionPermit};
 use super::{AppState, bridge};
 use crate::wire::{self, AiChunk, AiResponse, ErrorCode, ErrorPayload, event};
@@ -28,29 +29,22 @@ pub async fn root(
     let Ok(upgrade) = upgrade else {
         return Json(info(&app)).into_response();
     };
-    let permit = match app.guard.admit(bearer(&headers)) {
-        Ok(permit) => permit,
+    let who = Identity {
+        sid: None,
+        peer: Some(peer),
+        transport: "raw-websocket",
+    };
+    let conn = match app.dispatch.connect(bearer(&headers), who, Flavor::Bridge) {
+        Ok(conn) => conn,
         Err(refusal) => {
-            tracing::warn!(%peer, code = %refusal.code(), "refused a raw WebSocket");
             return error_response(ErrorPayload::new(refusal.code(), refusal.to_string()));
         }
     };
-    let limiter = app.guard.rate_limiter();
     upgrade
         .max_message_size(app.max_frame_bytes)
         .on_upgrade(move |socket| {
-            let bridge = bridge::serve(
-                socket,
-                peer,
-                app.assistant.clone(),
-                app.shutdown.clone(),
-                limiter,
-            );
-            // The connection place is held for as long as the bridge runs.
-            app.bridges.track_future(async move {
-                bridge.await;
-                drop(permit);
-            })
+            let bridge = bridge::serve(socket, conn, app.dispatch.clone(), app.shutdown.clone());
+            app.bridges.track_future(bridge)
         })
 }
 

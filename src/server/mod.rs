@@ -4,8 +4,8 @@ mod args;
 mod assistant;
 mod bridge;
 mod direct;
+mod dispatch;
 mod echo_server;
-mod events;
 mod guard;
 mod http;
 mod origin;
@@ -31,6 +31,7 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use crate::providers::Provider;
 use assistant::{AnswerLimits, Assistant};
+use dispatch::Dispatch;
 use guard::Guard;
 use origin::OriginPolicy;
 pub use origin::{OriginError, normalize as normalize_origin};
@@ -83,6 +84,7 @@ pub enum ServeError {
 #[derive(Clone)]
 struct AppState {
     assistant: Arc<Assistant>,
+    dispatch: Arc<Dispatch>,
     shutdown: CancellationToken,
     /// Open raw WebSocket connections (the bridge, direct Socket.IO); shutdown waits for them
     /// to say goodbye.
@@ -122,6 +124,7 @@ pub async fn run(
         config.max_connections,
         config.rate_limit,
     ));
+    let dispatch = Arc::new(Dispatch::new(Arc::clone(&assistant), Arc::clone(&guard)));
     let (layer, io) = SocketIo::builder()
         .ping_interval(config.ping_interval)
         .ping_timeout(config.ping_timeout)
@@ -129,8 +132,7 @@ pub async fn run(
         // Per held socket (valgrind massif): 4 KiB of the ~21 KiB RSS is this buffer, sized for
         // bursts of reads. Messages here are small; a bigger one still arrives, the buffer grows.
         .ws_read_buffer_size(WS_READ_BUFFER)
-        .with_state(Arc::clone(&assistant))
-        .with_state(Arc::clone(&guard))
+        .with_state(Arc::clone(&dispatch))
         .build_layer();
     if config.echo_server {
         echo_server::register(&io);
@@ -142,6 +144,7 @@ pub async fn run(
     let bridges = TaskTracker::new();
     let state = AppState {
         assistant: Arc::clone(&assistant),
+        dispatch,
         shutdown: shutdown.clone(),
         bridges: bridges.clone(),
         max_frame_bytes: usize::try_from(config.max_payload).unwrap_or(usize::MAX),

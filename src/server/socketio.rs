@@ -1,8 +1,8 @@
-//! Socket.IO handlers of the AI server, on the main namespace.
+//! socketioxide's sessions (long-polling, upgrades from it) on the main namespace: packets in,
+//! packets out; what the events mean is `dispatch.rs`'s.
 
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::sync::Arc;
 
 use axum::extract::ConnectInfo;
 use serde_json::Value;
@@ -12,10 +12,9 @@ use socketioxide::handler::ConnectHandler;
 use socketioxide::socket::DisconnectReason;
 
 use super::args::Args;
-use super::assistant::Assistant;
-use super::events::{Client, binary_not_supported, no_argument, too_many_events, unknown_event};
-use super::guard::{Guard, RateLimiter, Refusal, Verdict};
-use crate::wire::{AiChunk, AiResetAck, event};
+use super::dispatch::{self, Conn, Dispatch, Flavor, Identity, Incoming, Reply};
+use super::guard::Refusal;
+use crate::wire::{AiChunk, event};
 
 pub fn register(io: &SocketIo) {
     io.ns("/", on_connect.with(admit));
@@ -26,51 +25,94 @@ pub fn register(io: &SocketIo) {
 async fn admit(
     socket: SocketRef,
     TryData(auth): TryData<Value>,
-    State(guard): State<Arc<Guard>>,
+    State(dispatch): State<Arc<Dispatch>>,
 ) -> Result<(), Refusal> {
     let auth = auth.unwrap_or(Value::Null);
-    let token = auth.get("token").and_then(Value::as_str);
-    let place = guard.admit(token).inspect_err(|refusal| {
-        tracing::warn!(peer = %peer(&socket), code = %refusal.code(), "refused a connection");
-    })?;
-    socket.extensions.insert(Arc::new(SocketState {
-        client: Client::new(place),
-        limiter: guard.rate_limiter().map(Mutex::new),
-    }));
+    let who = Identity {
+        sid: Some(socket.id.to_string()),
+        peer: peer(&socket),
+        transport: match socket.transport_type() {
+            socketioxide::TransportType::Polling => "Polling",
+            socketioxide::TransportType::Websocket => "Websocket",
+        },
+    };
+    let conn = dispatch.connect(dispatch::auth_token(&auth), who, Flavor::SocketIo)?;
+    socket.extensions.insert(Arc::new(conn));
     listen(&socket);
     Ok(())
 }
 
-/// A socketioxide socket's state: one extension, looked up once per event.
-struct SocketState {
-    client: Client,
-    limiter: Option<Mutex<RateLimiter>>,
-}
-
-/// The socket's state, and whether this event may be handled (see `within_rate`).
-fn admitted(socket: &SocketRef, error_event: &str) -> Option<Arc<SocketState>> {
-    // Every socket gets its state in `admit`, before any of its events can arrive.
-    let state = socket.extensions.get::<Arc<SocketState>>()?;
-    within_rate(socket, &state, error_event).then_some(state)
-}
+/// Everything happens in `admit`, before socketioxide sends the CONNECT reply.
+async fn on_connect() {}
 
 /// Register the socket's handlers. This runs in the connect middleware, not the connect handler:
 /// socketioxide sends CONNECT to the client before it runs the (async) handler, so events a
 /// client sends right after connecting would find no handler and be dropped.
 fn listen(socket: &SocketRef) {
-    socket.on(event::MESSAGE, on_message);
-    socket.on(event::AI_MESSAGE, on_ai_message);
-    socket.on(event::AI_RESET, on_ai_reset);
-    socket.on_fallback(on_unknown_event);
+    // Every event, known or not, goes to the dispatch: it alone knows what they mean.
+    socket.on_fallback(on_event);
     socket.on_disconnect(async |socket: SocketRef, reason: DisconnectReason| {
-        // Cancels an answer in flight: nobody is left to read it.
-        if let Some(state) = socket.extensions.get::<Arc<SocketState>>() {
-            state.client.session.close();
+        if let Some(conn) = socket.extensions.get::<Arc<Conn>>() {
+            conn.close(&reason.to_string());
         }
         // Gives the connection place back.
         socket.extensions.clear();
-        tracing::info!(sid = %socket.id, %reason, "A user disconnected");
     });
+}
+
+/// Hand one event to the dispatch and carry out its reply.
+async fn on_event(
+    socket: SocketRef,
+    Event(name): Event,
+    TryData(args): TryData<Args<Value>>,
+    ack: AckSender,
+    State(dispatch): State<Arc<Dispatch>>,
+) {
+    until_connected(&socket).await;
+    // Every socket gets its state in `admit`, before any of its events can arrive.
+    let Some(conn) = socket.extensions.get::<Arc<Conn>>() else {
+        return;
+    };
+    let incoming = match args {
+        Ok(Args(args)) => Incoming {
+            name,
+            args,
+            binary: false,
+        },
+        // Any JSON deserializes into a Value: only binary attachments fail.
+        Err(_) => Incoming {
+            name,
+            args: Vec::new(),
+            binary: true,
+        },
+    };
+    let mut reply = dispatch.handle(&conn, incoming);
+    if let Reply::Answer(answer) = reply {
+        let mut chunks = ChunkEmitter::new(&socket);
+        let outcome = answer.run(&mut |chunk| chunks.emit(chunk)).await;
+        chunks.flush();
+        reply = dispatch::answered(outcome);
+    }
+    // A failed emit means the socket is gone; nobody is left to tell.
+    match reply {
+        Reply::Nothing | Reply::Answer(_) => {}
+        Reply::Emit {
+            event,
+            data,
+            ack: acked,
+        } => {
+            socket.emit(event, &data).ok();
+            if acked {
+                ack.send(&data).ok();
+            }
+        }
+        Reply::Ack(data) => {
+            ack.send(&data).ok();
+        }
+        Reply::Disconnect => {
+            socket.disconnect().ok();
+        }
+    }
 }
 
 /// socketioxide sends CONNECT to the client a moment before it marks the socket connected, and
@@ -85,117 +127,12 @@ async fn until_connected(socket: &SocketRef) {
     }
 }
 
-/// Apply the socket's rate limit to one incoming event. Returns false when the event must be
-/// dropped; the client has then been told, on `error_event`, or disconnected.
-fn within_rate(socket: &SocketRef, state: &SocketState, error_event: &str) -> bool {
-    let Some(limiter) = &state.limiter else {
-        return true;
-    };
-    let verdict = super::lock(limiter).check(Instant::now());
-    match verdict {
-        Verdict::Allow => true,
-        Verdict::Reject => {
-            socket.emit(error_event, &too_many_events()).ok();
-            false
-        }
-        Verdict::Disconnect => {
-            tracing::warn!(sid = %socket.id, "disconnecting a socket that keeps exceeding the rate limit");
-            socket.clone().disconnect().ok();
-            false
-        }
-    }
-}
-
-async fn on_connect(socket: SocketRef) {
-    tracing::info!(
-        sid = %socket.id,
-        transport = ?socket.transport_type(),
-        peer = %peer(&socket),
-        "A user connected"
-    );
-}
-
-fn peer(socket: &SocketRef) -> String {
+fn peer(socket: &SocketRef) -> Option<SocketAddr> {
     socket
         .req_parts()
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
-        .map_or_else(|| "unknown".to_owned(), |info| info.0.to_string())
-}
-
-async fn on_message(socket: SocketRef, TryData(args): TryData<Args<Value>>) {
-    until_connected(&socket).await;
-    if admitted(&socket, event::SERVER_ERROR).is_none() {
-        return;
-    }
-    match args {
-        Ok(args) => {
-            tracing::info!(sid = %socket.id, payload = %args, "message received from client");
-        }
-        // Any JSON deserializes into a Value: only binary attachments fail.
-        Err(_) => {
-            socket
-                .emit(event::SERVER_ERROR, &binary_not_supported(event::MESSAGE))
-                .ok();
-        }
-    }
-}
-
-async fn on_ai_message(
-    socket: SocketRef,
-    TryData(args): TryData<Args<Value>>,
-    ack: AckSender,
-    State(assistant): State<Arc<Assistant>>,
-) {
-    until_connected(&socket).await;
-    let Some(state) = admitted(&socket, event::AI_MESSAGE_ERROR) else {
-        return;
-    };
-    let mut chunks = ChunkEmitter::new(&socket);
-    let outcome = match args.map(|args| args.0.into_iter().next()) {
-        Ok(Some(payload)) => {
-            assistant
-                .answer(Some(&state.client.session), &payload, &mut |chunk| {
-                    chunks.emit(chunk)
-                })
-                .await
-        }
-        Ok(None) => Err(no_argument()),
-        // Any JSON deserializes into a Value: only binary attachments fail.
-        Err(_) => Err(binary_not_supported(event::AI_MESSAGE)),
-    };
-    chunks.flush();
-    // A failed emit means the socket is gone; nobody is left to tell.
-    match outcome {
-        Ok(response) => {
-            socket.emit(event::AI_MESSAGE_RESPONSE, &response).ok();
-            ack.send(&response).ok();
-        }
-        Err(error) => {
-            socket.emit(event::AI_MESSAGE_ERROR, &error).ok();
-            ack.send(&error).ok();
-        }
-    }
-}
-
-async fn on_ai_reset(socket: SocketRef, ack: AckSender) {
-    until_connected(&socket).await;
-    let Some(state) = admitted(&socket, event::SERVER_ERROR) else {
-        return;
-    };
-    let cleared = state.client.session.reset();
-    tracing::info!(sid = %socket.id, cleared, "AI conversation reset");
-    ack.send(&AiResetAck { cleared }).ok();
-}
-
-/// Any other event: say so, rather than leave the client waiting for an answer.
-async fn on_unknown_event(socket: SocketRef, Event(name): Event) {
-    until_connected(&socket).await;
-    if admitted(&socket, event::SERVER_ERROR).is_none() {
-        return;
-    }
-    tracing::debug!(sid = %socket.id, event = %name, "unknown event");
-    socket.emit(event::SERVER_ERROR, &unknown_event(&name)).ok();
+        .map(|info| info.0)
 }
 
 /// Emits `ai-message-chunk`s. socketioxide's emit does not wait: when the socket's buffer is

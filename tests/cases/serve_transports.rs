@@ -791,10 +791,10 @@ async fn expect_streamed_answer(ws: &mut Ws, prompt: &str) -> String {
 
 #[tokio::test]
 async fn ws_open_packet_carries_the_configured_engine_settings() {
-    // A long ping interval, to see that the first ping does not wait for it.
+    // The first ping comes one interval after the open packet, as from the official Node server.
     let server = Server::start(&[
         "--ping-interval",
-        "10s",
+        "1s",
         "--ping-timeout",
         "900ms",
         "--max-payload",
@@ -812,21 +812,18 @@ async fn ws_open_packet_carries_the_configured_engine_settings() {
     assert_eq!(
         packet,
         format!(
-            r#"0{{"sid":"{sid}","upgrades":[],"pingInterval":10000,"pingTimeout":900,"maxPayload":1000}}"#
+            r#"0{{"sid":"{sid}","upgrades":[],"pingInterval":1000,"pingTimeout":900,"maxPayload":1000}}"#
         )
     );
-    // Today the first ping comes at once, not a ping interval after the open packet as from the
-    // official Node server (engineioxide's heartbeat starts on a tokio interval's immediate
-    // tick). Half the interval is a generous bound for "at once" on a loaded machine.
-    assert_eq!(next_text(&mut ws).await.as_deref(), Some("2"));
-    assert!(
-        opened.elapsed() < Duration::from_secs(5),
-        "{:?}",
-        opened.elapsed()
-    );
-    send(&mut ws, "3").await;
+    // The packet after a CONNECT is its reply, not a ping.
     send(&mut ws, "40").await;
-    assert_eq!(next_packet(&mut ws).await, Some(joined_packet(&sid)));
+    assert_eq!(next_text(&mut ws).await, Some(joined_packet(&sid)));
+    assert_eq!(next_text(&mut ws).await.as_deref(), Some("2"));
+    // The server counts from before the client saw the open packet: a little slack.
+    let first_ping = opened.elapsed();
+    assert!(first_ping >= Duration::from_millis(900), "{first_ping:?}");
+    send(&mut ws, "3").await;
+    reset_round_trip(&mut ws, 17, 0).await;
 
     // The polling handshake advertises the same settings, and the upgrade.
     let polling = reqwest::get(format!("{}/socket.io/?EIO=4&transport=polling", server.url))
@@ -843,7 +840,7 @@ async fn ws_open_packet_carries_the_configured_engine_settings() {
     assert_eq!(
         polling,
         format!(
-            r#"0{{"sid":"{polling_sid}","upgrades":["websocket"],"pingInterval":10000,"pingTimeout":900,"maxPayload":1000}}"#
+            r#"0{{"sid":"{polling_sid}","upgrades":["websocket"],"pingInterval":1000,"pingTimeout":900,"maxPayload":1000}}"#
         )
     );
 }
@@ -993,6 +990,30 @@ async fn ws_heartbeat_keeps_an_answering_client_and_drops_a_silent_one() {
     assert_eq!(ending, Ending::CloseFrame(None));
     let gone = log_of(&server, "A user disconnected", &sid);
     assert_eq!(gone["reason"], REASON_NO_PONG);
+}
+
+/// As Node: no pong within the ping timeout after a ping closes the session then, not at the
+/// next ping.
+#[tokio::test]
+async fn ws_a_missing_pong_closes_the_session_at_ping_plus_ping_timeout() {
+    let server = Server::start(&["--ping-interval", "300ms", "--ping-timeout", "200ms"]);
+    let (mut ws, _, sid) = open(&server).await;
+    send(&mut ws, "40").await;
+    assert_eq!(next_text(&mut ws).await, Some(joined_packet(&sid)));
+    assert_eq!(next_text(&mut ws).await.as_deref(), Some("2"));
+    let pinged = Instant::now();
+    let (texts, ending) = until_closed_with_pings(&mut ws).await;
+    let closed = pinged.elapsed();
+    assert_eq!(texts, ["1"]);
+    assert_eq!(ending, Ending::CloseFrame(None));
+    assert!(
+        closed >= Duration::from_millis(150) && closed < Duration::from_millis(1500),
+        "{closed:?}"
+    );
+    assert_eq!(
+        log_of(&server, "A user disconnected", &sid)["reason"],
+        REASON_NO_PONG
+    );
 }
 
 #[tokio::test]

@@ -1,0 +1,314 @@
+//! The one place that knows what the server does with an event, whichever transport carried it
+//! (Socket.IO over any Engine.IO transport, or the raw-WebSocket bridge): the events
+//! (`message`, `ai-message`, `ai-reset`, anything else), the limits (rate, prompt size, one
+//! answer in flight), the auth check and the log lines. Transports decode packets into an
+//! [`Incoming`] event, hand it to [`Dispatch::handle`] and carry out the [`Reply`]; they never
+//! decide what an event means. A new event is added here.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::args::Args;
+use super::assistant::{Assistant, ChunkSink, Session};
+use super::guard::{ConnectionPermit, Guard, RateLimiter, Refusal, Verdict};
+use crate::wire::{AiResetAck, AiResponse, ErrorCode, ErrorPayload, event};
+
+/// Who speaks to the server: the error events and acknowledgements differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flavor {
+    /// Socket.IO: errors on `server-error` (`ai-message-error` for `ai-message`), acks honoured.
+    SocketIo,
+    /// The raw-WebSocket bridge: errors on `error`, no acks.
+    Bridge,
+}
+
+/// Everything the handlers share: the assistant and the access rules.
+pub struct Dispatch {
+    pub assistant: Arc<Assistant>,
+    pub guard: Arc<Guard>,
+}
+
+/// How a connection introduces itself, for the log lines.
+#[derive(Debug, Clone)]
+pub struct Identity {
+    /// The Socket.IO session id; none on the bridge.
+    pub sid: Option<String>,
+    pub peer: Option<SocketAddr>,
+    /// As logged on `A user connected`.
+    pub transport: &'static str,
+}
+
+/// One admitted connection (a Socket.IO socket on a namespace, or a bridge socket): its
+/// conversation, its rate limiter and its connection place, which it gives back when dropped.
+pub struct Conn {
+    pub who: Identity,
+    flavor: Flavor,
+    session: Arc<Session>,
+    /// Locked once per event; handlers of one socket may run concurrently (socketioxide).
+    limiter: Option<Mutex<RateLimiter>>,
+    _place: ConnectionPermit,
+}
+
+/// One event as a transport decoded it.
+pub struct Incoming {
+    pub name: String,
+    pub args: Vec<Value>,
+    /// The event came with binary attachments (only counted: nothing here takes them).
+    pub binary: bool,
+}
+
+/// What a transport does in answer to an event.
+pub enum Reply {
+    Nothing,
+    /// Emit `event` with `data`; when `ack`, also acknowledge the event with `data` (if the
+    /// client asked for an acknowledgement and the transport has them).
+    Emit {
+        event: &'static str,
+        data: Payload,
+        ack: bool,
+    },
+    /// Acknowledge the event with `data` (if asked), emit nothing.
+    Ack(Payload),
+    /// An answer to compute; run it (it may take long: keep reading meanwhile), then carry out
+    /// [`answered`] of its outcome.
+    Answer(Answer),
+    /// Disconnect the socket (it keeps exceeding the rate limit).
+    Disconnect,
+}
+
+/// What a reply carries.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum Payload {
+    Response(AiResponse),
+    Error(ErrorPayload),
+    Reset(AiResetAck),
+}
+
+/// A prompt on its way to the provider; owns what it needs, so it can outlive the borrow of
+/// the connection that started it.
+pub struct Answer {
+    assistant: Arc<Assistant>,
+    session: Arc<Session>,
+    payload: Value,
+}
+
+impl Answer {
+    /// Compute the answer; `on_chunk` sees it as it streams.
+    pub async fn run(self, on_chunk: ChunkSink<'_>) -> Result<AiResponse, ErrorPayload> {
+        self.assistant
+            .answer(Some(&self.session), &self.payload, on_chunk)
+            .await
+    }
+}
+
+/// The reply to an answer's outcome: emitted, and acknowledged.
+pub fn answered(outcome: Result<AiResponse, ErrorPayload>) -> Reply {
+    match outcome {
+        Ok(response) => Reply::Emit {
+            event: event::AI_MESSAGE_RESPONSE,
+            data: Payload::Response(response),
+            ack: true,
+        },
+        Err(error) => Reply::Emit {
+            event: event::AI_MESSAGE_ERROR,
+            data: Payload::Error(error),
+            ack: true,
+        },
+    }
+}
+
+/// The token a Socket.IO CONNECT presents: `auth.token`.
+pub fn auth_token(auth: &Value) -> Option<&str> {
+    auth.get("token").and_then(Value::as_str)
+}
+
+impl Dispatch {
+    pub fn new(assistant: Arc<Assistant>, guard: Arc<Guard>) -> Self {
+        Self { assistant, guard }
+    }
+
+    /// Check the token and take a connection place; logs `A user connected` or the refusal.
+    pub fn connect(
+        &self,
+        token: Option<&str>,
+        who: Identity,
+        flavor: Flavor,
+    ) -> Result<Conn, Refusal> {
+        let place = self.guard.admit(token).inspect_err(|refusal| {
+            let what = match flavor {
+                Flavor::SocketIo => "refused a connection",
+                Flavor::Bridge => "refused a raw WebSocket",
+            };
+            tracing::warn!(peer = %Peer(who.peer), code = %refusal.code(), "{what}");
+        })?;
+        tracing::info!(
+            sid = who.sid.as_deref(),
+            transport = who.transport,
+            peer = %Peer(who.peer),
+            "A user connected"
+        );
+        Ok(Conn {
+            who,
+            flavor,
+            session: Arc::new(Session::default()),
+            limiter: self.guard.rate_limiter().map(Mutex::new),
+            _place: place,
+        })
+    }
+
+    /// Apply the connection's rate limit to one incoming event (`name` when known). `None`: go
+    /// on; otherwise the reply that replaces handling it.
+    pub fn over_rate(&self, conn: &Conn, name: Option<&str>) -> Option<Reply> {
+        let limiter = conn.limiter.as_ref()?;
+        let verdict = super::lock(limiter).check(Instant::now());
+        match verdict {
+            Verdict::Allow => None,
+            Verdict::Reject => Some(Reply::Emit {
+                event: conn.error_event(name),
+                data: Payload::Error(too_many_events()),
+                ack: false,
+            }),
+            Verdict::Disconnect => {
+                tracing::warn!(
+                    sid = conn.who.sid.as_deref(),
+                    peer = %Peer(conn.who.peer),
+                    "disconnecting a socket that keeps exceeding the rate limit"
+                );
+                Some(Reply::Disconnect)
+            }
+        }
+    }
+
+    /// Handle one event, rate limit included.
+    pub fn handle(&self, conn: &Conn, incoming: Incoming) -> Reply {
+        if let Some(reply) = self.over_rate(conn, Some(&incoming.name)) {
+            return reply;
+        }
+        self.handle_admitted(conn, incoming)
+    }
+
+    /// Handle one event the rate limit already let through.
+    pub fn handle_admitted(&self, conn: &Conn, incoming: Incoming) -> Reply {
+        let Incoming { name, args, binary } = incoming;
+        let error_event = conn.error_event(Some(&name));
+        match name.as_str() {
+            event::MESSAGE | event::AI_MESSAGE if binary => Reply::Emit {
+                event: error_event,
+                data: Payload::Error(binary_not_supported(&name)),
+                ack: name == event::AI_MESSAGE,
+            },
+            event::MESSAGE => {
+                tracing::info!(
+                    sid = conn.who.sid.as_deref(),
+                    transport = conn.who.transport,
+                    payload = %Args(args),
+                    "message received from client"
+                );
+                Reply::Nothing
+            }
+            event::AI_MESSAGE => match args.into_iter().next() {
+                Some(payload) => Reply::Answer(Answer {
+                    assistant: Arc::clone(&self.assistant),
+                    session: Arc::clone(&conn.session),
+                    payload,
+                }),
+                None => answered(Err(no_argument())),
+            },
+            event::AI_RESET => {
+                let cleared = conn.session.reset();
+                tracing::info!(
+                    sid = conn.who.sid.as_deref(),
+                    transport = conn.who.transport,
+                    cleared,
+                    "AI conversation reset"
+                );
+                Reply::Ack(Payload::Reset(AiResetAck { cleared }))
+            }
+            _ => {
+                tracing::debug!(sid = conn.who.sid.as_deref(), event = %name, "unknown event");
+                Reply::Emit {
+                    event: error_event,
+                    data: Payload::Error(unknown_event(&name)),
+                    ack: false,
+                }
+            }
+        }
+    }
+}
+
+impl Conn {
+    /// The event errors about `name` go out on.
+    fn error_event(&self, name: Option<&str>) -> &'static str {
+        match (self.flavor, name) {
+            (Flavor::Bridge, _) => event::ERROR,
+            (Flavor::SocketIo, Some(event::AI_MESSAGE)) => event::AI_MESSAGE_ERROR,
+            (Flavor::SocketIo, _) => event::SERVER_ERROR,
+        }
+    }
+
+    /// The client is gone: cancel its answer in flight, forget its conversation, and log it.
+    /// The connection place goes back when the `Conn` is dropped.
+    pub fn close(&self, reason: &str) {
+        self.session.close();
+        tracing::info!(
+            sid = self.who.sid.as_deref(),
+            peer = %Peer(self.who.peer),
+            reason,
+            "A user disconnected"
+        );
+    }
+}
+
+/// A peer address for the logs.
+struct Peer(Option<SocketAddr>);
+
+impl std::fmt::Display for Peer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Some(peer) => write!(f, "{peer}"),
+            None => f.write_str("unknown"),
+        }
+    }
+}
+
+/// The answer to an event over the rate limit.
+pub fn too_many_events() -> ErrorPayload {
+    ErrorPayload::new(
+        ErrorCode::TooManyEvents,
+        "too many events: slow down (see the server's --rate-limit)",
+    )
+}
+
+/// The answer to an `ai-message` without an argument.
+pub fn no_argument() -> ErrorPayload {
+    ErrorPayload::new(
+        ErrorCode::InvalidPayload,
+        "ai-message needs one JSON argument like {\"prompt\": \"…\"}; it came with none",
+    )
+}
+
+/// The answer to `message` or `ai-message` with binary attachments (Buffers, Blobs).
+pub fn binary_not_supported(name: &str) -> ErrorPayload {
+    ErrorPayload::new(
+        ErrorCode::BinaryNotSupported,
+        format!("{name} takes JSON arguments; binary attachments are not supported"),
+    )
+}
+
+/// The answer to an event this server does not handle.
+pub fn unknown_event(name: &str) -> ErrorPayload {
+    ErrorPayload::new(
+        ErrorCode::UnknownEvent,
+        format!(
+            "unknown event {name:?}; this server handles \"{}\", \"{}\" and \"{}\"",
+            event::MESSAGE,
+            event::AI_MESSAGE,
+            event::AI_RESET
+        ),
+    )
+}
