@@ -196,6 +196,15 @@ pub struct ServeArgs {
     #[arg(long, value_name = "ORIGIN", value_parser = crate::server::normalize_origin)]
     pub cors_origin: Vec<String>,
 
+    /// Also serve requests whose `Host` is this name (repeatable, e.g. devbox.local, a name from
+    /// /etc/hosts or a dev proxy; .example.com for a domain and its subdomains; no `*`). Against
+    /// DNS rebinding, a server on a loopback address (the default) serves only localhost,
+    /// *.localhost, 127.x.x.x, [::1], the hosts of --cors-origin and these; others get 403.
+    /// Beyond loopback no name is checked unless this is given (then the --host address is
+    /// served too)
+    #[arg(long, value_name = "HOST", value_parser = crate::server::normalize_allowed_host)]
+    pub allowed_host: Vec<String>,
+
     /// Require this token from every client: Socket.IO `auth.token`, or `Authorization: Bearer`
     /// on the raw WebSocket and `/api/ai`. Prefer the environment variable: flags show in `ps`.
     #[arg(

@@ -127,6 +127,9 @@ pub enum ErrorCode {
     /// The request carries an `Origin` that is neither the server's own nor listed with
     /// `--cors-origin`: a web page on another site.
     OriginNotAllowed,
+    /// The server listens on a loopback address and the request's `Host` names neither a
+    /// loopback host nor one listed with `--allowed-host` (or `--cors-origin`): DNS rebinding.
+    HostNotAllowed,
     /// `POST /api/ai` with a body that is not declared `Content-Type: application/json`.
     UnsupportedMediaType,
 }
@@ -153,12 +156,13 @@ impl ErrorCode {
             Self::TooManyEvents => "too_many_events",
             Self::ServerFull => "server_full",
             Self::OriginNotAllowed => "origin_not_allowed",
+            Self::HostNotAllowed => "host_not_allowed",
             Self::UnsupportedMediaType => "unsupported_media_type",
         }
     }
 
     /// The HTTP status `POST /api/ai` answers with for this error (and any request refused
-    /// before it reaches a route, such as one from a foreign origin).
+    /// before it reaches a route, such as one from a foreign origin or for a foreign host).
     pub fn http_status(self) -> u16 {
         match self {
             Self::InvalidPayload
@@ -174,7 +178,7 @@ impl ErrorCode {
             Self::Timeout => 504,
             Self::Unavailable | Self::ServerFull => 503,
             Self::AuthRequired => 401,
-            Self::OriginNotAllowed => 403,
+            Self::OriginNotAllowed | Self::HostNotAllowed => 403,
             Self::UnsupportedMediaType => 415,
         }
     }
@@ -351,6 +355,7 @@ mod tests {
             ErrorCode::RateLimited,
             ErrorCode::Busy,
             ErrorCode::OriginNotAllowed,
+            ErrorCode::HostNotAllowed,
             ErrorCode::UnsupportedMediaType,
         ] {
             assert_eq!(serde_json::to_value(code).unwrap(), json!(code.as_str()));

@@ -7,6 +7,7 @@ mod direct;
 mod dispatch;
 mod echo_server;
 mod guard;
+mod host;
 mod http;
 mod origin;
 mod socketio;
@@ -33,7 +34,9 @@ use crate::providers::Provider;
 use assistant::{AnswerLimits, Assistant};
 use dispatch::Dispatch;
 use guard::Guard;
-use origin::OriginPolicy;
+use host::HostPolicy;
+pub use host::{HostError, normalize as normalize_allowed_host};
+use origin::{Gate, OriginPolicy};
 pub use origin::{OriginError, normalize as normalize_origin};
 
 /// Listen backlog: the default of 128 drops connections in a burst of handshakes.
@@ -61,6 +64,8 @@ pub struct ServerConfig {
     pub max_concurrent_ai: usize,
     pub shutdown_timeout: Duration,
     pub cors_origins: Vec<String>,
+    /// `--allowed-host`: names served besides loopback ones (see `host`).
+    pub allowed_hosts: Vec<String>,
     pub auth_token: Option<String>,
     pub max_connections: usize,
     /// Events per second per socket; 0 = unlimited.
@@ -76,6 +81,8 @@ pub enum ServeError {
     },
     #[error("invalid --cors-origin {origin:?}: {source}")]
     CorsOrigin { origin: String, source: OriginError },
+    #[error("invalid --allowed-host {host:?}: {source}")]
+    AllowedHost { host: String, source: HostError },
     #[error("server failed: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -106,6 +113,8 @@ pub async fn run(
     let origins = OriginPolicy::new(&config.cors_origins)
         .map_err(|(origin, source)| ServeError::CorsOrigin { origin, source })?;
     let cors = cors(origins.listed())?;
+    let hosts = HostPolicy::new(&config.allowed_hosts, origins.listed(), config.addr)
+        .map_err(|(host, source)| ServeError::AllowedHost { host, source })?;
     let listener = bind(config.addr)?;
     let local = listener.local_addr()?;
 
@@ -162,10 +171,10 @@ pub async fn run(
         // Outside socketioxide's layer: direct WebSocket clients never reach it.
         .layer(axum::middleware::from_fn_with_state(state, direct::route))
         .layer(axum::middleware::from_fn(own_request_head))
-        // Before any of the above: a foreign page gets no session and no answer. Inside the
-        // CORS layer, which answers preflights on its own.
+        // Before any of the above: a foreign page (or host name) gets no session and no answer.
+        // Inside the CORS layer, which answers preflights on its own.
         .layer(axum::middleware::from_fn_with_state(
-            Arc::new(origins),
+            Arc::new(Gate { hosts, origins }),
             origin::check,
         ))
         .layer(cors);
@@ -341,6 +350,7 @@ mod tests {
             max_concurrent_ai: 1,
             shutdown_timeout: Duration::from_secs(1),
             cors_origins: Vec::new(),
+            allowed_hosts: Vec::new(),
             auth_token: token.map(str::to_owned),
             max_connections: 1,
             rate_limit: 0,

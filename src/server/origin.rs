@@ -13,15 +13,19 @@
 //!
 //! Preflights (`OPTIONS`) never get here: the CORS layer outside answers them, granting nothing
 //! to an origin it does not list; the request that follows is checked here like any other.
+//!
+//! The same step checks `Host` first (see `host`): a page that rebinds its own name to
+//! 127.0.0.1 passes the `Origin` rule as the server's own origin.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{HeaderValue, header};
+use axum::http::header;
 use axum::middleware::Next;
 use axum::response::Response;
 
+use super::host::HostPolicy;
 use super::http::error_response;
 use crate::wire::{ErrorCode, ErrorPayload};
 
@@ -116,13 +120,26 @@ fn own_origin(host: &str) -> Option<String> {
     normalize(&format!("http://{host}")).ok()
 }
 
-/// Middleware: refuse a request whose `Origin` the policy does not admit, with `403` and the
-/// JSON error body; pass everything else on.
-pub async fn check(
-    State(policy): State<Arc<OriginPolicy>>,
-    request: Request,
-    next: Next,
-) -> Response {
+/// What every request must pass before anything else sees it.
+#[derive(Debug, Clone)]
+pub struct Gate {
+    pub hosts: HostPolicy,
+    pub origins: OriginPolicy,
+}
+
+/// Middleware: refuse a request that names a host the server does not answer for, or whose
+/// `Origin` the policy does not admit, with `403` and the JSON error body; pass everything
+/// else on.
+pub async fn check(State(gate): State<Arc<Gate>>, request: Request, next: Next) -> Response {
+    if let Some(host) = gate.hosts.refused(&request) {
+        tracing::warn!(
+            %host,
+            peer = %peer(&request),
+            path = request.uri().path(),
+            "refused a request for a host name that is not allowed"
+        );
+        return error_response(gate.hosts.refusal(&host));
+    }
     let headers = request.headers();
     let host = headers
         .get(header::HOST)
@@ -137,22 +154,26 @@ pub async fn check(
     let refused = headers
         .get_all(header::ORIGIN)
         .iter()
-        .find(|origin| !origin.to_str().is_ok_and(|o| policy.admits(o, host)))
-        .map(quote);
+        .find(|origin| !origin.to_str().is_ok_and(|o| gate.origins.admits(o, host)))
+        .map(|origin| quote(origin.as_bytes()));
     let Some(origin) = refused else {
         return next.run(request).await;
     };
-    let peer = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or_else(|| "unknown".to_owned(), |info| info.0.to_string());
     tracing::warn!(
         %origin,
-        %peer,
+        peer = %peer(&request),
         path = request.uri().path(),
         "refused a request from a foreign origin"
     );
     error_response(refusal(&origin))
+}
+
+/// The client's address, for the log.
+fn peer(request: &Request) -> String {
+    request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or_else(|| "unknown".to_owned(), |info| info.0.to_string())
 }
 
 /// The error a refused origin gets: what to pass to `--cors-origin` to allow it, if anything.
@@ -174,8 +195,8 @@ fn refusal(origin: &str) -> ErrorPayload {
 }
 
 /// A header value as text for messages: lossy, and at most `QUOTE_MAX` characters.
-fn quote(value: &HeaderValue) -> String {
-    let text = String::from_utf8_lossy(value.as_bytes());
+pub(super) fn quote(value: &[u8]) -> String {
+    let text = String::from_utf8_lossy(value);
     match text.char_indices().nth(QUOTE_MAX) {
         Some((end, _)) => format!("{}…", &text[..end]),
         None => text.into_owned(),
@@ -300,7 +321,9 @@ mod tests {
         );
         assert!(refusal("null").message.contains("file://"));
         assert!(refusal("garbage").message.contains("--cors-origin"));
-        let long = HeaderValue::from_str(&"a".repeat(1000)).unwrap();
-        assert_eq!(quote(&long).chars().count(), QUOTE_MAX + 1);
+        assert_eq!(
+            quote("a".repeat(1000).as_bytes()).chars().count(),
+            QUOTE_MAX + 1
+        );
     }
 }

@@ -8,6 +8,7 @@ mod serve_bad_input;
 mod serve_bridge;
 mod serve_cli;
 mod serve_hardening;
+mod serve_host;
 mod serve_http;
 mod serve_origin;
 mod serve_socketio;
