@@ -31,7 +31,7 @@ set edit:completion:arg-completer[sockai] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'sockai;serve'= {
-            cand --host 'Address to listen on; use 0.0.0.0 to accept connections from other machines'
+            cand --host 'Address to listen on; use 0.0.0.0 to accept connections from other machines (and set --auth-token: anyone who reaches the server can use its provider)'
             cand -p 'Port to listen on; 0 picks a free port'
             cand --port 'Port to listen on; 0 picks a free port'
             cand --provider 'AI provider that answers `ai-message`'
@@ -51,7 +51,8 @@ set edit:completion:arg-completer[sockai] = {|@words|
             cand --max-payload 'Largest Engine.IO payload accepted, in bytes'
             cand --shutdown-timeout 'How long shutdown waits for answers in flight before closing sockets'
             cand --threads 'Runtime threads. 1 (default): one event loop, the steadiest latency (see README, Benchmarks); 0: one per CPU'
-            cand --cors-origin 'Allow browser pages from this origin to use HTTP long-polling and `/api/ai` (repeatable, e.g. http://localhost:5173). Default: same origin only, as Node socket.io'
+            cand --cors-origin 'Allow web pages from this origin to use the server: WebSocket, long-polling and `/api/ai` (repeatable, e.g. http://localhost:5173; no `*`). Default: same origin only. Requests without an `Origin` header (CLI tools, server-side clients) are not affected'
+            cand --allowed-host 'Also serve requests whose `Host` is this name (repeatable, e.g. devbox.local, a name from /etc/hosts or a dev proxy; .example.com for a domain and its subdomains; no `*`). Against DNS rebinding, a server on a loopback address (the default) serves only localhost, *.localhost, 127.x.x.x, [::1], the hosts of --cors-origin and these; others get 403. Beyond loopback no name is checked unless this is given (then the --host address is served too)'
             cand --auth-token 'Require this token from every client: Socket.IO `auth.token`, or `Authorization: Bearer` on the raw WebSocket and `/api/ai`. Prefer the environment variable: flags show in `ps`'
             cand --max-connections 'Most connections held at once (Socket.IO sockets, raw WebSockets and `POST /api/ai` requests being answered, together)'
             cand --rate-limit 'Events per second one socket may send (bursts up to the same number); 0 turns it off. Excess events get a `too_many_events` error; a socket that keeps going is disconnected. `POST /api/ai` gets the same rate per client address (excess: HTTP 429)'

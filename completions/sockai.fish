@@ -33,7 +33,7 @@ complete -c sockai -n "__fish_sockai_needs_command" -f -a "completions" -d 'Prin
 complete -c sockai -n "__fish_sockai_needs_command" -f -a "man" -d 'Print a man page (roff)'
 complete -c sockai -n "__fish_sockai_needs_command" -f -a "bench" -d 'Load-test a Socket.IO server: many clients, round trips, latency percentiles'
 complete -c sockai -n "__fish_sockai_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c sockai -n "__fish_sockai_using_subcommand serve" -l host -d 'Address to listen on; use 0.0.0.0 to accept connections from other machines' -r
+complete -c sockai -n "__fish_sockai_using_subcommand serve" -l host -d 'Address to listen on; use 0.0.0.0 to accept connections from other machines (and set --auth-token: anyone who reaches the server can use its provider)' -r
 complete -c sockai -n "__fish_sockai_using_subcommand serve" -s p -l port -d 'Port to listen on; 0 picks a free port' -r
 complete -c sockai -n "__fish_sockai_using_subcommand serve" -l provider -d 'AI provider that answers `ai-message`' -r -f -a "echo\t'Offline: answers `echo: <prompt>`; no key, no network'
 gemini\t'Google Gemini (Generative Language API); key in GEMINI_API_KEY or GOOGLE_API_KEY'
@@ -54,7 +54,8 @@ complete -c sockai -n "__fish_sockai_using_subcommand serve" -l ping-timeout -d 
 complete -c sockai -n "__fish_sockai_using_subcommand serve" -l max-payload -d 'Largest Engine.IO payload accepted, in bytes' -r
 complete -c sockai -n "__fish_sockai_using_subcommand serve" -l shutdown-timeout -d 'How long shutdown waits for answers in flight before closing sockets' -r
 complete -c sockai -n "__fish_sockai_using_subcommand serve" -l threads -d 'Runtime threads. 1 (default): one event loop, the steadiest latency (see README, Benchmarks); 0: one per CPU' -r
-complete -c sockai -n "__fish_sockai_using_subcommand serve" -l cors-origin -d 'Allow browser pages from this origin to use HTTP long-polling and `/api/ai` (repeatable, e.g. http://localhost:5173). Default: same origin only, as Node socket.io' -r
+complete -c sockai -n "__fish_sockai_using_subcommand serve" -l cors-origin -d 'Allow web pages from this origin to use the server: WebSocket, long-polling and `/api/ai` (repeatable, e.g. http://localhost:5173; no `*`). Default: same origin only. Requests without an `Origin` header (CLI tools, server-side clients) are not affected' -r
+complete -c sockai -n "__fish_sockai_using_subcommand serve" -l allowed-host -d 'Also serve requests whose `Host` is this name (repeatable, e.g. devbox.local, a name from /etc/hosts or a dev proxy; .example.com for a domain and its subdomains; no `*`). Against DNS rebinding, a server on a loopback address (the default) serves only localhost, *.localhost, 127.x.x.x, [::1], the hosts of --cors-origin and these; others get 403. Beyond loopback no name is checked unless this is given (then the --host address is served too)' -r
 complete -c sockai -n "__fish_sockai_using_subcommand serve" -l auth-token -d 'Require this token from every client: Socket.IO `auth.token`, or `Authorization: Bearer` on the raw WebSocket and `/api/ai`. Prefer the environment variable: flags show in `ps`' -r
 complete -c sockai -n "__fish_sockai_using_subcommand serve" -l max-connections -d 'Most connections held at once (Socket.IO sockets, raw WebSockets and `POST /api/ai` requests being answered, together)' -r
 complete -c sockai -n "__fish_sockai_using_subcommand serve" -l rate-limit -d 'Events per second one socket may send (bursts up to the same number); 0 turns it off. Excess events get a `too_many_events` error; a socket that keeps going is disconnected. `POST /api/ai` gets the same rate per client address (excess: HTTP 429)' -r

@@ -103,7 +103,8 @@ A provider that lacks what it needs (e.g. gemini without a key) is a usage error
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// Address to listen on; use 0.0.0.0 to accept connections from other machines
+    /// Address to listen on; use 0.0.0.0 to accept connections from other machines (and set
+    /// --auth-token: anyone who reaches the server can use its provider)
     #[arg(long, env = "SOCKAI_HOST", default_value = "127.0.0.1")]
     pub host: IpAddr,
 
@@ -193,10 +194,20 @@ pub struct ServeArgs {
     #[arg(long, value_name = "N", env = "SOCKAI_THREADS", default_value_t = 1)]
     pub threads: usize,
 
-    /// Allow browser pages from this origin to use HTTP long-polling and `/api/ai`
-    /// (repeatable, e.g. http://localhost:5173). Default: same origin only, as Node socket.io.
-    #[arg(long, value_name = "ORIGIN")]
+    /// Allow web pages from this origin to use the server: WebSocket, long-polling and
+    /// `/api/ai` (repeatable, e.g. http://localhost:5173; no `*`). Default: same origin only.
+    /// Requests without an `Origin` header (CLI tools, server-side clients) are not affected
+    #[arg(long, value_name = "ORIGIN", value_parser = crate::server::normalize_origin)]
     pub cors_origin: Vec<String>,
+
+    /// Also serve requests whose `Host` is this name (repeatable, e.g. devbox.local, a name from
+    /// /etc/hosts or a dev proxy; .example.com for a domain and its subdomains; no `*`). Against
+    /// DNS rebinding, a server on a loopback address (the default) serves only localhost,
+    /// *.localhost, 127.x.x.x, [::1], the hosts of --cors-origin and these; others get 403.
+    /// Beyond loopback no name is checked unless this is given (then the --host address is
+    /// served too)
+    #[arg(long, value_name = "HOST", value_parser = crate::server::normalize_allowed_host)]
+    pub allowed_host: Vec<String>,
 
     /// Require this token from every client: Socket.IO `auth.token`, or `Authorization: Bearer`
     /// on the raw WebSocket and `/api/ai`. Prefer the environment variable: flags show in `ps`.

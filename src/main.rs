@@ -39,9 +39,17 @@ fn report(result: anyhow::Result<()>) -> i32 {
         Ok(()) => wire::exit::OK,
         Err(e) => {
             eprintln!("sockai: error: {e:#}");
-            // A provider missing its key or given a bad URL is fixed on the command line or
-            // in the environment, like a bad flag.
-            if e.downcast_ref::<providers::ConfigError>().is_some() {
+            // A provider missing its key or given a bad URL, or a bad origin or host, is fixed
+            // on the command line or in the environment, like a bad flag.
+            let bad_flag = e.downcast_ref::<providers::ConfigError>().is_some()
+                || matches!(
+                    e.downcast_ref::<server::ServeError>(),
+                    Some(
+                        server::ServeError::CorsOrigin { .. }
+                            | server::ServeError::AllowedHost { .. }
+                    )
+                );
+            if bad_flag {
                 wire::exit::USAGE
             } else {
                 wire::exit::FAILURE
@@ -80,6 +88,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
         max_concurrent_ai: usize::try_from(args.max_concurrent_ai).unwrap_or(usize::MAX),
         shutdown_timeout: args.shutdown_timeout,
         cors_origins: args.cors_origin,
+        allowed_hosts: args.allowed_host,
         auth_token: args.auth_token,
         max_connections: args.max_connections,
         rate_limit: args.rate_limit,

@@ -124,6 +124,14 @@ pub enum ErrorCode {
     TooManyEvents,
     /// The server holds its `--max-connections`.
     ServerFull,
+    /// The request carries an `Origin` that is neither the server's own nor listed with
+    /// `--cors-origin`: a web page on another site.
+    OriginNotAllowed,
+    /// The server listens on a loopback address and the request's `Host` names neither a
+    /// loopback host nor one listed with `--allowed-host` (or `--cors-origin`): DNS rebinding.
+    HostNotAllowed,
+    /// `POST /api/ai` with a body that is not declared `Content-Type: application/json`.
+    UnsupportedMediaType,
 }
 
 impl ErrorCode {
@@ -147,10 +155,14 @@ impl ErrorCode {
             Self::AuthRequired => "auth_required",
             Self::TooManyEvents => "too_many_events",
             Self::ServerFull => "server_full",
+            Self::OriginNotAllowed => "origin_not_allowed",
+            Self::HostNotAllowed => "host_not_allowed",
+            Self::UnsupportedMediaType => "unsupported_media_type",
         }
     }
 
-    /// The HTTP status `POST /api/ai` answers with for this error.
+    /// The HTTP status `POST /api/ai` answers with for this error (and any request refused
+    /// before it reaches a route, such as one from a foreign origin or for a foreign host).
     pub fn http_status(self) -> u16 {
         match self {
             Self::InvalidPayload
@@ -166,6 +178,8 @@ impl ErrorCode {
             Self::Timeout => 504,
             Self::Unavailable | Self::ServerFull => 503,
             Self::AuthRequired => 401,
+            Self::OriginNotAllowed | Self::HostNotAllowed => 403,
+            Self::UnsupportedMediaType => 415,
         }
     }
 }
@@ -340,6 +354,9 @@ mod tests {
             ErrorCode::PromptTooLarge,
             ErrorCode::RateLimited,
             ErrorCode::Busy,
+            ErrorCode::OriginNotAllowed,
+            ErrorCode::HostNotAllowed,
+            ErrorCode::UnsupportedMediaType,
         ] {
             assert_eq!(serde_json::to_value(code).unwrap(), json!(code.as_str()));
         }

@@ -93,12 +93,20 @@ pub async fn health(State(app): State<AppState>) -> Json<Value> {
 ///
 /// A request holds a connection place while it is answered, and `--rate-limit` applies per
 /// client address, so HTTP clients share the server on the same terms as sockets.
+///
+/// Only a body declared `application/json` is read: a web page can send `text/plain` (or form)
+/// bodies to any site without a CORS preflight, `application/json` needs one, which
+/// `--cors-origin` governs.
 pub async fn ai(
     State(app): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    if let Err(error) = json_content_type(&headers) {
+        tracing::warn!(%peer, "refused an HTTP AI request that is not application/json");
+        return error_response(error);
+    }
     let place = match app.guard.admit(bearer(&headers)) {
         Ok(place) => place,
         Err(refusal) => {
@@ -133,6 +141,33 @@ pub async fn ai(
         Ok(response) => Json(response).into_response(),
         Err(error) => error_response(error),
     }
+}
+
+/// `Content-Type: application/json`, with or without parameters (`; charset=utf-8`).
+fn json_content_type(headers: &HeaderMap) -> Result<(), ErrorPayload> {
+    let declared = headers.get(header::CONTENT_TYPE);
+    let essence = declared
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(str::trim);
+    if essence.is_some_and(|e| e.eq_ignore_ascii_case("application/json")) {
+        return Ok(());
+    }
+    let got = match declared {
+        // Quoted back, so bounded.
+        Some(value) => format!(
+            "Content-Type {:?}",
+            String::from_utf8_lossy(value.as_bytes())
+                .chars()
+                .take(100)
+                .collect::<String>()
+        ),
+        None => "no Content-Type".to_owned(),
+    };
+    Err(ErrorPayload::new(
+        ErrorCode::UnsupportedMediaType,
+        format!("the body must be JSON sent with Content-Type: application/json, got {got}"),
+    ))
 }
 
 fn wants_event_stream(headers: &HeaderMap) -> bool {
@@ -207,8 +242,52 @@ fn sse_event(progress: Progress) -> Event {
     Event::default().event(name).data(data.unwrap_or_default())
 }
 
-fn error_response(error: ErrorPayload) -> Response {
+/// An error as the routes answer it: the status of its code, the payload as the JSON body.
+pub(super) fn error_response(error: ErrorPayload) -> Response {
     let status =
         StatusCode::from_u16(error.code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     (status, Json(error)).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_type(value: Option<&str>) -> Result<(), ErrorPayload> {
+        let mut headers = HeaderMap::new();
+        if let Some(value) = value {
+            headers.insert(header::CONTENT_TYPE, value.parse().unwrap());
+        }
+        json_content_type(&headers)
+    }
+
+    #[test]
+    fn only_json_bodies_are_read() {
+        for ok in [
+            "application/json",
+            "Application/JSON",
+            "application/json; charset=utf-8",
+            "application/json;charset=UTF-8",
+        ] {
+            assert_eq!(with_type(Some(ok)), Ok(()), "{ok}");
+        }
+        for refused in [
+            Some("text/plain"),
+            Some("text/plain;charset=UTF-8"),
+            Some("application/x-www-form-urlencoded"),
+            Some("multipart/form-data; boundary=x"),
+            Some("application/jsonx"),
+            Some(""),
+            None,
+        ] {
+            let error = with_type(refused).unwrap_err();
+            assert_eq!(error.code, ErrorCode::UnsupportedMediaType, "{refused:?}");
+            assert_eq!(error.code.http_status(), 415);
+            assert!(
+                error.message.contains("application/json"),
+                "{}",
+                error.message
+            );
+        }
+    }
 }

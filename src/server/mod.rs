@@ -8,7 +8,9 @@ mod dispatch;
 mod echo_server;
 mod engine;
 mod guard;
+mod host;
 mod http;
+mod origin;
 mod socketio;
 
 use std::future::{Future, IntoFuture};
@@ -28,6 +30,10 @@ use crate::providers::Provider;
 use assistant::{AnswerLimits, Assistant};
 use dispatch::Dispatch;
 use guard::Guard;
+use host::HostPolicy;
+pub use host::{HostError, normalize as normalize_allowed_host};
+use origin::{Gate, OriginPolicy};
+pub use origin::{OriginError, normalize as normalize_origin};
 
 /// Listen backlog: the default of 128 drops connections in a burst of handshakes.
 const BACKLOG: u32 = 4096;
@@ -53,6 +59,8 @@ pub struct ServerConfig {
     pub max_concurrent_ai: usize,
     pub shutdown_timeout: Duration,
     pub cors_origins: Vec<String>,
+    /// `--allowed-host`: names served besides loopback ones (see `host`).
+    pub allowed_hosts: Vec<String>,
     pub auth_token: Option<String>,
     pub max_connections: usize,
     /// Events per second per socket; 0 = unlimited.
@@ -66,8 +74,10 @@ pub enum ServeError {
         addr: SocketAddr,
         source: std::io::Error,
     },
-    #[error("invalid --cors-origin {0:?}: expected an origin like http://localhost:5173")]
-    CorsOrigin(String),
+    #[error("invalid --cors-origin {origin:?}: {source}")]
+    CorsOrigin { origin: String, source: OriginError },
+    #[error("invalid --allowed-host {host:?}: {source}")]
+    AllowedHost { host: String, source: HostError },
     #[error("server failed: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -91,6 +101,11 @@ pub async fn run(
     provider: Arc<dyn Provider>,
     signal: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
+    let origins = OriginPolicy::new(&config.cors_origins)
+        .map_err(|(origin, source)| ServeError::CorsOrigin { origin, source })?;
+    let cors = cors(origins.listed())?;
+    let hosts = HostPolicy::new(&config.allowed_hosts, origins.listed(), config.addr)
+        .map_err(|(host, source)| ServeError::AllowedHost { host, source })?;
     let listener = bind(config.addr)?;
     let local = listener.local_addr()?;
 
@@ -162,7 +177,13 @@ pub async fn run(
         .route("/api/ai", post(http::ai))
         .with_state(state)
         .layer(axum::middleware::from_fn_with_state(engine, engine::route))
-        .layer(cors(&config.cors_origins)?);
+        // Before any of the above: a foreign page (or host name) gets no session and no answer.
+        // Inside the CORS layer, which answers preflights on its own.
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::new(Gate { hosts, origins }),
+            origin::check,
+        ))
+        .layer(cors);
 
     announce(local, &config, provider.as_ref());
 
@@ -223,10 +244,16 @@ fn bind(addr: SocketAddr) -> Result<TcpListener, ServeError> {
     socket.listen(BACKLOG).map_err(error)
 }
 
+/// CORS headers for the listed origins, normalized as browsers send them.
 fn cors(origins: &[String]) -> Result<CorsLayer, ServeError> {
     let origins = origins
         .iter()
-        .map(|o| o.parse().map_err(|_| ServeError::CorsOrigin(o.clone())))
+        .map(|o| {
+            o.parse().map_err(|_| ServeError::CorsOrigin {
+                origin: o.clone(),
+                source: OriginError::Malformed,
+            })
+        })
         .collect::<Result<Vec<_>, _>>()?;
     Ok(CorsLayer::new()
         .allow_origin(AllowOrigin::list(origins))
@@ -243,6 +270,10 @@ fn announce(local: SocketAddr, config: &ServerConfig, provider: &dyn Provider) {
     if config.echo_server {
         tracing::info!(address = %local, "Socket.IO protocol echo server started");
     } else {
+        // Before the start line, so that whoever has read that line has seen this one too.
+        if let Some(warning) = exposure_warning(local, config, provider) {
+            tracing::warn!(address = %local, "{warning}");
+        }
         tracing::info!(
             address = %local,
             provider = provider.name(),
@@ -250,6 +281,92 @@ fn announce(local: SocketAddr, config: &ServerConfig, provider: &dyn Provider) {
             stream = config.stream,
             history = config.history,
             "sockai AI server started"
+        );
+    }
+}
+
+/// What to tell someone who serves a provider beyond this machine with no token. Not for
+/// `--echo-server`: it has no provider to spend and takes no token.
+fn exposure_warning(
+    local: SocketAddr,
+    config: &ServerConfig,
+    provider: &dyn Provider,
+) -> Option<String> {
+    // An empty token requires nothing (see `Guard::new`).
+    let token = config.auth_token.as_deref().is_some_and(|t| !t.is_empty());
+    if local.ip().to_canonical().is_loopback() || token {
+        return None;
+    }
+    let reach = if local.ip().is_unspecified() {
+        format!("this machine on port {}", local.port())
+    } else {
+        local.to_string()
+    };
+    Some(format!(
+        "no --auth-token: anyone who can reach {reach} can use the {} provider (and any API key \
+         it was given) through this server; require a token with --auth-token or SOCKAI_AUTH_TOKEN",
+        provider.name()
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::providers::Echo;
+
+    fn config(addr: &str, token: Option<&str>) -> ServerConfig {
+        ServerConfig {
+            addr: addr.parse().unwrap(),
+            echo_server: false,
+            allow_eio3: false,
+            ping_interval: Duration::from_secs(25),
+            ping_timeout: Duration::from_secs(20),
+            max_payload: 1_000_000,
+            max_prompt_bytes: 1024,
+            stream: true,
+            history: 0,
+            ai_timeout: Duration::from_secs(60),
+            max_concurrent_ai: 1,
+            shutdown_timeout: Duration::from_secs(1),
+            cors_origins: Vec::new(),
+            allowed_hosts: Vec::new(),
+            auth_token: token.map(str::to_owned),
+            max_connections: 1,
+            rate_limit: 0,
+        }
+    }
+
+    fn warning(addr: &str, token: Option<&str>) -> Option<String> {
+        let config = config(addr, token);
+        exposure_warning(config.addr, &config, &Echo::new(Duration::ZERO))
+    }
+
+    #[test]
+    fn only_a_tokenless_server_beyond_loopback_is_warned_about() {
+        for quiet in [
+            "127.0.0.1:3000",
+            "127.0.0.2:3000",
+            "[::1]:3000",
+            "[::ffff:127.0.0.1]:3000",
+        ] {
+            assert_eq!(warning(quiet, None), None, "{quiet}");
+        }
+        assert_eq!(warning("0.0.0.0:3000", Some("s3cret")), None);
+        let everywhere = warning("0.0.0.0:3000", None).unwrap();
+        assert!(
+            everywhere.contains(
+                "anyone who can reach this machine on port 3000 can use the echo provider"
+            ),
+            "{everywhere}"
+        );
+        assert!(everywhere.contains("SOCKAI_AUTH_TOKEN"), "{everywhere}");
+        assert!(warning("[::]:3000", None).is_some());
+        // An empty token requires nothing.
+        assert!(warning("0.0.0.0:3000", Some("")).is_some());
+        let one = warning("192.168.1.5:8080", None).unwrap();
+        assert!(
+            one.contains("anyone who can reach 192.168.1.5:8080"),
+            "{one}"
         );
     }
 }

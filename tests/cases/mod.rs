@@ -12,6 +12,8 @@ mod serve_eio3;
 mod serve_engine;
 mod serve_engine_echo;
 mod serve_hardening;
+mod serve_host;
 mod serve_http;
+mod serve_origin;
 mod serve_socketio;
 mod serve_transports;

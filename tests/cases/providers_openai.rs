@@ -472,12 +472,14 @@ async fn max_concurrent_ai_bounds_the_requests_to_the_provider() {
     let first = tokio::spawn(
         reqwest::Client::new()
             .post(url.clone())
+            .header("content-type", "application/json")
             .body(r#"{"prompt": "one"}"#)
             .send(),
     );
     fake.wait_requests(1);
     let second = reqwest::Client::new()
         .post(url)
+        .header("content-type", "application/json")
         .body(r#"{"prompt": "two"}"#)
         .timeout(std::time::Duration::from_secs(1))
         .send()
@@ -502,7 +504,7 @@ async fn an_http_stream_client_that_goes_away_cancels_the_upstream_request() {
     let mut tcp = tokio::net::TcpStream::connect(&server.addr).await.unwrap();
     let body = r#"{"prompt": "Tell me a long story"}"#;
     let request = format!(
-        "POST /api/ai HTTP/1.1\r\nhost: x\r\naccept: text/event-stream\r\n\
+        "POST /api/ai HTTP/1.1\r\nhost: localhost\r\naccept: text/event-stream\r\n\
          content-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
         body.len()
     );

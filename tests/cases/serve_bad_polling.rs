@@ -105,8 +105,10 @@ async fn a_post_that_never_finishes_is_given_up() {
     let (victim, _) = Polling::open(&server, "/socket.io/").await;
     let path = victim.url.trim_start_matches(&server.url).to_owned();
     let mut tcp = tokio::net::TcpStream::connect(&server.addr).await.unwrap();
-    let head =
-        format!("POST {path} HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n4only-a-part");
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {}\r\nContent-Length: 100\r\n\r\n4only-a-part",
+        server.addr
+    );
     tcp.write_all(head.as_bytes()).await.unwrap();
     // Answered (400) once the server gives up on the rest, within a heartbeat's time.
     let mut answer = vec![0; 1024];
@@ -186,7 +188,10 @@ pub async fn hostile_polling(server: &Server) {
     let broken = joined(server).await;
     let path = broken.url.trim_start_matches(&server.url).to_owned();
     let mut tcp = tokio::net::TcpStream::connect(&server.addr).await.unwrap();
-    let head = format!("POST {path} HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n4part");
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {}\r\nContent-Length: 100\r\n\r\n4part",
+        server.addr
+    );
     tcp.write_all(head.as_bytes()).await.unwrap();
     drop(tcp);
     // Garbage after an upgrade.

@@ -2,6 +2,8 @@
 
 use std::net::TcpListener;
 
+use serde_json::Value;
+
 use crate::support::{Server, sockai};
 
 #[test]
@@ -103,4 +105,73 @@ fn rust_log_filters_the_logs() {
         "{}",
         server.all_logs()
     );
+}
+
+/// The start warning, or None once the server has logged that it started.
+fn start_warning(server: &Server) -> Option<String> {
+    server
+        .logs
+        .wait_for("the start line", |l| l.contains("server started"));
+    server
+        .logs
+        .snapshot()
+        .into_iter()
+        .find(|l| l.contains("no --auth-token"))
+}
+
+#[test]
+fn serving_beyond_loopback_without_a_token_warns_once() {
+    let exposed = Server::start(&["--host", "0.0.0.0"]);
+    let warning = start_warning(&exposed).expect("no warning");
+    let warning: Value = serde_json::from_str(&warning).unwrap();
+    assert_eq!(warning["level"], "WARN", "{warning}");
+    let message = warning["message"].as_str().unwrap();
+    let port = exposed.addr.rsplit(':').next().unwrap();
+    for needle in [
+        format!("anyone who can reach this machine on port {port}"),
+        "echo provider".to_owned(),
+        "--auth-token".to_owned(),
+        "SOCKAI_AUTH_TOKEN".to_owned(),
+    ] {
+        assert!(
+            message.contains(&needle),
+            "{needle:?} missing from {message}"
+        );
+    }
+    assert_eq!(exposed.logs.count(|l| l.contains("no --auth-token")), 1);
+
+    for quiet in [
+        Server::start(&["--host", "127.0.0.1"]),
+        Server::start_with_env(&["--host", "0.0.0.0"], &[("SOCKAI_AUTH_TOKEN", "s3cret")]),
+        // Nothing to spend and no token to take: the protocol test server does not warn.
+        Server::start(&["--host", "0.0.0.0", "--echo-server"]),
+    ] {
+        assert_eq!(start_warning(&quiet), None, "{}", quiet.all_logs());
+    }
+}
+
+#[test]
+fn cors_origin_refuses_wildcards_and_what_is_no_origin() {
+    for (flag, reason) in [
+        ("*", "wildcard"),
+        ("https://*.example.com", "wildcard"),
+        ("null", "file://"),
+        (
+            "localhost:5173",
+            "expected an origin like http://localhost:5173",
+        ),
+        ("http://localhost:5173/app", "no path"),
+    ] {
+        let out = sockai()
+            .args(["serve", "--port", "0", "--cors-origin", flag])
+            .assert()
+            .code(2);
+        let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+        let first = stderr.lines().next().unwrap_or_default();
+        assert!(
+            first.starts_with(&format!("error: invalid value '{flag}' for '--cors-origin"))
+                && first.contains(reason),
+            "{flag}: {stderr}"
+        );
+    }
 }

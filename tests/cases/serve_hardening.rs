@@ -94,6 +94,7 @@ async fn auth_token_guards_socketio_the_bridge_and_the_api() {
     let api = format!("{}/api/ai", server.url);
     let denied = http
         .post(&api)
+        .header("content-type", "application/json")
         .body(r#"{"prompt":"x"}"#)
         .send()
         .await
@@ -106,6 +107,7 @@ async fn auth_token_guards_socketio_the_bridge_and_the_api() {
     let allowed = http
         .post(&api)
         .bearer_auth(token)
+        .header("content-type", "application/json")
         .body(r#"{"prompt":"x"}"#)
         .send()
         .await

@@ -1,0 +1,448 @@
+//! The `Host` rule against DNS rebinding: a page on `http://evil.example:PORT` whose name now
+//! points at 127.0.0.1 sends `Host: evil.example:PORT` and its own origin, which the `Origin`
+//! rule accepts. A server on loopback refuses it on every way in, before the provider is
+//! called, and serves loopback names, `--allowed-host` names and `--cors-origin` hosts; beyond
+//! loopback it checks no name unless `--allowed-host` is given.
+//!
+//! Every request goes to 127.0.0.1; only the `Host` (and `Origin`) headers say what a browser
+//! would have addressed.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::{self, Message};
+
+use crate::support::fake_upstream::{FakeUpstream, Reply};
+use crate::support::ws::{Ws, next_non_chunk, next_packet, send};
+use crate::support::{Server, WAIT, sockai};
+
+const WS_PATH: &str = "/socket.io/?EIO=4&transport=websocket";
+const POLLING_PATH: &str = "/socket.io/?EIO=4&transport=polling";
+const REFUSED_LOG: &str = "refused a request for a host name that is not allowed";
+
+/// What a browser sends: the `Host` it addressed and, when it sends one, its page's `Origin`.
+#[derive(Clone, Copy, Debug)]
+struct Page<'a> {
+    host: &'a str,
+    origin: Option<&'a str>,
+}
+
+/// The address to connect to: the server's port on 127.0.0.1, whatever it listens on.
+fn loopback(server: &Server) -> String {
+    format!("127.0.0.1:{}", port(server))
+}
+
+fn port(server: &Server) -> &str {
+    server.addr.rsplit(':').next().unwrap()
+}
+
+async fn ws_open(addr: &str, path: &str, page: Page<'_>) -> Result<Ws, (u16, Value)> {
+    let mut request = format!("ws://{addr}{path}").into_client_request().unwrap();
+    let headers = request.headers_mut();
+    headers.insert("host", page.host.parse().unwrap());
+    if let Some(origin) = page.origin {
+        headers.insert("origin", origin.parse().unwrap());
+    }
+    let connecting = tokio_tungstenite::connect_async(request);
+    match tokio::time::timeout(WAIT, connecting)
+        .await
+        .expect("no handshake in time")
+    {
+        Ok((ws, _)) => Ok(ws),
+        Err(tungstenite::Error::Http(response)) => {
+            let body = response.body().clone().unwrap_or_default();
+            let body = serde_json::from_slice(&body).unwrap_or_else(|e| {
+                panic!("{path}: body {:?}: {e}", String::from_utf8_lossy(&body))
+            });
+            Err((response.status().as_u16(), body))
+        }
+        Err(other) => panic!("{path}: {other}"),
+    }
+}
+
+/// A GET (no body) or a POST of `body` as `content_type`.
+async fn http(addr: &str, path: &str, page: Page<'_>, post: Option<(&str, &str)>) -> (u16, String) {
+    let url = format!("http://{addr}{path}");
+    let client = reqwest::Client::new();
+    let mut request = match post {
+        Some((content_type, body)) => client
+            .post(url)
+            .header("content-type", content_type)
+            .body(body.to_owned()),
+        None => client.get(url),
+    }
+    .timeout(WAIT)
+    .header("host", page.host);
+    if let Some(origin) = page.origin {
+        request = request.header("origin", origin);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.text().await.unwrap())
+}
+
+async fn post_ai(addr: &str, page: Page<'_>) -> (u16, Value) {
+    let json = Some(("application/json", r#"{"prompt": "hi"}"#));
+    let (status, body) = http(addr, "/api/ai", page, json).await;
+    (status, serde_json::from_str(&body).unwrap())
+}
+
+/// Open a polling session; returns the path of its later requests.
+async fn polling_session(addr: &str, page: Page<'_>) -> String {
+    let (status, open) = http(addr, POLLING_PATH, page, None).await;
+    assert_eq!(status, 200, "{page:?}: {open}");
+    let fields: Value = serde_json::from_str(open.trim_start_matches('0')).unwrap();
+    format!("{POLLING_PATH}&sid={}", fields["sid"].as_str().unwrap())
+}
+
+fn assert_refused(what: &str, status: u16, body: &Value) {
+    assert_eq!(status, 403, "{what}: {body}");
+    assert_eq!(body["code"], "host_not_allowed", "{what}: {body}");
+    let message = body["message"].as_str().unwrap_or_default();
+    assert!(message.contains("--allowed-host"), "{what}: {message}");
+}
+
+/// Every way in refuses `page` with `host_not_allowed`; returns the message of `/api/ai`.
+async fn refused_everywhere(server: &Server, page: Page<'_>) -> String {
+    let addr = loopback(server);
+    for path in [WS_PATH, "/", "/elsewhere"] {
+        let (status, body) = ws_open(&addr, path, page).await.err().unwrap();
+        assert_refused(&format!("{page:?} WebSocket {path}"), status, &body);
+    }
+    for path in [POLLING_PATH, "/health", "/"] {
+        let (status, body) = http(&addr, path, page, None).await;
+        assert_refused(&format!("{page:?} GET {path}"), status, &json_body(&body));
+    }
+    // A session opened by loopback name cannot be carried on under another.
+    let session = polling_session(
+        &addr,
+        Page {
+            host: &addr,
+            origin: None,
+        },
+    )
+    .await;
+    let (status, body) = http(&addr, &session, page, Some(("text/plain", "40"))).await;
+    assert_refused(&format!("{page:?} polling POST"), status, &json_body(&body));
+    let upgrade = format!("{WS_PATH}&sid={}", &session[POLLING_PATH.len() + 5..]);
+    let (status, body) = ws_open(&addr, &upgrade, page).await.err().unwrap();
+    assert_refused(&format!("{page:?} upgrade"), status, &body);
+    let (status, body) = post_ai(&addr, page).await;
+    assert_refused(&format!("{page:?} /api/ai"), status, &body);
+    body["message"].as_str().unwrap_or_default().to_owned()
+}
+
+fn json_body(body: &str) -> Value {
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("body {body:?}: {e}"))
+}
+
+fn completion(text: &str) -> String {
+    json!({
+        "id": "chatcmpl-1", "object": "chat.completion", "model": "gpt-4o-mini",
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
+    })
+    .to_string()
+}
+
+#[tokio::test]
+async fn a_rebinding_page_is_refused_on_every_way_in_before_the_provider_is_called() {
+    let fake = FakeUpstream::start(vec![Reply::json(200, &completion("from the provider"))]);
+    let base = format!("{}/v1", fake.url);
+    let server = Server::start_with_env(
+        &[
+            "--provider",
+            "openai",
+            "--base-url",
+            &base,
+            "--no-stream",
+            "--cors-origin",
+            "http://localhost:5173",
+        ],
+        &[("OPENAI_API_KEY", "sk-test")],
+    );
+    let host = format!("evil.example:{}", port(&server));
+    let origin = format!("http://{host}");
+    // The page's own origin on WebSockets and POSTs; none on its same-origin GETs.
+    for page in [
+        Page {
+            host: &host,
+            origin: Some(&origin),
+        },
+        Page {
+            host: &host,
+            origin: None,
+        },
+        // Case and a missing port change nothing.
+        Page {
+            host: "EVIL.Example",
+            origin: None,
+        },
+    ] {
+        refused_everywhere(&server, page).await;
+    }
+    for other in ["localhost.", "127.1", "0.0.0.0", "[::ffff:127.0.0.1]"] {
+        let other = format!("{other}:{}", port(&server));
+        let page = Page {
+            host: &other,
+            origin: None,
+        };
+        let (status, body) = post_ai(&loopback(&server), page).await;
+        assert_refused(&other, status, &body);
+    }
+    let page = Page {
+        host: &host,
+        origin: Some(&origin),
+    };
+    let (_, body) = post_ai(&loopback(&server), page).await;
+    assert_eq!(
+        body["message"],
+        "host evil.example is not allowed: this server listens on a loopback address; \
+         start it with --allowed-host evil.example to allow that name"
+    );
+
+    let logged = server.wait_for_log(REFUSED_LOG);
+    assert_eq!(logged["level"], "WARN", "{logged}");
+    assert_eq!(logged["host"], host, "{logged}");
+    assert!(
+        logged["peer"]
+            .as_str()
+            .is_some_and(|p| p.starts_with("127.0.0.1:")),
+        "{logged}"
+    );
+    assert!(fake.requests().is_empty(), "the provider was called");
+    let addr = loopback(&server);
+    let local = Page {
+        host: &addr,
+        origin: None,
+    };
+    let health = json_body(&http(&addr, "/health", local, None).await.1);
+    assert_eq!(health["connections"], 0, "{health}");
+    // The control: the same request by a loopback name reaches the provider.
+    let (status, body) = post_ai(&addr, local).await;
+    assert_eq!(
+        (status, body["response"].as_str()),
+        (200, Some("from the provider"))
+    );
+    assert_eq!(fake.requests().len(), 1);
+}
+
+/// Socket.IO over WebSocket, the bridge, polling (join, then upgrade) and `/api/ai` all answer.
+async fn served_everywhere(addr: &str, page: Page<'_>) {
+    let mut ws = ws_open(addr, WS_PATH, page).await.unwrap();
+    assert!(next_packet(&mut ws).await.unwrap().starts_with("0{"));
+    send(&mut ws, "40").await;
+    assert!(next_packet(&mut ws).await.unwrap().starts_with("40{"));
+    send(&mut ws, r#"42["ai-message",{"prompt":"hi"}]"#).await;
+    let answer = loop {
+        let packet = next_packet(&mut ws).await.expect("an answer");
+        if packet.starts_with(r#"42["ai-message-response""#) {
+            break packet;
+        }
+    };
+    assert!(answer.contains("echo: hi"), "{page:?}: {answer}");
+    close(ws).await;
+
+    let mut bridge = ws_open(addr, "/", page).await.unwrap();
+    send(
+        &mut bridge,
+        r#"{"event": "ai-message", "data": {"prompt": "hi"}}"#,
+    )
+    .await;
+    let answer = next_non_chunk(&mut bridge).await;
+    assert_eq!(answer["data"]["response"], "echo: hi", "{page:?}: {answer}");
+    close(bridge).await;
+
+    let session = polling_session(addr, page).await;
+    let posted = http(addr, &session, page, Some(("text/plain", "40"))).await;
+    assert_eq!(posted, (200, "ok".to_owned()), "{page:?}");
+    let upgrade = format!("{WS_PATH}&sid={}", &session[POLLING_PATH.len() + 5..]);
+    let mut ws = ws_open(addr, &upgrade, page).await.unwrap();
+    send(&mut ws, "2probe").await;
+    assert_eq!(next_packet(&mut ws).await.as_deref(), Some("3probe"));
+    close(ws).await;
+
+    let (status, body) = post_ai(addr, page).await;
+    assert_eq!(
+        (status, body["response"].as_str()),
+        (200, Some("echo: hi")),
+        "{page:?}: {body}"
+    );
+}
+
+async fn close(mut ws: Ws) {
+    futures_util::SinkExt::send(&mut ws, Message::Close(None))
+        .await
+        .ok();
+}
+
+/// A page on `http://HOST` using the server as its own origin.
+async fn own_origin_served(server: &Server, host: &str) {
+    let origin = format!("http://{host}");
+    let page = Page {
+        host,
+        origin: Some(&origin),
+    };
+    served_everywhere(&loopback(server), page).await;
+}
+
+#[tokio::test]
+async fn loopback_names_are_served() {
+    let server = Server::start(&[]);
+    let port = port(&server).to_owned();
+    for host in [
+        format!("localhost:{port}"),
+        format!("127.0.0.1:{port}"),
+        format!("127.0.0.2:{port}"),
+        format!("[::1]:{port}"),
+        format!("app.localhost:{port}"),
+        format!("LocalHost:{port}"),
+    ] {
+        own_origin_served(&server, &host).await;
+    }
+    // No port in Host, no Origin (as from a proxy on port 80).
+    for host in ["localhost", "[::1]"] {
+        let page = Page { host, origin: None };
+        served_everywhere(&loopback(&server), page).await;
+    }
+    assert_eq!(server.count_logs(REFUSED_LOG), 0, "{}", server.all_logs());
+}
+
+#[tokio::test]
+async fn allowed_host_and_cors_origin_hosts_are_served() {
+    let allowed = Server::start(&["--allowed-host", "Evil.Example", "--allowed-host", ".lan"]);
+    for host in ["evil.example", "devbox.lan", "a.b.lan"] {
+        own_origin_served(&allowed, &format!("{host}:{}", port(&allowed))).await;
+    }
+    let (status, body) = post_ai(
+        &loopback(&allowed),
+        Page {
+            host: "other.example",
+            origin: None,
+        },
+    )
+    .await;
+    assert_refused("other.example", status, &body);
+
+    // A frontend on a dev server at evil.example:5173 using the server by the same name: the
+    // user trusts that name on any port.
+    let listed = Server::start(&["--cors-origin", "http://evil.example:5173"]);
+    let host = format!("evil.example:{}", port(&listed));
+    let page = Page {
+        host: &host,
+        origin: Some("http://evil.example:5173"),
+    };
+    served_everywhere(&loopback(&listed), page).await;
+    let page = Page {
+        host: &host,
+        origin: None,
+    };
+    assert_eq!(post_ai(&loopback(&listed), page).await.0, 200);
+    let sub = format!("sub.evil.example:{}", port(&listed));
+    let page = Page {
+        host: &sub,
+        origin: None,
+    };
+    let (status, body) = post_ai(&loopback(&listed), page).await;
+    assert_refused(&sub, status, &body);
+}
+
+#[tokio::test]
+async fn beyond_loopback_no_host_is_checked_unless_allowed_host_is_given() {
+    let open = Server::start(&["--host", "0.0.0.0"]);
+    own_origin_served(&open, &format!("evil.example:{}", port(&open))).await;
+    assert_eq!(open.count_logs(REFUSED_LOG), 0, "{}", open.all_logs());
+
+    let listed = Server::start(&["--host", "0.0.0.0", "--allowed-host", "devbox.lan"]);
+    let port = port(&listed).to_owned();
+    for host in [format!("devbox.lan:{port}"), format!("localhost:{port}")] {
+        own_origin_served(&listed, &host).await;
+    }
+    let evil = format!("evil.example:{port}");
+    let origin = format!("http://{evil}");
+    let message = refused_everywhere(
+        &listed,
+        Page {
+            host: &evil,
+            origin: Some(&origin),
+        },
+    )
+    .await;
+    assert_eq!(
+        message,
+        "host evil.example is not allowed: it is not one of this server's --allowed-host \
+         names; add --allowed-host evil.example to allow that name"
+    );
+}
+
+/// One raw HTTP/1.x request, as old tools and proxies write them; returns the status line and
+/// the body.
+fn raw_request(addr: &str, head: &str) -> (String, String) {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream.set_read_timeout(Some(WAIT)).unwrap();
+    stream.write_all(head.as_bytes()).unwrap();
+    let mut response = String::new();
+    // HTTP/1.0 and `Connection: close`: the server closes after answering.
+    stream.read_to_string(&mut response).unwrap();
+    let status = response.lines().next().unwrap_or_default().to_owned();
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, body)| body.to_owned())
+        .unwrap_or_default();
+    (status, body)
+}
+
+#[test]
+fn a_request_naming_no_host_is_served_and_every_named_host_is_checked() {
+    for mode in [&[][..], &["--echo-server"][..]] {
+        let server = Server::start(mode);
+        let addr = loopback(&server);
+        let (status, body) = raw_request(&addr, "GET /health HTTP/1.0\r\n\r\n");
+        assert!(status.contains(" 200 "), "{mode:?}: {status} {body}");
+        let (status, _) = raw_request(
+            &addr,
+            "GET /health HTTP/1.1\r\nHost:\r\nConnection: close\r\n\r\n",
+        );
+        assert!(status.contains(" 200 "), "{mode:?}: empty Host: {status}");
+        for head in [
+            "GET /health HTTP/1.0\r\nHost: evil.example\r\n\r\n",
+            // An absolute-form target names a host too, whatever Host says.
+            "GET http://evil.example/health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+            "GET /health HTTP/1.1\r\nHost: localhost\r\nHost: evil.example\r\nConnection: close\r\n\r\n",
+            "GET /health HTTP/1.1\r\nHost: user@localhost\r\nConnection: close\r\n\r\n",
+        ] {
+            let (status, body) = raw_request(&addr, head);
+            assert!(
+                status.contains(" 403 "),
+                "{mode:?} {head:?}: {status} {body}"
+            );
+            assert_refused(head, 403, &json_body(&body));
+        }
+    }
+}
+
+#[test]
+fn allowed_host_refuses_wildcards_and_what_is_no_host_name() {
+    for (flag, reason) in [
+        ("*", "wildcard"),
+        ("*.example.com", "wildcard"),
+        ("devbox:3000", "without scheme or port"),
+        ("http://devbox", "without scheme or port"),
+        ("127.1", "without scheme or port"),
+        ("", "without scheme or port"),
+    ] {
+        let out = sockai()
+            .args(["serve", "--port", "0", "--allowed-host", flag])
+            .assert()
+            .code(2);
+        let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+        let first = stderr.lines().next().unwrap_or_default();
+        assert!(
+            first.starts_with(&format!(
+                "error: invalid value '{flag}' for '--allowed-host"
+            )) && first.contains(reason),
+            "{flag}: {stderr}"
+        );
+    }
+}
