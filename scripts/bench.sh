@@ -13,8 +13,16 @@
 #   RUNS [1]              runs per scenario and server; the table shows the median
 #   HOLD [10000]          sockets held in the memory scenario (0 skips it)
 #   HOLD_DURATION [10s]   how long they are held
+#   UPGRADED_CLIENTS [100] clients of the "upgraded sessions" scenario: the official Node
+#                         socket.io-client opening with polling and upgrading, as browsers do
+#                         (tests/node/upgrade-load.mjs), against the same client on direct
+#                         WebSockets; 0 skips it. Client-bound: compare the rows, not with above.
+#   UPGRADED_HOLD [2000]  upgraded sessions held for the RSS-per-socket row (0 skips it)
 #   SERVER_CPU [0], BENCH_CPU [1]
 #   SERVE_ARGS []         extra flags for `sockai serve` (e.g. to try a tuning)
+#   SOCKAI_LOG [default]  sockai's RUST_LOG: `default` keeps its default logging (two info lines
+#                         per answer, as users run it; written to a file here), or a filter such
+#                         as `warn` to take logging off the hot path
 #   SKIP_BUILD [0]        1: use the existing target/release/sockai
 # Quick run: DURATION=2s HOLD=2000 HOLD_DURATION=3s scripts/bench.sh
 set -euo pipefail
@@ -28,6 +36,9 @@ HOLD_DURATION=${HOLD_DURATION:-10s}
 SERVER_CPU=${SERVER_CPU:-0}
 BENCH_CPU=${BENCH_CPU:-1}
 SERVE_ARGS=${SERVE_ARGS:-}
+SOCKAI_LOG=${SOCKAI_LOG:-default}
+UPGRADED_CLIENTS=${UPGRADED_CLIENTS:-100}
+UPGRADED_HOLD=${UPGRADED_HOLD:-2000}
 
 for tool in node jq taskset ss; do
   command -v "$tool" >/dev/null || { echo "bench.sh: $tool is required" >&2; exit 2; }
@@ -83,11 +94,13 @@ stop_server() {
 
 start_one() {
   if [ "$1" = sockai ]; then
-    # Logging off the hot path (two info lines per round trip): Node's server logs nothing either.
+    # Logging as users run it unless SOCKAI_LOG says otherwise (Node's server logs nothing).
     # No per-socket rate limit: the load generator exceeds it by design. --no-stream: the Node
     # server answers with one event, so sockai must not send an ai-message-chunk first.
+    local log=()
+    [ "$SOCKAI_LOG" != default ] && log=(env "RUST_LOG=$SOCKAI_LOG")
     # shellcheck disable=SC2086
-    start_server sockai env RUST_LOG=warn "$bin" serve --port 0 --rate-limit 0 --no-stream \
+    start_server sockai "${log[@]}" "$bin" serve --port 0 --rate-limit 0 --no-stream \
       --max-connections 20000 $SERVE_ARGS
   else
     start_server node node tests/node/bench-server.mjs 0
@@ -119,6 +132,30 @@ for clients in $CLIENTS; do
     result[$name,err,$clients]=$(jq -s 'map(.errors + .connections.failed + .connections.dropped) | add' "$out/$name-c$clients"-r*.json)
   done
 done
+# The "upgraded sessions" scenario: the same Node client over upgraded and direct sessions.
+upgrade_load() {
+  taskset -c "$BENCH_CPU" node tests/node/upgrade-load.mjs "$1"
+}
+if [ "$UPGRADED_CLIENTS" -gt 0 ]; then
+  ms=$(( ${DURATION%s} * 1000 ))
+  for run in $(seq "$RUNS"); do
+    for name in sockai node; do
+      url_var="URL_$name"
+      for kind in upgraded direct; do
+        transports='["polling","websocket"]'
+        [ "$kind" = direct ] && transports='["websocket"]'
+        echo "bench.sh: $name, $UPGRADED_CLIENTS $kind clients (Node client), run $run/$RUNS" >&2
+        upgrade_load "{\"url\":\"${!url_var}\",\"clients\":$UPGRADED_CLIENTS,\"duration_ms\":$ms,\"transports\":$transports}" \
+          >"$out/$name-$kind-r$run.json" || true
+      done
+    done
+  done
+  for name in sockai node; do
+    for kind in upgraded direct; do
+      result[$name,$kind]=$(jq -s '.[].round_trips_per_sec' "$out/$name-$kind"-r*.json | median)
+    done
+  done
+fi
 stop_server sockai
 stop_server node
 
@@ -164,6 +201,37 @@ if [ "$HOLD" -gt 0 ]; then
   hold node
 fi
 
+# hold_upgraded NAME: fresh server, RSS before, UPGRADED_HOLD upgraded sessions, RSS while held.
+hold_upgraded() {
+  local name=$1
+  start_one "$name"
+  local pid_var="PID_$name" url_var="URL_$name"
+  local pid=${!pid_var} url=${!url_var}
+  local before file=$out/$name-upgraded-hold.json
+  before=$(vmrss_kib "$pid")
+  echo "bench.sh: $name, holding $UPGRADED_HOLD upgraded sessions" >&2
+  : >"$file"
+  upgrade_load "{\"url\":\"$url\",\"clients\":$UPGRADED_HOLD,\"duration_ms\":5000,\"hold\":true}" >"$file" &
+  local load_pid=$!
+  # Wait (bounded: the holder exits on its own) for every session to be up and upgraded.
+  while kill -0 "$load_pid" 2>/dev/null && ! grep -q ready "$file"; do sleep 0.2; done
+  sleep 1
+  local during
+  during=$(vmrss_kib "$pid")
+  wait "$load_pid" || true
+  stop_server "$name"
+  local held
+  held=$(head -1 "$file" | jq '.ready // 0')
+  result[$name,uheld]=$held
+  result[$name,urss_per_socket]=$(awk -v b="$before" -v d="$during" -v n="$held" \
+    'BEGIN { if (n > 0) printf "%.1f", (d - b) / n; else print "null" }')
+}
+
+if [ "$UPGRADED_HOLD" -gt 0 ]; then
+  hold_upgraded sockai
+  hold_upgraded node
+fi
+
 ratio() {
   awk -v a="$1" -v b="$2" 'BEGIN { if (a == "null" || b == "null" || b == 0) print "–"; else printf "%.2f×", a / b }'
 }
@@ -171,7 +239,7 @@ fmt() { awk -v v="$1" 'BEGIN { if (v == "null" || v == "") print "–"; else if 
 
 {
   echo "sockai bench: $(date -u +%Y-%m-%d), $(nproc) CPUs ($(uname -m)), servers on CPU $SERVER_CPU, load generator on CPU $BENCH_CPU"
-  echo "DURATION=$DURATION RUNS=$RUNS (median) HOLD=$HOLD HOLD_DURATION=$HOLD_DURATION SERVE_ARGS='$SERVE_ARGS'"
+  echo "DURATION=$DURATION RUNS=$RUNS (median) HOLD=$HOLD HOLD_DURATION=$HOLD_DURATION SERVE_ARGS='$SERVE_ARGS' SOCKAI_LOG=$SOCKAI_LOG"
   echo
   echo "| scenario | sockai serve | Node socket.io | sockai / Node |"
   echo "|---|---:|---:|---:|"
@@ -188,6 +256,17 @@ fmt() { awk -v v="$1" 'BEGIN { if (v == "null" || v == "") print "–"; else if 
     echo "| RSS idle → holding, MiB | $((result[sockai,rss_before] / 1024)) → $((result[sockai,rss_during] / 1024)) | $((result[node,rss_before] / 1024)) → $((result[node,rss_during] / 1024)) | |"
     s=${result[sockai,connect_rate]} n=${result[node,connect_rate]}
     echo "| connects/s (256 in flight) | $s | $n | $(ratio "$s" "$n") |"
+  fi
+  if [ "$UPGRADED_CLIENTS" -gt 0 ]; then
+    for kind in upgraded direct; do
+      s=${result[sockai,$kind]} n=${result[node,$kind]}
+      echo "| round trips/s, $UPGRADED_CLIENTS $kind sessions (Node client) | $(fmt "$s") | $(fmt "$n") | $(ratio "$s" "$n") |"
+    done
+  fi
+  if [ "$UPGRADED_HOLD" -gt 0 ]; then
+    echo "| upgraded sessions held (of $UPGRADED_HOLD) | ${result[sockai,uheld]} | ${result[node,uheld]} | |"
+    s=${result[sockai,urss_per_socket]} n=${result[node,urss_per_socket]}
+    echo "| RSS per upgraded session, KiB | $s | $n | $(ratio "$s" "$n") |"
   fi
   errors=""
   for clients in $CLIENTS; do

@@ -15,7 +15,8 @@ use super::engine::{Handler, MakeHandler, Out, Reason, SessionInfo};
 use super::lock;
 use crate::protocol::Limits;
 use crate::protocol::socketio::{
-    Decoder, Message, Packet, PacketType, SocketError, SocketVersion, encode_message, split_query,
+    Decoder, Message, Packet, PacketType, SocketError, SocketVersion, encode_into, encode_message,
+    split_query,
 };
 use crate::wire::{AiChunk, AiResponse, ErrorPayload, event};
 
@@ -84,8 +85,12 @@ fn push(out: &mut Vec<Out>, message: &Message) {
     out.extend(attachments.into_iter().map(Out::Binary));
 }
 
+/// Write a packet without binary: one buffer, the Engine.IO type first.
 fn push_packet(out: &mut Vec<Out>, packet: Packet) {
-    push(out, &Message::new(packet));
+    let mut text = String::with_capacity(64);
+    text.push('4');
+    encode_into(packet.kind, 0, &packet, &mut text);
+    out.push(Out::Text(text));
 }
 
 impl Handler for Socket {
@@ -115,6 +120,10 @@ impl Handler for Socket {
     }
 
     fn poll_work(&mut self, cx: &mut Context<'_>, out: &mut Vec<Out>) -> Poll<Result<(), Reason>> {
+        // Chunks come only from answers: with none in flight there is nothing to look at.
+        if self.answers.is_empty() {
+            return Poll::Pending;
+        }
         let mut index = 0;
         while index < self.answers.len() {
             match self.answers[index].answer.as_mut().poll(cx) {

@@ -11,6 +11,7 @@ use axum::extract::ws::{Message, WebSocket};
 use futures_util::{SinkExt, StreamExt};
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Sleep;
+use tokio_util::sync::WaitForCancellationFutureOwned;
 
 use super::packet::{Out, Packet, frame, payload, send};
 use super::{Engine, Handler, Inbound, PollReply, Reason};
@@ -49,6 +50,8 @@ pub struct Session {
     pub(super) heartbeat: Pin<Box<Sleep>>,
     pub(super) awaiting_pong: bool,
     pub(super) opened: Instant,
+    /// Kept across wakes: a fresh wait would register with the token on every one.
+    shutdown: Pin<Box<WaitForCancellationFutureOwned>>,
 }
 
 /// What woke the session up.
@@ -109,6 +112,7 @@ impl Session {
             sid,
             version,
             heartbeat: Box::pin(tokio::time::sleep(first)),
+            shutdown: Box::pin(engine.shutdown.clone().cancelled_owned()),
             engine,
             handler,
             transport,
@@ -177,7 +181,7 @@ impl Session {
         let handler = &mut self.handler;
         let out = &mut self.out;
         let work = std::future::poll_fn(|cx| handler.poll_work(cx, out));
-        let shutdown = self.engine.shutdown.cancelled();
+        let shutdown = self.shutdown.as_mut();
         let heartbeat = self.heartbeat.as_mut();
         match &mut self.transport {
             Transport::WebSocket(ws) => tokio::select! {
