@@ -135,10 +135,10 @@ pub struct Engine {
 /// A polling session as the HTTP handlers see it: where to send what they received.
 #[derive(Clone)]
 struct Entry {
-    inbox: mpsc::Sender<Inbound>,
+    /// `None` once the session moved to a WebSocket: its sid takes no more requests (and the
+    /// channel's buffer is freed).
+    inbox: Option<mpsc::Sender<Inbound>>,
     version: EngineVersion,
-    /// The session moved to a WebSocket: its sid takes no more requests.
-    upgraded: bool,
 }
 
 /// What the HTTP side hands a polling session's task.
@@ -232,7 +232,7 @@ impl Engine {
 
     fn upgraded(&self, sid: &str) {
         if let Some(entry) = super::lock(&self.sessions).get_mut(sid) {
-            entry.upgraded = true;
+            entry.inbox = None;
         }
     }
 

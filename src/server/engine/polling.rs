@@ -16,7 +16,7 @@ use super::{
     Engine, Entry, HttpError, Inbound, MakeHandler, PollReply, Query, Reason, SessionInfo, new_sid,
     text_response,
 };
-use crate::protocol::engineio;
+use crate::protocol::engineio::{self, EngineVersion};
 
 /// POST bodies in flight to one session's task before a POST waits for room.
 const INBOX: usize = 8;
@@ -39,9 +39,8 @@ pub fn handshake(
         sessions.insert(
             sid.clone(),
             Entry {
-                inbox,
+                inbox: Some(inbox),
                 version: query.version,
-                upgraded: false,
             },
         );
     }
@@ -65,15 +64,27 @@ pub fn handshake(
     text_response(body)
 }
 
+/// The channel to a polling session, or the response for a sid that has none.
+fn live(engine: &Engine, sid: &str) -> Result<(mpsc::Sender<Inbound>, EngineVersion), HttpError> {
+    match engine.lookup(sid) {
+        Some(Entry {
+            inbox: Some(inbox),
+            version,
+        }) => Ok((inbox, version)),
+        // Upgraded: its WebSocket is the only way in now.
+        Some(_) => Err(HttpError::BadRequest),
+        None => Err(HttpError::UnknownSid),
+    }
+}
+
 /// `GET ?sid=…`: wait for the session's next packets.
 pub async fn poll(engine: &Engine, sid: &str) -> Response {
-    let entry = match engine.lookup(sid) {
-        Some(entry) if entry.upgraded => return HttpError::BadRequest.response(),
-        Some(entry) => entry,
-        None => return HttpError::UnknownSid.response(),
+    let inbox = match live(engine, sid) {
+        Ok((inbox, _)) => inbox,
+        Err(error) => return error.response(),
     };
     let (reply, answer) = oneshot::channel();
-    if entry.inbox.send(Inbound::Poll(reply)).await.is_err() {
+    if inbox.send(Inbound::Poll(reply)).await.is_err() {
         return HttpError::UnknownSid.response();
     }
     // Dropping this future (the client went away) drops `answer`: the session sees it.
@@ -85,10 +96,9 @@ pub async fn poll(engine: &Engine, sid: &str) -> Response {
 
 /// `POST ?sid=…`: packets for the session, answered `ok`.
 pub async fn post(engine: &Engine, sid: &str, body: Body) -> Response {
-    let entry = match engine.lookup(sid) {
-        Some(entry) if entry.upgraded => return HttpError::BadRequest.response(),
-        Some(entry) => entry,
-        None => return HttpError::UnknownSid.response(),
+    let (inbox, version) = match live(engine, sid) {
+        Ok(live) => live,
+        Err(error) => return error.response(),
     };
     let limit = engine.limits.max_payload;
     // A body that never finishes holds nothing but this request: give up after a heartbeat's
@@ -102,34 +112,28 @@ pub async fn post(engine: &Engine, sid: &str, body: Body) -> Response {
         Ok(Ok(body)) => body,
         Ok(Err(_)) => {
             // Over the limit (or broken): the session ends, as Node's does.
-            entry
-                .inbox
-                .send(Inbound::Close(Reason::TooLarge))
-                .await
-                .ok();
+            inbox.send(Inbound::Close(Reason::TooLarge)).await.ok();
             return (StatusCode::PAYLOAD_TOO_LARGE, "payload too large").into_response();
         }
         Err(_) => {
-            entry
-                .inbox
+            inbox
                 .send(Inbound::Close(Reason::TransportError))
                 .await
                 .ok();
             return HttpError::BadRequest.response();
         }
     };
-    let packets = match engineio::decode_payload(entry.version, &body, &engine.limits) {
+    let packets = match engineio::decode_payload(version, &body, &engine.limits) {
         Ok(packets) => packets.into_iter().map(Packet::from_wire).collect(),
         Err(_) => {
-            entry
-                .inbox
+            inbox
                 .send(Inbound::Close(Reason::PacketParsingError))
                 .await
                 .ok();
             return HttpError::BadRequest.response();
         }
     };
-    if entry.inbox.send(Inbound::Packets(packets)).await.is_err() {
+    if inbox.send(Inbound::Packets(packets)).await.is_err() {
         return HttpError::UnknownSid.response();
     }
     text_response("ok")

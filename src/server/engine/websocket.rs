@@ -41,7 +41,10 @@ pub async fn serve(
         .write_buffer_size(0)
         .max_message_size(engine.limits.max_payload);
     let tasks = engine.tasks.clone();
-    if upgrading.as_ref().is_some_and(|entry| entry.upgraded) {
+    if upgrading
+        .as_ref()
+        .is_some_and(|entry| entry.inbox.is_none())
+    {
         // As Node: a second WebSocket for an upgraded session is accepted, then closed.
         return upgrade
             .on_upgrade(|mut ws| async move {
@@ -49,11 +52,11 @@ pub async fn serve(
             })
             .into_response();
     }
-    if let Some(entry) = upgrading {
+    if let Some(inbox) = upgrading.and_then(|entry| entry.inbox) {
         return upgrade
             .on_upgrade(move |ws| async move {
                 // The session may have ended meanwhile; the WebSocket is then dropped (closed).
-                entry.inbox.send(Inbound::Upgrade(Box::new(ws))).await.ok();
+                inbox.send(Inbound::Upgrade(Box::new(ws))).await.ok();
             })
             .into_response();
     }
