@@ -86,11 +86,15 @@ fn push(out: &mut Vec<Out>, message: &Message) {
 }
 
 /// Write a packet without binary: one buffer, the Engine.IO type first.
-fn push_packet(out: &mut Vec<Out>, packet: Packet) {
+fn write_packet(out: &mut Vec<Out>, packet: &Packet) {
     let mut text = String::with_capacity(64);
     text.push('4');
-    encode_into(packet.kind, 0, &packet, &mut text);
+    encode_into(packet.kind, 0, packet, &mut text);
     out.push(Out::Text(text));
+}
+
+fn push_packet(out: &mut Vec<Out>, packet: Packet) {
+    write_packet(out, &packet);
 }
 
 impl Handler for Socket {
@@ -319,14 +323,15 @@ impl Socket {
                 ack: acked,
             } => {
                 let data = serde_json::to_value(&data).unwrap_or(Value::Null);
+                let mut emitted = Packet::event(namespace, event, vec![data], None);
+                write_packet(out, &emitted);
                 if acked && let Some(id) = ack {
-                    push_packet(
-                        out,
-                        Packet::event(namespace, event, vec![data.clone()], None),
-                    );
+                    // The same payload, moved out of the event rather than copied.
+                    let data = match emitted.data.take() {
+                        Some(Value::Array(mut items)) => items.pop().unwrap_or(Value::Null),
+                        _ => Value::Null,
+                    };
                     push_packet(out, Packet::ack(namespace, id, vec![data]));
-                } else {
-                    push_packet(out, Packet::event(namespace, event, vec![data], None));
                 }
             }
             Reply::Ack(data) => {

@@ -15,7 +15,7 @@ use tokio_util::sync::WaitForCancellationFutureOwned;
 
 use super::packet::{Out, Packet, frame, payload, send};
 use super::{Engine, Handler, Inbound, PollReply, Reason};
-use crate::protocol::engineio::{self, EngineVersion, Handshake};
+use crate::protocol::engineio::{self, EngineVersion, Handshake, Packet as Wire};
 
 /// Packets a polling session queues for a client that does not come to fetch them; past it the
 /// client is taken for gone.
@@ -227,6 +227,11 @@ impl Session {
             Some(Ok(Message::Close(_))) => Err(Reason::TransportClose),
             Some(Ok(Message::Ping(_) | Message::Pong(_))) => Ok(()),
             Some(Ok(Message::Text(text))) => match engineio::decode_text(text.as_str()) {
+                // The common case, straight from the frame: no copy of the message.
+                Ok(Wire::Message(message)) => {
+                    self.alive();
+                    self.handler.on_text(message, &mut self.out)
+                }
                 Ok(packet) => self.on_packet(Packet::from_wire(packet)),
                 Err(_) => Err(Reason::PacketParsingError),
             },
@@ -243,11 +248,15 @@ impl Session {
         }
     }
 
-    pub(super) fn on_packet(&mut self, packet: Packet) -> Result<(), Reason> {
+    /// A packet came in. As Node's engine.io 3, any packet is a sign of life on v3.
+    fn alive(&mut self) {
         if self.version == EngineVersion::V3 {
-            // As Node's engine.io 3: any packet is a sign of life.
             self.reset_heartbeat(self.engine.ping_interval + self.engine.ping_timeout);
         }
+    }
+
+    pub(super) fn on_packet(&mut self, packet: Packet) -> Result<(), Reason> {
+        self.alive();
         match packet {
             Packet::Close => Err(Reason::TransportClose),
             Packet::Message(text) => self.handler.on_text(&text, &mut self.out),
