@@ -56,54 +56,22 @@ pub struct Endpoint {
 }
 
 impl Endpoint {
-    /// `url` as a user gives it to socket.io-client: `http(s)://` or `ws(s)://`, and a path that
-    /// names the namespace unless `namespace` is given. `path` is the Engine.IO path.
+    /// `url` as a user gives it to socket.io-client, resolved by the client's one URL rule
+    /// ([`crate::client::endpoint::Endpoint`]); `path` is the Engine.IO path.
     pub fn new(url: &str, path: &str, namespace: Option<&str>) -> Result<Self, ClientError> {
-        let error = |reason: &str| ClientError::Url {
-            url: url.to_owned(),
-            reason: reason.to_owned(),
-        };
-        let with_scheme = if url.contains("://") {
-            url.to_owned()
-        } else {
-            format!("http://{url}")
-        };
-        let mut parsed = url::Url::parse(&with_scheme).map_err(|e| error(&e.to_string()))?;
-        let scheme = match parsed.scheme() {
-            "http" | "ws" => "ws",
-            "https" | "wss" => "wss",
-            _ => return Err(error("expected http, https, ws or wss")),
-        };
-        if parsed.host_str().is_none() {
-            return Err(error("no host"));
-        }
-        let namespace = match namespace {
-            Some(ns) if ns.starts_with('/') => ns.to_owned(),
-            Some(ns) => format!("/{ns}"),
-            None => parsed.path().to_owned(),
-        };
-        let namespace = if namespace.is_empty() {
-            "/".to_owned()
-        } else {
-            namespace
-        };
-        let query = parsed.query().map(str::to_owned);
-        parsed
-            .set_scheme(scheme)
-            .map_err(|()| error("cannot use a WebSocket scheme"))?;
-        parsed.set_path(path);
-        let engine_query = "EIO=4&transport=websocket";
-        parsed.set_query(Some(&match query {
-            Some(q) if !q.is_empty() => format!("{engine_query}&{q}"),
-            _ => engine_query.to_owned(),
-        }));
+        let endpoint = crate::client::endpoint::Endpoint::parse(url, namespace, path, &[])
+            .map_err(|e| ClientError::Url {
+                url: e.url,
+                reason: e.reason,
+            })?;
+        let namespace = endpoint.namespace.clone();
         let prefix = if namespace == "/" {
             String::new()
         } else {
             format!("{namespace},")
         };
         Ok(Self {
-            ws_url: parsed.into(),
+            ws_url: endpoint.engine_url("websocket", 4, None).into(),
             namespace,
             prefix,
         })
@@ -296,7 +264,7 @@ mod tests {
         let e = Endpoint::new("https://example.com/admin?token=1", "/socket.io/", None).unwrap();
         assert_eq!(
             e.ws_url,
-            "wss://example.com/socket.io/?EIO=4&transport=websocket&token=1"
+            "wss://example.com/socket.io/?token=1&EIO=4&transport=websocket"
         );
         assert_eq!(e.namespace, "/admin");
         assert_eq!(e.event_frame(Some(3), "[]"), "42/admin,3[]");
@@ -304,5 +272,9 @@ mod tests {
         assert_eq!(e.ws_url, "ws://localhost:9/io/?EIO=4&transport=websocket");
         assert_eq!(e.event_frame(None, "[1]"), "42/chat,[1]");
         assert!(Endpoint::new("ftp://x", "/socket.io/", None).is_err());
+        // The client's rule: a namespace's trailing slash is trimmed, --path gets its slashes.
+        let e = Endpoint::new("ws://h/admin/", "io", None).unwrap();
+        assert_eq!(e.namespace, "/admin");
+        assert_eq!(e.ws_url, "ws://h/io/?EIO=4&transport=websocket");
     }
 }

@@ -30,6 +30,8 @@ use rust_socketio::{Event, Payload, TransportType};
 use serde_json::Value;
 use tokio::sync::{mpsc, oneshot};
 
+use super::endpoint::Endpoint;
+
 /// Which Engine.IO transport to use. Without one, the client uses WebSocket and falls back to
 /// HTTP long-polling when the WebSocket connection fails.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -121,50 +123,25 @@ pub struct Connection {
 }
 
 /// The namespace and the URL rust_socketio should be given (scheme http(s), the Engine.IO path,
-/// the query), from the user's URL and options.
+/// the query), from the user's URL and options, by the one rule of [`Endpoint`].
 pub fn resolve_target(options: &ConnectOptions) -> Result<(String, String), ConnectError> {
-    let invalid = |reason: String| ConnectError::InvalidUrl {
-        url: options.url.clone(),
-        reason,
-    };
-    let mut url = reqwest::Url::parse(&options.url).map_err(|e| invalid(e.to_string()))?;
-    let scheme = match url.scheme() {
-        "http" | "ws" => "http",
-        "https" | "wss" => "https",
-        other => {
-            return Err(invalid(format!(
-                "unsupported scheme {other}: use http(s) or ws(s)"
-            )));
-        }
-    };
-    if url.set_scheme(scheme).is_err() || url.host_str().is_none() {
-        return Err(invalid("no host".to_owned()));
+    let endpoint = Endpoint::parse(
+        &options.url,
+        options.namespace.as_deref(),
+        &options.path,
+        &options.query,
+    )
+    .map_err(|e| ConnectError::InvalidUrl {
+        url: e.url,
+        reason: e.reason,
+    })?;
+    // rust_socketio adds EIO and transport itself.
+    let mut url = endpoint.base.clone();
+    url.set_path(&endpoint.path);
+    if !endpoint.query.is_empty() {
+        url.query_pairs_mut().extend_pairs(&endpoint.query);
     }
-    let namespace = match (&options.namespace, url.path()) {
-        (Some(ns), _) => ns.clone(),
-        (None, "" | "/") => "/".to_owned(),
-        (None, path) => path.trim_end_matches('/').to_owned(),
-    };
-    let namespace = if namespace.starts_with('/') {
-        namespace
-    } else {
-        format!("/{namespace}")
-    };
-    let path = if options.path.starts_with('/') {
-        options.path.clone()
-    } else {
-        format!("/{}", options.path)
-    };
-    // rust_socketio replaces only the path "/" by "/socket.io/"; any other path is kept.
-    url.set_path(&path);
-    if !options.query.is_empty() {
-        let mut pairs = url.query_pairs_mut();
-        for (key, value) in &options.query {
-            pairs.append_pair(key, value);
-        }
-    }
-    url.set_fragment(None);
-    Ok((namespace, url.to_string()))
+    Ok((endpoint.namespace, url.to_string()))
 }
 
 impl Connection {
@@ -546,7 +523,9 @@ mod tests {
         assert_eq!(ns, "/chat");
         assert_eq!(url, "http://h:1/custom/");
 
-        assert!(resolve_target(&options("localhost:3000")).is_err());
+        let (ns, url) = resolve_target(&options("localhost:3000/admin/")).unwrap();
+        assert_eq!(ns, "/admin");
+        assert_eq!(url, "http://localhost:3000/socket.io/");
         assert!(resolve_target(&options("ftp://h")).unwrap_err().is_usage());
     }
 

@@ -7,6 +7,7 @@ pub mod args;
 pub mod command;
 pub mod connection;
 pub mod emit;
+pub mod endpoint;
 pub mod output;
 pub mod repl;
 
