@@ -8,6 +8,7 @@ pub mod generate;
 pub mod heap;
 pub mod logging;
 pub mod packet;
+pub mod protocol;
 pub mod providers;
 pub mod runtime;
 pub mod server;
