@@ -194,7 +194,7 @@ _sockai() {
                     return 0
                     ;;
                 --transport)
-                    COMPREPLY=($(compgen -W "websocket polling" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "websocket polling upgrade" -- "${cur}"))
                     return 0
                     ;;
                 --connect-timeout)
@@ -252,7 +252,7 @@ _sockai() {
                     return 0
                     ;;
                 --transport)
-                    COMPREPLY=($(compgen -W "websocket polling" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "websocket polling upgrade" -- "${cur}"))
                     return 0
                     ;;
                 --connect-timeout)

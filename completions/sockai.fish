@@ -69,7 +69,8 @@ complete -c sockai -n "__fish_sockai_using_subcommand connect" -l auth -d 'The h
 complete -c sockai -n "__fish_sockai_using_subcommand connect" -s H -l header -d 'Extra HTTP header for the handshake, \'Name: value\' (repeatable)' -r
 complete -c sockai -n "__fish_sockai_using_subcommand connect" -l query -d 'Extra query parameter for the handshake, key=value (repeatable)' -r
 complete -c sockai -n "__fish_sockai_using_subcommand connect" -l transport -d 'Transport [default: WebSocket, falling back to long-polling]' -r -f -a "websocket\t'WebSocket only'
-polling\t'HTTP long-polling only'"
+polling\t'HTTP long-polling only'
+upgrade\t'HTTP long-polling, upgraded to WebSocket when the server offers it (as browsers do)'"
 complete -c sockai -n "__fish_sockai_using_subcommand connect" -l connect-timeout -d 'Give up connecting after this long (e.g. 10s, 500ms)' -r
 complete -c sockai -n "__fish_sockai_using_subcommand connect" -l history-file -d 'Where to keep the command history [default: $XDG_DATA_HOME/sockai/history]' -r -F
 complete -c sockai -n "__fish_sockai_using_subcommand connect" -l ack-timeout -d 'How long `ack` and `emit --ack` wait for the acknowledgement' -r
@@ -83,7 +84,8 @@ complete -c sockai -n "__fish_sockai_using_subcommand emit" -l auth -d 'The hand
 complete -c sockai -n "__fish_sockai_using_subcommand emit" -s H -l header -d 'Extra HTTP header for the handshake, \'Name: value\' (repeatable)' -r
 complete -c sockai -n "__fish_sockai_using_subcommand emit" -l query -d 'Extra query parameter for the handshake, key=value (repeatable)' -r
 complete -c sockai -n "__fish_sockai_using_subcommand emit" -l transport -d 'Transport [default: WebSocket, falling back to long-polling]' -r -f -a "websocket\t'WebSocket only'
-polling\t'HTTP long-polling only'"
+polling\t'HTTP long-polling only'
+upgrade\t'HTTP long-polling, upgraded to WebSocket when the server offers it (as browsers do)'"
 complete -c sockai -n "__fish_sockai_using_subcommand emit" -l connect-timeout -d 'Give up connecting after this long (e.g. 10s, 500ms)' -r
 complete -c sockai -n "__fish_sockai_using_subcommand emit" -s e -l expect -d 'Wait for this event and print its payload (repeatable: in this order)' -r
 complete -c sockai -n "__fish_sockai_using_subcommand emit" -s t -l timeout -d 'Bound on the whole run, connecting included' -r

@@ -6,11 +6,11 @@
 //! trips as soon as they are connected; only round trips that end inside the measuring window
 //! count, so a slow ramp does not dilute round trips per second.
 //!
-//! It talks to the server with its own lean client (`engineio.rs`) and nothing here knows
-//! `crate::server`: it loads any Socket.IO v5 server.
+//! It talks to the server with the client `connect` and `emit` use (`crate::client`), one task
+//! per connection driving its socket directly, and nothing here knows `crate::server`: it loads
+//! any Socket.IO server, 2.x to 4.x.
 
 mod command;
-mod engineio;
 mod stats;
 
 use std::collections::BTreeMap;
@@ -20,14 +20,17 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
+use serde_json::Value;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
-use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
+use tokio_tungstenite::tungstenite::Utf8Bytes;
 use tokio_util::sync::CancellationToken;
 
+use crate::client::connect::{ConnectError, Plan, establish};
+use crate::client::connection::{ConnectOptions, Transport};
+use crate::client::socket::{self, Socket, SocketEvent};
+use crate::protocol::socketio::Packet;
 pub use command::run_bench;
-pub use engineio::ClientError;
-use engineio::{Connection, Endpoint, Incoming};
 use stats::{Latency, LatencySummary};
 
 /// Most connections one run may open: the open-file limit of a process here is about 20,000.
@@ -40,6 +43,9 @@ const MAX_TIMEOUT: Duration = Duration::from_secs(600);
 const MAX_RAMP: Duration = Duration::from_secs(600);
 /// Handshakes in flight at once: more only overflows the server's accept queue.
 const MAX_IN_FLIGHT: usize = 256;
+/// Per-connection WebSocket read buffer. tungstenite's default, 128 KiB, would cost over a
+/// gigabyte at 10,000 connections; bench frames are small, and a larger frame still arrives.
+const READ_BUFFER: usize = 4 * 1024;
 /// How long clients get to close after the window ends.
 const CLOSE_GRACE: Duration = Duration::from_secs(3);
 /// Distinct error messages kept for the summary; the rest are counted under "other".
@@ -69,7 +75,7 @@ pub struct BenchConfig {
 #[derive(Debug, thiserror::Error)]
 pub enum BenchError {
     #[error(transparent)]
-    Url(#[from] ClientError),
+    Url(#[from] ConnectError),
     #[error("{0}")]
     Usage(String),
 }
@@ -165,15 +171,12 @@ const MODE_HOLD: &str = "hold";
 
 /// Counters every client updates; the orchestrator reads them for progress and the summary.
 struct Shared {
-    endpoint: Endpoint,
+    plan: Plan,
     config: BenchConfig,
-    /// The reply event's array prefix as it appears on the wire, e.g. `["ai-message-response"`.
-    reply_prefix: String,
-    error_prefix: String,
     /// The event frame for reply mode, built once and shared by every send.
     frame: Utf8Bytes,
-    /// `["event",{"prompt":"…"}]`, for ack mode, which numbers each frame.
-    event_array: String,
+    /// `{"prompt": "…"}`, for ack mode, which numbers each frame.
+    payload: Value,
     stop: CancellationToken,
     measuring: AtomicBool,
     established: AtomicU64,
@@ -242,16 +245,26 @@ impl BenchConfig {
 /// window, then [`CLOSE_GRACE`].
 pub async fn run(config: BenchConfig) -> Result<Summary, BenchError> {
     config.validate()?;
-    let endpoint = Endpoint::new(&config.url, &config.path, config.namespace.as_deref())?;
-    let prompt = prompt_of(config.payload_bytes);
-    let event_array = serde_json::json!([config.event, { "prompt": prompt }]).to_string();
-    let json_name = |name: &str| serde_json::Value::from(name).to_string();
+    let mut plan = Plan::new(&ConnectOptions {
+        url: config.url.clone(),
+        namespace: config.namespace.clone(),
+        path: config.path.clone(),
+        auth: None,
+        headers: Vec::new(),
+        query: Vec::new(),
+        transport: Some(Transport::Websocket),
+        eio: None,
+        connect_timeout: config.timeout,
+        reconnect: false,
+        insecure: false,
+    })?;
+    plan.read_buffer = READ_BUFFER;
+    let payload = serde_json::json!({ "prompt": prompt_of(config.payload_bytes) });
+    let frame = event_frame(&plan, &config.event, &payload, None)?;
     let shared = Arc::new(Shared {
-        frame: Utf8Bytes::from(endpoint.event_frame(None, &event_array)),
-        event_array,
-        reply_prefix: format!("[{}", json_name(&config.reply)),
-        error_prefix: format!("[{}", json_name(crate::wire::event::AI_MESSAGE_ERROR)),
-        endpoint,
+        frame,
+        payload,
+        plan,
         config,
         stop: CancellationToken::new(),
         measuring: AtomicBool::new(false),
@@ -323,7 +336,7 @@ pub async fn run(config: BenchConfig) -> Result<Summary, BenchError> {
     let ramp_secs = ramp.as_secs_f64();
     Ok(Summary {
         url: shared.config.url.clone(),
-        namespace: shared.endpoint.namespace.clone(),
+        namespace: shared.plan.endpoint.namespace.clone(),
         mode: shared.config.mode(),
         clients: shared.config.clients,
         connections: Connections {
@@ -374,27 +387,42 @@ fn prompt_of(bytes: usize) -> String {
         .collect()
 }
 
+/// The frame of one event, built by the protocol layer.
+fn event_frame(
+    plan: &Plan,
+    event: &str,
+    payload: &Value,
+    ack_id: Option<u64>,
+) -> Result<Utf8Bytes, BenchError> {
+    let packet = Packet::event(
+        plan.endpoint.namespace.as_str(),
+        event,
+        vec![payload.clone()],
+        ack_id,
+    );
+    socket::frame(packet).map_err(BenchError::Usage)
+}
+
+/// A connect failure without the `cannot connect to URL: ` every one of them starts with.
+fn connect_reason(error: &ConnectError, url: &str) -> String {
+    let text = error.to_string();
+    text.strip_prefix(&format!("cannot connect to {url}: "))
+        .map_or_else(|| text.clone(), str::to_owned)
+}
+
 /// One client: connect, then round trips (or hold) until told to stop.
 async fn client(shared: Arc<Shared>, permit: tokio::sync::OwnedSemaphorePermit) {
     let config = &shared.config;
     let connected = tokio::select! {
-        result = tokio::time::timeout(config.timeout, engineio::connect(&shared.endpoint)) => result,
+        result = establish(&shared.plan) => result,
         () = shared.stop.cancelled() => return,
     };
     drop(permit);
     let mut conn = match connected {
-        Ok(Ok(conn)) => conn,
-        Ok(Err(e)) => {
+        Ok((socket, _early)) => socket,
+        Err(e) => {
             shared.failed.fetch_add(1, Ordering::Relaxed);
-            shared.note_error(format!("connect: {e}"));
-            return;
-        }
-        Err(_) => {
-            shared.failed.fetch_add(1, Ordering::Relaxed);
-            shared.note_error(format!(
-                "connect: no answer within {}",
-                humantime::format_duration(config.timeout)
-            ));
+            shared.note_error(format!("connect: {}", connect_reason(&e, &config.url)));
             return;
         }
     };
@@ -407,15 +435,12 @@ async fn client(shared: Arc<Shared>, permit: tokio::sync::OwnedSemaphorePermit) 
     };
     shared.up.fetch_sub(1, Ordering::Relaxed);
     match ended {
-        End::Stopped => {
+        End::Stopped | End::GaveUp => {
             tokio::time::timeout(CLOSE_GRACE, conn.close()).await.ok();
         }
         End::Lost(why) => {
             shared.dropped.fetch_add(1, Ordering::Relaxed);
             shared.note_error(format!("connection lost: {why}"));
-        }
-        End::GaveUp => {
-            tokio::time::timeout(CLOSE_GRACE, conn.close()).await.ok();
         }
     }
 }
@@ -429,12 +454,12 @@ enum End {
     GaveUp,
 }
 
-async fn hold(shared: &Shared, conn: &mut Connection) -> End {
+async fn hold(shared: &Shared, conn: &mut Socket) -> End {
     loop {
         tokio::select! {
             () = shared.stop.cancelled() => return End::Stopped,
             incoming = conn.recv() => match incoming {
-                Ok(Incoming::Disconnect) => return End::Lost("disconnected by the server".into()),
+                Ok(SocketEvent::Disconnected) => return End::Lost("disconnected by the server".into()),
                 Err(e) => return End::Lost(e.to_string()),
                 Ok(_) => {}
             }
@@ -442,17 +467,16 @@ async fn hold(shared: &Shared, conn: &mut Connection) -> End {
     }
 }
 
-async fn round_trips(shared: &Shared, conn: &mut Connection) -> End {
+async fn round_trips(shared: &Shared, conn: &mut Socket) -> End {
     let config = &shared.config;
     let mut ack_id: u64 = 0;
     loop {
         let frame = if config.ack {
             ack_id += 1;
-            Utf8Bytes::from(
-                shared
-                    .endpoint
-                    .event_frame(Some(ack_id), &shared.event_array),
-            )
+            match event_frame(&shared.plan, &config.event, &shared.payload, Some(ack_id)) {
+                Ok(frame) => frame,
+                Err(e) => return End::Lost(e.to_string()),
+            }
         } else {
             shared.frame.clone()
         };
@@ -460,7 +484,7 @@ async fn round_trips(shared: &Shared, conn: &mut Connection) -> End {
         let deadline = tokio::time::Instant::from_std(sent + config.timeout);
         tokio::select! {
             () = shared.stop.cancelled() => return End::Stopped,
-            result = conn.send(Message::Text(frame)) => {
+            result = conn.send_frame(frame) => {
                 if let Err(e) = result {
                     return End::Lost(e.to_string());
                 }
@@ -482,26 +506,27 @@ async fn round_trips(shared: &Shared, conn: &mut Connection) -> End {
             };
             match incoming {
                 Err(e) => return End::Lost(e.to_string()),
-                Ok(Incoming::Disconnect) => return End::Lost("disconnected by the server".into()),
-                Ok(Incoming::Ack(id)) if config.ack && id == ack_id => {
+                Ok(SocketEvent::Disconnected) => {
+                    return End::Lost("disconnected by the server".into());
+                }
+                Ok(SocketEvent::Ack { id, .. }) if config.ack && id == ack_id => {
                     shared.record(sent.elapsed());
                     break;
                 }
-                Ok(event @ Incoming::Event { .. }) => {
-                    let payload = event.payload();
-                    if payload.starts_with(&shared.error_prefix) {
+                Ok(SocketEvent::Event { name, args, .. }) => {
+                    if name == crate::wire::event::AI_MESSAGE_ERROR {
                         shared.errors.fetch_add(1, Ordering::Relaxed);
-                        shared.note_error(format!("{}: {}", config.event, error_text(payload)));
+                        shared.note_error(format!("{}: {}", config.event, error_code(&args)));
                         // In ack mode the ack for this request still comes and ends it.
                         if !config.ack {
                             break;
                         }
-                    } else if !config.ack && payload.starts_with(&shared.reply_prefix) {
+                    } else if !config.ack && name == config.reply {
                         shared.record(sent.elapsed());
                         break;
                     }
                 }
-                Ok(Incoming::Ack(_)) => {}
+                Ok(SocketEvent::Ack { .. }) => {}
             }
         }
     }
@@ -517,14 +542,12 @@ impl Shared {
 }
 
 /// The `code` of an `ai-message-error` payload, for the error tally (messages vary per request).
-fn error_text(payload: &str) -> String {
-    #[derive(serde::Deserialize)]
-    struct Error {
-        code: String,
-    }
-    serde_json::from_str::<(String, Error)>(payload)
-        .map(|(_, e)| e.code)
-        .unwrap_or_else(|_| "ai-message-error".to_owned())
+fn error_code(args: &[Value]) -> String {
+    args.first()
+        .and_then(|payload| payload.get("code"))
+        .and_then(Value::as_str)
+        .unwrap_or(crate::wire::event::AI_MESSAGE_ERROR)
+        .to_owned()
 }
 
 /// The live line on stderr: redrawn every second, erased at the end.
@@ -592,8 +615,8 @@ mod tests {
 
     #[test]
     fn error_code_of_an_ai_message_error() {
-        let payload = r#"["ai-message-error",{"code":"busy","message":"…"}]"#;
-        assert_eq!(error_text(payload), "busy");
-        assert_eq!(error_text("[]"), "ai-message-error");
+        let args = vec![serde_json::json!({"code": "busy", "message": "…"})];
+        assert_eq!(error_code(&args), "busy");
+        assert_eq!(error_code(&[]), "ai-message-error");
     }
 }

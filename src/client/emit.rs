@@ -214,7 +214,7 @@ impl Run<'_> {
             };
             self.record(&event);
             match event {
-                ClientEvent::Event { name, args } => {
+                ClientEvent::Event { name, args, .. } => {
                     let payload = payload_of(&args);
                     if name == expected {
                         if self.plan.mode == Mode::Payloads {
@@ -231,7 +231,7 @@ impl Run<'_> {
                         skipped.push(name);
                     }
                 }
-                ClientEvent::Connected { .. } => {}
+                ClientEvent::Connected { .. } | ClientEvent::Reconnecting { .. } => {}
                 ClientEvent::Disconnected { reason } => {
                     return Err(EmitError::Failed(format!(
                         "disconnected ({reason}) while waiting for `{expected}`"
@@ -262,11 +262,11 @@ impl Run<'_> {
         }
         let printer = self.printer;
         match event {
-            ClientEvent::Connected { namespace } => printer.record(
+            ClientEvent::Connected { namespace, .. } => printer.record(
                 "connect",
                 json!({ "url": self.connection.url(), "namespace": namespace }),
             ),
-            ClientEvent::Event { name, args } => printer.record(
+            ClientEvent::Event { name, args, .. } => printer.record(
                 "received",
                 json!({ "event": name, "namespace": self.connection.namespace(), "args": args }),
             ),
@@ -276,6 +276,7 @@ impl Run<'_> {
             ClientEvent::Error { message } => {
                 printer.record("error", json!({ "message": message }));
             }
+            ClientEvent::Reconnecting { .. } => {}
         }
     }
 

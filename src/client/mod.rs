@@ -5,11 +5,17 @@
 
 pub mod args;
 pub mod command;
+pub mod connect;
 pub mod connection;
 pub mod emit;
 pub mod endpoint;
+pub mod engine;
 pub mod output;
+pub mod reconnect;
 pub mod repl;
+pub mod socket;
+mod tls;
+pub mod transport;
 
 use std::io::IsTerminal;
 
@@ -27,8 +33,10 @@ fn options(url: String, args: &ConnectionArgs, reconnect_default: bool) -> Conne
         headers: args.header.clone(),
         query: args.query.clone(),
         transport: args.transport,
+        eio: None,
         connect_timeout: args.connect_timeout,
         reconnect: args.reconnect_or(reconnect_default),
+        insecure: false,
     }
 }
 

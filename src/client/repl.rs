@@ -425,7 +425,7 @@ impl<'a> Session<'a> {
 
     fn on_event(&mut self, event: ClientEvent) {
         match event {
-            ClientEvent::Connected { namespace } => {
+            ClientEvent::Connected { namespace, .. } => {
                 self.state = State::Connected;
                 self.namespace = namespace.clone();
                 let url = self.settings.options.url.clone();
@@ -478,7 +478,7 @@ impl<'a> Session<'a> {
                 }
                 self.arrive("disconnect");
             }
-            ClientEvent::Event { name, args } => {
+            ClientEvent::Event { name, args, .. } => {
                 if let Ok(mut seen) = self.seen.lock() {
                     seen.insert(name.clone());
                 }
@@ -487,6 +487,7 @@ impl<'a> Session<'a> {
                 }
                 self.arrive(&name);
             }
+            ClientEvent::Reconnecting { .. } => {}
         }
         self.update_prompt();
     }

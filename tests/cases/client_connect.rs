@@ -247,7 +247,10 @@ fn client_connect_refused_and_unknown_namespace_exit_3() {
     assert_eq!(code, 3);
     assert!(records.is_empty());
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(stderr.contains("Connection refused"), "{stderr}");
+    assert!(
+        stderr.contains("connection refused: is a server running on port"),
+        "{stderr}"
+    );
 
     let node = NodeServer::start();
     let (_, stderr, code) = script(&[&format!("{}/nowhere", node.url)], "");
