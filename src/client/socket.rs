@@ -94,17 +94,15 @@ pub async fn join(
                 return Ok((socket, early));
             }
             PacketType::ConnectError => {
-                let message = match packet.error_message() {
-                    Some(message) => message.to_owned(),
-                    None => packet
-                        .data
-                        .as_ref()
-                        .map_or_else(|| "no reason given".to_owned(), Value::to_string),
+                // v5: {"message", "data"}; 2.x: a string, or the error's `data` alone.
+                let (message, data) = match packet.error_message() {
+                    Some(message) => (
+                        message.to_owned(),
+                        packet.error_data().filter(|d| !d.is_null()).cloned(),
+                    ),
+                    None => ("no message".to_owned(), packet.data.clone()),
                 };
-                return Err(JoinError::Rejected {
-                    message,
-                    data: packet.error_data().filter(|d| !d.is_null()).cloned(),
-                });
+                return Err(JoinError::Rejected { message, data });
             }
             PacketType::Disconnect => {
                 return Err(JoinError::Rejected {

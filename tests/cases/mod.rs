@@ -1,6 +1,7 @@
 mod bench;
 mod client_connect;
 mod client_emit;
+mod client_interop;
 mod generated;
 mod providers_gemini;
 mod providers_openai;
