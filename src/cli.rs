@@ -8,8 +8,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::client::args::{self as client_args, Assertion, DEFAULT_URL};
-use crate::client::connection::Transport;
+pub use crate::duration::parse_duration;
 use crate::providers::ProviderKind;
 
 const ABOUT: &str =
@@ -271,6 +270,15 @@ Exit status:
   2  usage error
   3  could not connect (refused, timed out, namespace or auth rejected)";
 
+/// Which Engine.IO transport to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Transport {
+    /// WebSocket only
+    Websocket,
+    /// HTTP long-polling only
+    Polling,
+}
+
 /// Connection flags shared by `connect` and `emit`.
 #[derive(Debug, Args)]
 pub struct ConnectionArgs {
@@ -283,15 +291,15 @@ pub struct ConnectionArgs {
     pub path: String,
 
     /// The handshake `auth` payload, a JSON object (e.g. '{"token":"abc"}')
-    #[arg(long, value_name = "JSON", value_parser = client_args::parse_auth)]
+    #[arg(long, value_name = "JSON", value_parser = parse_auth)]
     pub auth: Option<serde_json::Value>,
 
     /// Extra HTTP header for the handshake, 'Name: value' (repeatable)
-    #[arg(long, short = 'H', value_name = "NAME: VALUE", value_parser = client_args::parse_header)]
+    #[arg(long, short = 'H', value_name = "NAME: VALUE", value_parser = parse_header)]
     pub header: Vec<(String, String)>,
 
     /// Extra query parameter for the handshake, key=value (repeatable)
-    #[arg(long, value_name = "KEY=VALUE", value_parser = client_args::parse_query)]
+    #[arg(long, value_name = "KEY=VALUE", value_parser = parse_query)]
     pub query: Vec<(String, String)>,
 
     /// Transport [default: WebSocket, falling back to long-polling]
@@ -311,24 +319,11 @@ pub struct ConnectionArgs {
     pub no_reconnect: bool,
 }
 
-impl ConnectionArgs {
-    /// `--reconnect` / `--no-reconnect`, else the subcommand's default.
-    pub fn reconnect_or(&self, default: bool) -> bool {
-        if self.reconnect {
-            true
-        } else if self.no_reconnect {
-            false
-        } else {
-            default
-        }
-    }
-}
-
 #[derive(Debug, Args)]
 pub struct ConnectArgs {
-    /// Server URL; a path names the namespace
-    #[arg(value_name = "URL", default_value = DEFAULT_URL)]
-    pub url: String,
+    /// Server URL; a path names the namespace [default: http://localhost:3000]
+    #[arg(value_name = "URL")]
+    pub url: Option<String>,
 
     #[command(flatten)]
     pub connection: ConnectionArgs,
@@ -373,12 +368,12 @@ pub struct EmitArgs {
     pub print_chunks: bool,
 
     /// '<json-pointer>=<json>': the last payload waited for has this value there (repeatable)
-    #[arg(long = "assert", value_name = "POINTER=JSON", value_parser = client_args::parse_assert_equals)]
-    pub asserts: Vec<Assertion>,
+    #[arg(long = "assert", value_name = "POINTER=JSON")]
+    pub asserts: Vec<String>,
 
     /// '<json-pointer>~<text>': the value there contains this text (repeatable)
-    #[arg(long = "assert-contains", value_name = "POINTER~TEXT", value_parser = client_args::parse_assert_contains)]
-    pub assert_contains: Vec<Assertion>,
+    #[arg(long = "assert-contains", value_name = "POINTER~TEXT")]
+    pub assert_contains: Vec<String>,
 
     /// Emit this many times (each waits for its ack/expectations) and report round-trip times
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
@@ -486,13 +481,41 @@ pub struct BenchArgs {
     pub json: bool,
 }
 
-/// Parse `300ms`, `5s`, `2m`; a bare number means seconds.
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    if let Ok(secs) = text.parse::<f64>() {
-        return Duration::try_from_secs_f64(secs).map_err(|e| e.to_string());
+/// `-H 'Name: value'`. Names and values are checked here, before any transport sees them.
+pub fn parse_header(text: &str) -> Result<(String, String), String> {
+    let (name, value) = text
+        .split_once(':')
+        .ok_or_else(|| format!("expected 'Name: value', got {text:?}"))?;
+    let name = name.trim();
+    let value = value.trim();
+    let token = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
+    if name.is_empty() || !name.chars().all(token) {
+        return Err(format!("{name:?} is not a valid header name"));
     }
-    humantime::parse_duration(text).map_err(|e| format!("{e} (try 300ms, 5s or 2m)"))
+    if value.chars().any(|c| c.is_control() && c != '\t') {
+        return Err(format!("the value of {name} contains control characters"));
+    }
+    Ok((name.to_owned(), value.to_owned()))
+}
+
+/// `--query key=value`.
+pub fn parse_query(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((key, value)) if !key.is_empty() => Ok((key.to_owned(), value.to_owned())),
+        _ => Err(format!("expected key=value, got {text:?}")),
+    }
+}
+
+/// `--auth '{"token": "…"}'`: the handshake `auth` payload must be a JSON object.
+pub fn parse_auth(text: &str) -> Result<serde_json::Value, String> {
+    match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(value @ serde_json::Value::Object(_)) => Ok(value),
+        Ok(other) => Err(format!(
+            "expected a JSON object, got {}",
+            crate::wire::json_kind(&other)
+        )),
+        Err(e) => Err(format!("not JSON: {e}")),
+    }
 }
 
 #[cfg(test)]
@@ -506,11 +529,21 @@ mod tests {
     }
 
     #[test]
-    fn durations_accept_units_and_bare_seconds() {
-        assert_eq!(parse_duration("300ms"), Ok(Duration::from_millis(300)));
-        assert_eq!(parse_duration("2"), Ok(Duration::from_secs(2)));
-        assert_eq!(parse_duration("1.5"), Ok(Duration::from_millis(1500)));
-        assert!(parse_duration("soon").is_err());
-        assert!(parse_duration("-1").is_err());
+    fn headers_queries_and_auth_are_checked() {
+        assert_eq!(
+            parse_header("X-Token:  abc def "),
+            Ok(("X-Token".to_owned(), "abc def".to_owned()))
+        );
+        assert!(parse_header("no colon").is_err());
+        assert!(parse_header("bad name: x").is_err());
+        assert!(parse_header("X: a\nb").is_err());
+        assert_eq!(
+            parse_query("room=a=b"),
+            Ok(("room".to_owned(), "a=b".to_owned()))
+        );
+        assert!(parse_query("=x").is_err());
+        assert!(parse_auth("{\"token\": 1}").is_ok());
+        assert!(parse_auth("[1]").is_err());
+        assert!(parse_auth("{").is_err());
     }
 }

@@ -2,6 +2,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use sockai::cli;
 use sockai::client::args;
 
 fuzz_target!(|input: (Vec<String>, &[u8])| {
@@ -13,8 +14,8 @@ fuzz_target!(|input: (Vec<String>, &[u8])| {
     for word in &words {
         let _ = args::parse_value(word);
         let _ = args::looks_like_url(word);
-        let _ = args::parse_header(word);
-        let _ = args::parse_query(word);
-        let _ = args::parse_auth(word);
+        let _ = cli::parse_header(word);
+        let _ = cli::parse_query(word);
+        let _ = cli::parse_auth(word);
     }
 });

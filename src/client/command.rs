@@ -172,7 +172,7 @@ pub fn parse(line: &str) -> Result<Command, String> {
             }),
             [event, timeout] => Ok(Command::Wait {
                 event: unquote(event),
-                timeout: Some(crate::cli::parse_duration(timeout)?),
+                timeout: Some(crate::duration::parse_duration(timeout)?),
             }),
             _ => Err(usage("wait")),
         },

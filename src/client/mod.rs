@@ -12,23 +12,71 @@ pub mod output;
 pub mod repl;
 
 use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::time::Duration;
 
-use crate::cli::{ConnectArgs, ConnectionArgs, EmitArgs};
+use serde_json::Value;
+
 use crate::wire;
-use connection::ConnectOptions;
+use connection::{ConnectOptions, Transport};
 use output::Printer;
 
-fn options(url: String, args: &ConnectionArgs, reconnect_default: bool) -> ConnectOptions {
+/// How to reach the server: the connection flags of `connect` and `emit`, as `main.rs` fills
+/// them from the command line.
+#[derive(Debug, Clone)]
+pub struct ConnectionSettings {
+    pub namespace: Option<String>,
+    pub path: String,
+    pub auth: Option<Value>,
+    pub headers: Vec<(String, String)>,
+    pub query: Vec<(String, String)>,
+    pub transport: Option<Transport>,
+    pub connect_timeout: Duration,
+    /// `--reconnect` / `--no-reconnect`; `None`: the subcommand's default.
+    pub reconnect: Option<bool>,
+}
+
+/// `sockai connect`.
+#[derive(Debug, Clone)]
+pub struct ConnectRequest {
+    /// [`args::DEFAULT_URL`] when `None`.
+    pub url: Option<String>,
+    pub connection: ConnectionSettings,
+    pub json: bool,
+    pub history_file: Option<PathBuf>,
+    pub ack_timeout: Duration,
+}
+
+/// `sockai emit`.
+#[derive(Debug, Clone)]
+pub struct EmitRequest {
+    /// `[URL] EVENT [ARG]…`
+    pub words: Vec<String>,
+    pub connection: ConnectionSettings,
+    pub expect: Vec<String>,
+    pub ack: bool,
+    pub timeout: Duration,
+    pub print_chunks: bool,
+    /// `--assert` and `--assert-contains` expressions, checked here.
+    pub assert_equals: Vec<String>,
+    pub assert_contains: Vec<String>,
+    pub count: u32,
+    pub interval: Duration,
+    pub json: bool,
+    pub quiet: bool,
+}
+
+fn options(url: String, args: &ConnectionSettings, reconnect_default: bool) -> ConnectOptions {
     ConnectOptions {
         url,
         namespace: args.namespace.clone(),
         path: args.path.clone(),
         auth: args.auth.clone(),
-        headers: args.header.clone(),
+        headers: args.headers.clone(),
         query: args.query.clone(),
         transport: args.transport,
         connect_timeout: args.connect_timeout,
-        reconnect: args.reconnect_or(reconnect_default),
+        reconnect: args.reconnect.unwrap_or(reconnect_default),
     }
 }
 
@@ -43,7 +91,7 @@ fn runtime(printer: &Printer) -> Option<tokio::runtime::Runtime> {
 }
 
 /// `sockai emit`; returns the exit status.
-pub fn run_emit(args: EmitArgs) -> i32 {
+pub fn run_emit(args: EmitRequest) -> i32 {
     let mode = if args.json {
         emit::Mode::Json
     } else if args.quiet {
@@ -65,8 +113,19 @@ pub fn run_emit(args: EmitArgs) -> i32 {
         Ok(values) => values,
         Err(e) => return usage(e.to_string()),
     };
-    let mut asserts = args.asserts.clone();
-    asserts.extend(args.assert_contains.iter().cloned());
+    let mut asserts = Vec::new();
+    for text in &args.assert_equals {
+        match args::parse_assert_equals(text) {
+            Ok(assertion) => asserts.push(assertion),
+            Err(e) => return usage(format!("invalid --assert {text:?}: {e}")),
+        }
+    }
+    for text in &args.assert_contains {
+        match args::parse_assert_contains(text) {
+            Ok(assertion) => asserts.push(assertion),
+            Err(e) => return usage(format!("invalid --assert-contains {text:?}: {e}")),
+        }
+    }
     if !asserts.is_empty() && args.expect.is_empty() && !args.ack {
         return usage(
             "--assert and --assert-contains check the payload of --expect or --ack; give one"
@@ -102,12 +161,18 @@ pub fn run_emit(args: EmitArgs) -> i32 {
 }
 
 /// `sockai connect`; returns the exit status.
-pub fn run_connect(args: ConnectArgs) -> i32 {
+pub fn run_connect(args: ConnectRequest) -> i32 {
     let interactive =
         !args.json && std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
-    let printer = Printer::new(interactive && output::stdout_color());
+    let printer = Printer::new(interactive && crate::color::stdout());
     let settings = repl::Settings {
-        options: options(args.url.clone(), &args.connection, true),
+        options: options(
+            args.url
+                .clone()
+                .unwrap_or_else(|| args::DEFAULT_URL.to_owned()),
+            &args.connection,
+            true,
+        ),
         ack_timeout: args.ack_timeout,
         history_file: args
             .history_file

@@ -4,7 +4,7 @@
 //! records with a timestamp. A closed stdout (`sockai … | head -1`) is noted and later writes are
 //! dropped instead of panicking; callers ask [`Printer::stdout_closed`] to end early.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::SystemTime;
@@ -22,12 +22,6 @@ pub struct Printer {
     color: bool,
     closed: AtomicBool,
     sink: Mutex<Option<Box<dyn LineSink>>>,
-}
-
-/// Colour on stdout: a terminal and no (non-empty) `NO_COLOR`.
-pub fn stdout_color() -> bool {
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    !no_color && std::io::stdout().is_terminal()
 }
 
 impl Printer {
