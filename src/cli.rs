@@ -237,7 +237,8 @@ Examples:
 Commands at the prompt (type `help` for details):
   ai <prompt>              emit ai-message {\"prompt\": …}
   msg <text>               emit message
-  emit <event> [arg …]     each arg is JSON if it parses, else a string
+  emit <event> [arg …]     each arg is JSON (what starts with { [ \" must parse), else text;
+                           @file reads one from a file, @@file sends a file's bytes as binary
   ack <event> [arg …]      emit and wait for the acknowledgement (also: emit --ack …)
   on|off <event …>         show or hide events; only <event …> shows just these
   wait <event> [timeout]   wait until the event arrives (for scripts)
@@ -253,12 +254,16 @@ Examples:
   sockai emit http://127.0.0.1:4000 ai-message '{\"prompt\":\"hi\"}' \\
       --expect ai-message-response --assert-contains /response~hi
   sockai emit chat @payload.json 42 --ack
+  sockai emit upload @@photo.png '{\"name\":\"photo.png\"}'   # binary + JSON arguments
   echo '{\"prompt\":\"from stdin\"}' | sockai emit ai-message - --expect ai-message-response
   sockai emit ping --ack --count 20 --interval 100ms    # round-trip statistics
 
 The first positional argument is the server URL if it starts with http://, https://, ws:// or
 wss://; otherwise the URL is http://localhost:3000 and the first argument is the event.
-Arguments are JSON if they parse, else strings; @FILE reads one from a file, - from stdin.
+Each argument is JSON if it parses, else text, but one that starts like JSON ({, [ or \")
+must parse (exit 2, showing where it broke). @FILE reads one from a file (JSON or text),
+- from stdin; @@FILE (or @@- for stdin) sends a file's raw bytes as one binary argument,
+{\"$binary\": \"<base64>\"} in JSON, which also works inside any JSON argument.
 A payload is printed as the event's single argument, or as the array of its arguments when
 there are several; --assert pointers are relative to it. Payloads go to stdout, diagnostics to
 stderr. While waiting for ai-message-response, ai-message-chunk events are skipped unless
@@ -344,7 +349,8 @@ pub struct ConnectArgs {
 #[derive(Debug, Args)]
 pub struct EmitArgs {
     /// [URL] EVENT [ARG]…: the URL if it starts with http(s):// or ws(s)://, then the event name
-    /// and its arguments (JSON if it parses, else a string; @FILE reads a file, - stdin)
+    /// and its arguments (JSON if it parses, else text; @FILE reads a file, - stdin, @@FILE
+    /// sends a file's bytes as binary)
     #[arg(value_name = "[URL] EVENT [ARG]", required = true, num_args = 1..)]
     pub words: Vec<String>,
 

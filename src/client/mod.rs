@@ -4,12 +4,14 @@
 //! one that prints. Nothing here uses the server code: shared names come from `crate::wire`.
 
 pub mod args;
+pub mod binary;
 pub mod command;
 pub mod connection;
 pub mod emit;
 pub mod endpoint;
 pub mod output;
 pub mod repl;
+pub mod value;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -109,10 +111,11 @@ pub fn run_emit(args: EmitRequest) -> i32 {
         Ok(target) => target,
         Err(e) => return usage(format!("{e} (usage: sockai emit [URL] EVENT [ARG]...)")),
     };
-    let event_args = match args::resolve_args(&words, &mut std::io::stdin().lock()) {
-        Ok(values) => values,
-        Err(e) => return usage(e.to_string()),
-    };
+    let event_args =
+        match value::resolve_args(&words, value::Stdin::Reader(&mut std::io::stdin().lock())) {
+            Ok(values) => values,
+            Err(e) => return usage(e.to_string()),
+        };
     let mut asserts = Vec::new();
     for text in &args.assert_equals {
         match args::parse_assert_equals(text) {
