@@ -10,6 +10,7 @@ pub mod connection;
 pub mod emit;
 pub mod endpoint;
 pub mod output;
+pub mod render;
 pub mod repl;
 pub mod value;
 

@@ -12,6 +12,8 @@ use std::time::SystemTime;
 use colored::Colorize;
 use serde_json::{Map, Value};
 
+use super::render;
+
 /// Where human lines go while a line editor owns the terminal (rustyline's external printer):
 /// they are printed above the prompt, which is then redrawn with the half-typed input.
 pub trait LineSink: Send {
@@ -101,8 +103,8 @@ impl Printer {
     pub fn event_line(&self, namespace: &str, name: &str, args: &[Value]) -> String {
         let payload = match args {
             [] => String::new(),
-            [one] => pretty_inline(one),
-            many => pretty_inline(&Value::Array(many.to_vec())),
+            [one] => render::json(one),
+            many => render::json(&Value::Array(many.to_vec())),
         };
         let head = format!(
             "{} {} {}",
@@ -135,8 +137,8 @@ impl Printer {
     pub fn ack_line(&self, event: &str, args: &[Value], millis: f64) -> String {
         let payload = match args {
             [] => "(no arguments)".to_owned(),
-            [one] => pretty_inline(one),
-            many => pretty_inline(&Value::Array(many.to_vec())),
+            [one] => render::json(one),
+            many => render::json(&Value::Array(many.to_vec())),
         };
         let head = format!(
             "{} {} {} {}",
@@ -153,7 +155,7 @@ impl Printer {
     }
 
     pub fn sent_line(&self, event: &str, args: &[Value]) -> String {
-        let args: Vec<String> = args.iter().map(Value::to_string).collect();
+        let args: Vec<String> = args.iter().map(render::compact).collect();
         format!(
             "{}",
             format!("→ {event} {}", args.join(" ")).trim_end().dimmed()
@@ -166,16 +168,6 @@ impl Printer {
 
     pub fn answer_text(&self, text: &str) -> String {
         format!("  {}", text.bold())
-    }
-}
-
-/// Compact JSON when it is short, pretty JSON otherwise.
-fn pretty_inline(value: &Value) -> String {
-    let compact = value.to_string();
-    if compact.len() <= 100 {
-        compact
-    } else {
-        serde_json::to_string_pretty(value).unwrap_or(compact)
     }
 }
 
