@@ -232,6 +232,9 @@ Examples:
   sockai connect
   sockai connect http://localhost:3000/admin --auth '{\"token\":\"s3cret\"}'
   sockai connect https://api.example.com -H 'Authorization: Bearer abc' --query room=42
+  sockai connect http://localhost:3000 --transport upgrade    # polling, then WebSocket
+  sockai connect http://legacy:8080 --eio 3                   # a Socket.IO 2.x server
+  sockai connect https://localhost:8443 --insecure            # self-signed dev certificate
   printf 'ai hello\\nwait ai-message-response\\n' | sockai connect   # scripted, JSON lines out
 
 Commands at the prompt (type `help` for details):
@@ -282,6 +285,8 @@ pub enum Transport {
     Websocket,
     /// HTTP long-polling only
     Polling,
+    /// HTTP long-polling first, then upgraded to WebSocket, as browsers do
+    Upgrade,
 }
 
 /// Connection flags shared by `connect` and `emit`.
@@ -307,9 +312,20 @@ pub struct ConnectionArgs {
     #[arg(long, value_name = "KEY=VALUE", value_parser = parse_query)]
     pub query: Vec<(String, String)>,
 
-    /// Transport [default: WebSocket, falling back to long-polling]
+    /// Transport [default: WebSocket, falling back to long-polling when the WebSocket
+    /// handshake fails]
     #[arg(long, value_enum)]
     pub transport: Option<Transport>,
+
+    /// Engine.IO version: 4 (Socket.IO 3.x/4.x servers) or 3 (Socket.IO 2.x servers)
+    /// [default: detected from the server's handshake]
+    #[arg(long, value_name = "3|4", value_parser = clap::value_parser!(u8).range(3..=4))]
+    pub eio: Option<u8>,
+
+    /// Accept any TLS certificate, e.g. a development server's self-signed one. Certificates
+    /// are then not checked at all: never use it against a server you do not control
+    #[arg(long)]
+    pub insecure: bool,
 
     /// Give up connecting after this long (e.g. 10s, 500ms)
     #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
@@ -471,6 +487,11 @@ pub struct BenchArgs {
     /// Give up on a connect or a round trip after this long
     #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
     pub timeout: Duration,
+
+    /// Accept any TLS certificate (a development server's self-signed one); certificates are
+    /// then not checked at all
+    #[arg(long)]
+    pub insecure: bool,
 
     /// Failed connections + dropped connections + failed round trips tolerated before exit 1
     #[arg(long, value_name = "N", default_value_t = 0)]

@@ -67,7 +67,10 @@ fn connection_settings(args: ConnectionArgs) -> client::ConnectionSettings {
         transport: args.transport.map(|t| match t {
             cli::Transport::Websocket => client::connection::Transport::Websocket,
             cli::Transport::Polling => client::connection::Transport::Polling,
+            cli::Transport::Upgrade => client::connection::Transport::Upgrade,
         }),
+        eio: args.eio,
+        insecure: args.insecure,
         connect_timeout: args.connect_timeout,
         reconnect,
     }

@@ -25,9 +25,13 @@ pub fn run_bench(args: BenchArgs) -> i32 {
         ack: args.ack,
         hold: args.hold,
         timeout: args.timeout,
+        insecure: args.insecure,
         progress: on_terminal,
         color,
     };
+    if args.insecure {
+        eprintln!("sockai: {}", crate::client::INSECURE_WARNING);
+    }
     // One thread by default, so the generator's own latency stays small and steady.
     let runtime = match crate::runtime::build(usize::from(args.threads)) {
         Ok(runtime) => runtime,

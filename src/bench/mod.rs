@@ -61,6 +61,8 @@ pub struct BenchConfig {
     pub hold: bool,
     /// Bound of each connect and each round trip.
     pub timeout: Duration,
+    /// Accept any TLS certificate.
+    pub insecure: bool,
     /// Live progress line on stderr.
     pub progress: bool,
     pub color: bool,
@@ -243,6 +245,12 @@ impl BenchConfig {
 pub async fn run(config: BenchConfig) -> Result<Summary, BenchError> {
     config.validate()?;
     let endpoint = Endpoint::new(&config.url, &config.path, config.namespace.as_deref())?;
+    // client-core replaces this: the bench client has no way to skip certificate checks.
+    if config.insecure && endpoint.ws_url.starts_with("wss:") {
+        return Err(BenchError::Usage(
+            "--insecure needs the new client".to_owned(),
+        ));
+    }
     let prompt = prompt_of(config.payload_bytes);
     let event_array = serde_json::json!([config.event, { "prompt": prompt }]).to_string();
     let json_name = |name: &str| serde_json::Value::from(name).to_string();

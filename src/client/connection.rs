@@ -40,6 +40,8 @@ pub enum Transport {
     Websocket,
     /// HTTP long-polling only
     Polling,
+    /// HTTP long-polling first, then upgraded to WebSocket, as browsers do
+    Upgrade, // client-core replaces this (rust_socketio: TransportType::Any)
 }
 
 /// Everything needed to open (and re-open) a connection.
@@ -59,18 +61,48 @@ pub struct ConnectOptions {
     pub connect_timeout: Duration,
     /// Reconnect after the transport fails (never after the server said goodbye).
     pub reconnect: bool,
+    /// Engine.IO version to speak, 3 or 4; `None`: detect it from the handshake.
+    pub eio: Option<u8>, // client-core replaces this (rust_socketio: 4 only)
+    /// Accept any TLS certificate (a development server's self-signed one).
+    pub insecure: bool, // client-core replaces this (rust_socketio: refused for https)
+}
+
+/// The current session, for `status`. client-core replaces this (rust_socketio hides the ids
+/// and the handshake's timings: they are "unknown" and zero here).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionInfo {
+    /// The Socket.IO socket id (v5: from the CONNECT packet; v4: the Engine.IO session id).
+    pub sid: String,
+    pub engine_sid: String,
+    /// `"websocket"` or `"polling"`.
+    pub transport: &'static str,
+    pub eio: u8,
+    pub ping_interval: Duration,
+    pub ping_timeout: Duration,
+    pub namespace: String,
+    pub url: String,
 }
 
 /// What the server did, in arrival order.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ClientEvent {
     /// The namespace was joined (also after an automatic reconnection).
-    /// rust_socketio does not expose the socket id.
-    Connected { namespace: String },
+    /// client-core replaces this: rust_socketio does not expose the socket id ("unknown").
+    Connected { namespace: String, sid: String },
     /// A server event with all its arguments. Binary arguments are `{"$binary": "<base64>"}`.
-    Event { name: String, args: Vec<Value> },
+    /// `ack_id`: the server asked for an acknowledgement (answer with [`Connection::reply`]).
+    /// client-core replaces this: rust_socketio never surfaces the server's ack id (`None`).
+    Event {
+        namespace: String,
+        name: String,
+        args: Vec<Value>,
+        ack_id: Option<u64>,
+    },
     /// The session ended.
     Disconnected { reason: String },
+    /// An automatic reconnection attempt is about to start after `delay`.
+    /// client-core replaces this: rust_socketio does not report its attempts (never sent).
+    Reconnecting { attempt: u32, delay: Duration },
     /// A transport or protocol error. The library reports a lost server only this way, so the
     /// connection may well be gone; it reconnects on its own if allowed.
     Error { message: String },
@@ -109,6 +141,13 @@ pub enum SendError {
     Transport(String),
     #[error("no acknowledgement within {}", humantime::format_duration(*.0))]
     AckTimeout(Duration),
+    // client-core replaces these three (not produced on rust_socketio).
+    #[error("too many acknowledgements in flight")]
+    TooManyAcks,
+    #[error("bad binary argument: {0}")]
+    BadBinary(String),
+    #[error("no server acknowledgement {0} is waiting for an answer")]
+    UnknownAck(u64),
 }
 
 /// An open connection. Dropping it does not close the session; call [`Connection::disconnect`].
@@ -116,6 +155,8 @@ pub struct Connection {
     client: Client,
     namespace: String,
     url: String,
+    /// The transport that connected (client-core replaces this).
+    transport: &'static str,
     /// Set before a manual disconnect so that the library's closing noise is not reported.
     closing: Arc<AtomicBool>,
     /// Held while an ack is outstanding (see the module notes).
@@ -178,6 +219,20 @@ impl Connection {
     ) -> Result<Self, ConnectError> {
         let (namespace, target) = resolve_target(options)?;
         let url = options.url.clone();
+        // client-core replaces this: rust_socketio speaks only Engine.IO 4 and native-tls
+        // without a way in to its settings here.
+        if options.eio == Some(3) {
+            return Err(ConnectError::Failed {
+                url,
+                cause: "Engine.IO 3 (Socket.IO 2.x servers) needs the new client".to_owned(),
+            });
+        }
+        if options.insecure && target.starts_with("https:") {
+            return Err(ConnectError::Failed {
+                url,
+                cause: "--insecure needs the new client".to_owned(),
+            });
+        }
         let closing = Arc::new(AtomicBool::new(false));
         let (tx, mut rx) = mpsc::unbounded_channel();
 
@@ -188,6 +243,7 @@ impl Connection {
             .transport_type(match transport {
                 Transport::Websocket => TransportType::Websocket,
                 Transport::Polling => TransportType::Polling,
+                Transport::Upgrade => TransportType::Any, // client-core replaces this
             });
         if let Some(auth) = &options.auth {
             builder = builder.auth(auth.clone());
@@ -199,6 +255,7 @@ impl Connection {
         let (on_connect, on_close, on_error, on_lost, on_any) =
             (tx.clone(), tx.clone(), tx.clone(), tx.clone(), tx);
         let ns = namespace.clone();
+        let event_ns = namespace.clone();
         // When the transport just closes (a server shutting down cleanly), the library calls no
         // callback at all, only the reconnect hook before each attempt: report the first one.
         let joined = Arc::new(AtomicBool::new(false));
@@ -219,6 +276,7 @@ impl Connection {
                 on_connect
                     .send(ClientEvent::Connected {
                         namespace: ns.clone(),
+                        sid: "unknown".to_owned(), // client-core replaces this
                     })
                     .ok();
                 async {}.boxed()
@@ -248,8 +306,10 @@ impl Connection {
                 };
                 on_any
                     .send(ClientEvent::Event {
+                        namespace: event_ns.clone(),
                         name,
                         args: payload_args(payload),
+                        ack_id: None, // client-core replaces this
                     })
                     .ok();
                 async {}.boxed()
@@ -340,6 +400,10 @@ impl Connection {
             client,
             namespace,
             url,
+            transport: match transport {
+                Transport::Websocket => "websocket",
+                Transport::Polling | Transport::Upgrade => "polling",
+            },
             closing,
             one_ack: tokio::sync::Mutex::new(()),
         })
@@ -351,6 +415,29 @@ impl Connection {
 
     pub fn url(&self) -> &str {
         &self.url
+    }
+
+    /// The current session. client-core replaces this: rust_socketio hides the ids and timings.
+    pub fn info(&self) -> SessionInfo {
+        SessionInfo {
+            sid: "unknown".to_owned(),
+            engine_sid: "unknown".to_owned(),
+            transport: self.transport,
+            eio: 4,
+            ping_interval: Duration::ZERO,
+            ping_timeout: Duration::ZERO,
+            namespace: self.namespace.clone(),
+            url: self.url.clone(),
+        }
+    }
+
+    /// Answer the server's acknowledgement request `ack_id` with these arguments.
+    /// client-core replaces this: rust_socketio cannot answer server acks.
+    pub async fn reply(&self, ack_id: u64, args: Vec<Value>) -> Result<(), SendError> {
+        let _ = (ack_id, args);
+        Err(SendError::Transport(
+            "server acknowledgements need the new client".to_owned(),
+        ))
     }
 
     /// Emit `event` with these arguments (any number, including none).
@@ -501,6 +588,8 @@ mod tests {
             transport: None,
             connect_timeout: Duration::from_secs(1),
             reconnect: false,
+            eio: None,
+            insecure: false,
         }
     }
 

@@ -214,7 +214,7 @@ impl Run<'_> {
             };
             self.record(&event);
             match event {
-                ClientEvent::Event { name, args } => {
+                ClientEvent::Event { name, args, .. } => {
                     let payload = payload_of(&args);
                     if name == expected {
                         if self.plan.mode == Mode::Payloads {
@@ -231,7 +231,7 @@ impl Run<'_> {
                         skipped.push(name);
                     }
                 }
-                ClientEvent::Connected { .. } => {}
+                ClientEvent::Connected { .. } | ClientEvent::Reconnecting { .. } => {}
                 ClientEvent::Disconnected { reason } => {
                     return Err(EmitError::Failed(format!(
                         "disconnected ({reason}) while waiting for `{expected}`"
@@ -262,13 +262,22 @@ impl Run<'_> {
         }
         let printer = self.printer;
         match event {
-            ClientEvent::Connected { namespace } => printer.record(
+            ClientEvent::Connected { namespace, sid } => printer.record(
                 "connect",
-                json!({ "url": self.connection.url(), "namespace": namespace }),
+                json!({ "url": self.connection.url(), "namespace": namespace, "sid": sid }),
             ),
-            ClientEvent::Event { name, args } => printer.record(
+            ClientEvent::Event {
+                namespace,
+                name,
+                args,
+                ..
+            } => printer.record(
                 "received",
-                json!({ "event": name, "namespace": self.connection.namespace(), "args": args }),
+                json!({ "event": name, "namespace": namespace, "args": args }),
+            ),
+            ClientEvent::Reconnecting { attempt, delay } => printer.record(
+                "reconnecting",
+                json!({ "attempt": attempt, "delay_ms": millis(*delay) }),
             ),
             ClientEvent::Disconnected { reason } => {
                 printer.record("disconnect", json!({ "reason": reason }));

@@ -34,6 +34,9 @@ pub struct ConnectionSettings {
     pub headers: Vec<(String, String)>,
     pub query: Vec<(String, String)>,
     pub transport: Option<Transport>,
+    /// `--eio 3|4`; `None`: detected.
+    pub eio: Option<u8>,
+    pub insecure: bool,
     pub connect_timeout: Duration,
     /// `--reconnect` / `--no-reconnect`; `None`: the subcommand's default.
     pub reconnect: Option<bool>,
@@ -80,8 +83,34 @@ fn options(url: String, args: &ConnectionSettings, reconnect_default: bool) -> C
         transport: args.transport,
         connect_timeout: args.connect_timeout,
         reconnect: args.reconnect.unwrap_or(reconnect_default),
+        eio: args.eio,
+        insecure: args.insecure,
     }
 }
+
+/// Options for the session, checked before anything connects: a bad URL is a usage error
+/// (exit 2), and `--insecure` gets its warning.
+fn checked_options(
+    url: String,
+    args: &ConnectionSettings,
+    reconnect_default: bool,
+    printer: &Printer,
+) -> Result<ConnectOptions, i32> {
+    if let Err(e) =
+        endpoint::Endpoint::parse(&url, args.namespace.as_deref(), &args.path, &args.query)
+    {
+        printer.error(&e.to_string());
+        return Err(wire::exit::USAGE);
+    }
+    if args.insecure {
+        printer.diag(INSECURE_WARNING);
+    }
+    Ok(options(url, args, reconnect_default))
+}
+
+/// The one loud line `--insecure` gets, before anything connects.
+pub const INSECURE_WARNING: &str = "warning: --insecure: TLS certificates are NOT checked; \
+     anyone between you and the server can read and change this session";
 
 fn runtime(printer: &Printer) -> Option<tokio::runtime::Runtime> {
     match tokio::runtime::Runtime::new() {
@@ -136,8 +165,12 @@ pub fn run_emit(args: EmitRequest) -> i32 {
                 .to_owned(),
         );
     }
+    let options = match checked_options(url, &args.connection, false, &printer) {
+        Ok(options) => options,
+        Err(code) => return code,
+    };
     let plan = emit::EmitPlan {
-        options: options(url, &args.connection, false),
+        options,
         event,
         args: event_args,
         expect: args.expect.clone(),
@@ -169,14 +202,16 @@ pub fn run_connect(args: ConnectRequest) -> i32 {
     let interactive =
         !args.json && std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
     let printer = Printer::new(interactive && crate::color::stdout());
+    let url = args
+        .url
+        .clone()
+        .unwrap_or_else(|| args::DEFAULT_URL.to_owned());
+    let options = match checked_options(url, &args.connection, true, &printer) {
+        Ok(options) => options,
+        Err(code) => return code,
+    };
     let settings = repl::Settings {
-        options: options(
-            args.url
-                .clone()
-                .unwrap_or_else(|| args::DEFAULT_URL.to_owned()),
-            &args.connection,
-            true,
-        ),
+        options,
         ack_timeout: args.ack_timeout,
         history_file: args
             .history_file

@@ -2,6 +2,7 @@ mod bench;
 mod client_args;
 mod client_connect;
 mod client_emit;
+mod client_flags;
 mod client_view;
 mod generated;
 mod providers_gemini;

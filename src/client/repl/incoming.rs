@@ -11,20 +11,20 @@ use crate::wire::event;
 impl Session<'_> {
     pub(super) fn on_event(&mut self, event: ClientEvent) {
         match event {
-            ClientEvent::Connected { namespace } => {
+            ClientEvent::Connected { namespace, sid } => {
                 self.state = State::Connected;
                 self.namespace = namespace.clone();
                 let url = self.settings.options.url.clone();
                 if self.json {
-                    self.printer
-                        .record("connect", json!({ "url": url, "namespace": namespace }));
-                } else {
-                    self.printer.out(
-                        &self.printer.lifecycle(
-                            &format!("connected to {url} (namespace {namespace})"),
-                            true,
-                        ),
+                    self.printer.record(
+                        "connect",
+                        json!({ "url": url, "namespace": namespace, "sid": sid }),
                     );
+                } else {
+                    self.printer.out(&self.printer.lifecycle(
+                        &format!("connected to {url} (namespace {namespace}, sid {sid})"),
+                        true,
+                    ));
                 }
                 if !std::mem::take(&mut self.first_connect) {
                     self.arrive("connect");
@@ -64,7 +64,20 @@ impl Session<'_> {
                 }
                 self.arrive("disconnect");
             }
-            ClientEvent::Event { name, args } => {
+            ClientEvent::Reconnecting { attempt, delay } => {
+                if self.json {
+                    self.printer.record(
+                        "reconnecting",
+                        json!({ "attempt": attempt, "delay_ms": millis(delay) }),
+                    );
+                } else {
+                    self.printer.out(&self.printer.warning(&format!(
+                        "── reconnecting in {} (attempt {attempt})…",
+                        humantime::format_duration(round_to_millis(delay))
+                    )));
+                }
+            }
+            ClientEvent::Event { name, args, .. } => {
                 if let Ok(mut seen) = self.seen.lock() {
                     seen.insert(name.clone());
                 }
@@ -171,4 +184,9 @@ impl Session<'_> {
             Err(e) => self.fail(&format!("`{}`: {e}", outcome.event)),
         }
     }
+}
+
+/// `1.234567s` reads badly: whole milliseconds.
+fn round_to_millis(delay: std::time::Duration) -> std::time::Duration {
+    std::time::Duration::from_millis(u64::try_from(delay.as_millis()).unwrap_or(u64::MAX))
 }
