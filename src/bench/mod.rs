@@ -67,6 +67,8 @@ pub struct BenchConfig {
     pub hold: bool,
     /// Bound of each connect and each round trip.
     pub timeout: Duration,
+    /// Accept any TLS certificate.
+    pub insecure: bool,
     /// Live progress line on stderr.
     pub progress: bool,
     pub color: bool,
@@ -256,7 +258,7 @@ pub async fn run(config: BenchConfig) -> Result<Summary, BenchError> {
         eio: None,
         connect_timeout: config.timeout,
         reconnect: false,
-        insecure: false,
+        insecure: config.insecure,
     })?;
     plan.read_buffer = READ_BUFFER;
     let payload = serde_json::json!({ "prompt": prompt_of(config.payload_bytes) });

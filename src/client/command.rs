@@ -4,7 +4,8 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::args::{parse_value, rest_of_line, split_words};
+use super::args::{rest_of_line, split_words};
+use super::value::{self, parse_value};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
@@ -46,12 +47,13 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     (
         "msg",
         "msg <text>",
-        "emit message with the text (JSON if it parses)",
+        "emit message with the text (JSON if it starts like JSON)",
     ),
     (
         "emit",
         "emit [--ack] <event> [arg …]",
-        "emit an event; each arg is JSON if it parses, else a string; @file reads a file",
+        "emit an event; each arg is JSON if it parses, else text ({ [ \" must parse); \
+         @file reads a file, @@file sends its bytes as binary",
     ),
     (
         "ack",
@@ -140,7 +142,7 @@ pub fn parse(line: &str) -> Result<Command, String> {
         },
         "msg" | "message" => match rest_of_line(line) {
             "" => Err(usage("msg")),
-            text => Ok(Command::Msg(parse_value(text))),
+            text => Ok(Command::Msg(parse_value(text).map_err(|e| e.to_string())?)),
         },
         "emit" | "ack" => {
             let (ack, rest) = match rest.split_first() {
@@ -150,10 +152,7 @@ pub fn parse(line: &str) -> Result<Command, String> {
             let Some((event, args)) = rest.split_first() else {
                 return Err(usage(name));
             };
-            let args = args
-                .iter()
-                .map(|w| arg_value(w))
-                .collect::<Result<_, _>>()?;
+            let args = value::resolve_args(args, value::Stdin::None).map_err(|e| e.to_string())?;
             Ok(Command::Emit {
                 event: unquote(event),
                 args,
@@ -172,7 +171,7 @@ pub fn parse(line: &str) -> Result<Command, String> {
             }),
             [event, timeout] => Ok(Command::Wait {
                 event: unquote(event),
-                timeout: Some(crate::cli::parse_duration(timeout)?),
+                timeout: Some(crate::duration::parse_duration(timeout)?),
             }),
             _ => Err(usage("wait")),
         },
@@ -197,19 +196,6 @@ fn unquote(word: &str) -> String {
     match serde_json::from_str::<Value>(word) {
         Ok(Value::String(s)) if word.starts_with('"') => s,
         _ => word.to_owned(),
-    }
-}
-
-/// An `emit` argument: `@file` reads a file, anything else is JSON if it parses, else a string.
-fn arg_value(word: &str) -> Result<Value, String> {
-    match word.strip_prefix('@') {
-        Some(path) if !path.is_empty() => {
-            let text =
-                std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?;
-            Ok(serde_json::from_str(&text)
-                .unwrap_or_else(|_| Value::String(text.trim_end_matches(['\n', '\r']).to_owned())))
-        }
-        _ => Ok(parse_value(word)),
     }
 }
 

@@ -262,13 +262,22 @@ impl Run<'_> {
         }
         let printer = self.printer;
         match event {
-            ClientEvent::Connected { namespace, .. } => printer.record(
+            ClientEvent::Connected { namespace, sid } => printer.record(
                 "connect",
-                json!({ "url": self.connection.url(), "namespace": namespace }),
+                json!({ "url": self.connection.url(), "namespace": namespace, "sid": sid }),
             ),
-            ClientEvent::Event { name, args, .. } => printer.record(
+            ClientEvent::Event {
+                namespace,
+                name,
+                args,
+                ..
+            } => printer.record(
                 "received",
-                json!({ "event": name, "namespace": self.connection.namespace(), "args": args }),
+                json!({ "event": name, "namespace": namespace, "args": args }),
+            ),
+            ClientEvent::Reconnecting { attempt, delay } => printer.record(
+                "reconnecting",
+                json!({ "attempt": attempt, "delay_ms": millis(*delay) }),
             ),
             ClientEvent::Disconnected { reason } => {
                 printer.record("disconnect", json!({ "reason": reason }));
@@ -276,7 +285,6 @@ impl Run<'_> {
             ClientEvent::Error { message } => {
                 printer.record("error", json!({ "message": message }));
             }
-            ClientEvent::Reconnecting { .. } => {}
         }
     }
 

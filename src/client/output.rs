@@ -4,13 +4,15 @@
 //! records with a timestamp. A closed stdout (`sockai … | head -1`) is noted and later writes are
 //! dropped instead of panicking; callers ask [`Printer::stdout_closed`] to end early.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::SystemTime;
 
 use colored::Colorize;
 use serde_json::{Map, Value};
+
+use super::render;
 
 /// Where human lines go while a line editor owns the terminal (rustyline's external printer):
 /// they are printed above the prompt, which is then redrawn with the half-typed input.
@@ -22,12 +24,6 @@ pub struct Printer {
     color: bool,
     closed: AtomicBool,
     sink: Mutex<Option<Box<dyn LineSink>>>,
-}
-
-/// Colour on stdout: a terminal and no (non-empty) `NO_COLOR`.
-pub fn stdout_color() -> bool {
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    !no_color && std::io::stdout().is_terminal()
 }
 
 impl Printer {
@@ -107,8 +103,8 @@ impl Printer {
     pub fn event_line(&self, namespace: &str, name: &str, args: &[Value]) -> String {
         let payload = match args {
             [] => String::new(),
-            [one] => pretty_inline(one),
-            many => pretty_inline(&Value::Array(many.to_vec())),
+            [one] => render::json(one),
+            many => render::json(&Value::Array(many.to_vec())),
         };
         let head = format!(
             "{} {} {}",
@@ -141,8 +137,8 @@ impl Printer {
     pub fn ack_line(&self, event: &str, args: &[Value], millis: f64) -> String {
         let payload = match args {
             [] => "(no arguments)".to_owned(),
-            [one] => pretty_inline(one),
-            many => pretty_inline(&Value::Array(many.to_vec())),
+            [one] => render::json(one),
+            many => render::json(&Value::Array(many.to_vec())),
         };
         let head = format!(
             "{} {} {} {}",
@@ -159,7 +155,7 @@ impl Printer {
     }
 
     pub fn sent_line(&self, event: &str, args: &[Value]) -> String {
-        let args: Vec<String> = args.iter().map(Value::to_string).collect();
+        let args: Vec<String> = args.iter().map(render::compact).collect();
         format!(
             "{}",
             format!("→ {event} {}", args.join(" ")).trim_end().dimmed()
@@ -172,16 +168,6 @@ impl Printer {
 
     pub fn answer_text(&self, text: &str) -> String {
         format!("  {}", text.bold())
-    }
-}
-
-/// Compact JSON when it is short, pretty JSON otherwise.
-fn pretty_inline(value: &Value) -> String {
-    let compact = value.to_string();
-    if compact.len() <= 100 {
-        compact
-    } else {
-        serde_json::to_string_pretty(value).unwrap_or(compact)
     }
 }
 

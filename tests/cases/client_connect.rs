@@ -359,3 +359,15 @@ fn client_connect_script_reconnects_after_a_server_restart() {
     assert_eq!(answer["args"][0]["response"], "echo: back again");
     assert!(session.finish().success());
 }
+
+/// The URL default is written in the help text (the CLI does not import the client); it must
+/// name the server the client really uses.
+#[test]
+fn client_connect_help_names_the_default_url() {
+    let output = sockai().args(["connect", "--help"]).output().unwrap();
+    let help = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        help.contains(&format!("[default: {}]", sockai::client::args::DEFAULT_URL)),
+        "{help}"
+    );
+}

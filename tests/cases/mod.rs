@@ -1,7 +1,10 @@
 mod bench;
+mod client_args;
 mod client_connect;
 mod client_emit;
+mod client_flags;
 mod client_interop;
+mod client_view;
 mod generated;
 mod providers_gemini;
 mod providers_openai;
