@@ -132,6 +132,26 @@ pub fn problem(error: &(dyn std::error::Error + 'static)) -> Option<String> {
         }
         current = e.source();
     }
+    // Some wrappers (hyper's connect error) hide the rustls error behind a box that does not
+    // downcast: recognise rustls' own words instead.
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = current {
+        let text = e.to_string();
+        if let Some(at) = text.find("invalid peer certificate: ") {
+            let cause = &text[at + "invalid peer certificate: ".len()..];
+            return Some(match cause {
+                c if c.starts_with("UnknownIssuer") => describe(
+                    &rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer),
+                ),
+                c if c.starts_with("Expired") => "the server's certificate has expired".into(),
+                c if c.starts_with("NotValidForName") => {
+                    "the server's certificate is for another host name".into()
+                }
+                other => format!("invalid peer certificate: {other}"),
+            });
+        }
+        current = e.source();
+    }
     None
 }
 

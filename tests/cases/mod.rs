@@ -4,6 +4,7 @@ mod client_connect;
 mod client_emit;
 mod client_flags;
 mod client_interop;
+mod client_tls;
 mod client_view;
 mod generated;
 mod providers_gemini;
