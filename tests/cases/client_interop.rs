@@ -311,3 +311,71 @@ fn free_port() -> String {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.local_addr().unwrap().port().to_string()
 }
+
+/// socketioxide, an independent server implementation, over every transport.
+#[test]
+fn interop_socketioxide_events_binary_acks_namespaces_and_disconnect() {
+    let url = crate::support::sioxide::start();
+    let sent = json!([1, {"a": {"$binary": "AQID"}}, [{"$binary": "BAU="}], "x"]);
+    let sent_args: Vec<String> = sent
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(Value::to_string)
+        .collect();
+    let acks: String = (0..100).map(|n| format!("ack echo {n}\n")).collect();
+    for transport in TRANSPORTS {
+        let mut args = vec![url.as_str(), "echo"];
+        args.extend(sent_args.iter().map(String::as_str));
+        args.extend(["--expect", "echo", "--transport", transport]);
+        let (records, stderr, code) = emit_json(&args);
+        assert_eq!(code, 0, "{transport}: {stderr}");
+        assert_eq!(args_of(&records, "echo"), vec![sent.clone()], "{transport}");
+
+        let (records, stderr, code) = script(&[&url, "--transport", transport], &acks);
+        assert_eq!(
+            code,
+            0,
+            "{transport}: {stderr} {:?}",
+            of_type(&records, "error")
+        );
+        let mut answers: Vec<i64> = of_type(&records, "ack")
+            .iter()
+            .map(|r| r["args"][0].as_i64().unwrap())
+            .collect();
+        answers.sort_unstable();
+        assert_eq!(answers, (0..100).collect::<Vec<_>>(), "{transport}");
+
+        let admin = format!("{url}/admin");
+        let (_, stderr, code) = emit_json(&[&admin, "x", "--transport", transport]);
+        assert_eq!(code, 3);
+        assert!(
+            stderr.contains("namespace /admin rejected: not authorized"),
+            "{transport}: {stderr}"
+        );
+        let (records, stderr, code) = emit_json(&[
+            &admin,
+            "echo",
+            "in",
+            "--auth",
+            r#"{"token":"s3cret"}"#,
+            "--expect",
+            "echo",
+            "--transport",
+            transport,
+        ]);
+        assert_eq!(code, 0, "{transport}: {stderr}");
+        assert_eq!(args_of(&records, "echo"), vec![json!(["in"])]);
+
+        let (records, _, code) = script(
+            &[&url, "--transport", transport],
+            "emit kick-me\nwait disconnect\n",
+        );
+        assert_eq!(code, 0, "{transport}");
+        assert_eq!(
+            of_type(&records, "disconnect")[0]["reason"],
+            "io server disconnect",
+            "{transport}"
+        );
+    }
+}

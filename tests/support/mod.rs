@@ -6,6 +6,7 @@
 
 pub mod fake_upstream;
 pub mod garbage;
+pub mod sioxide;
 pub mod tls;
 pub mod ws;
 
