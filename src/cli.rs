@@ -243,9 +243,12 @@ Commands at the prompt (type `help` for details):
   emit <event> [arg …]     each arg is JSON (what starts with { [ \" must parse), else text;
                            @file reads one from a file, @@file sends a file's bytes as binary
   ack <event> [arg …]      emit and wait for the acknowledgement (also: emit --ack …)
+  reply <ack_id> [arg …]   answer an acknowledgement the server asked for; an event that
+                           asks for one is shown with its id: (ack 3 requested: reply 3 …)
   on|off <event …>         show or hide events; only <event …> shows just these
   wait <event> [timeout]   wait until the event arrives (for scripts)
-  status, disconnect, reconnect, clear, help [command], quit (or Ctrl-D)
+  status                   socket id, transport, Engine.IO version, ping interval, acks waiting
+  disconnect, reconnect, clear, help [command], quit (or Ctrl-D)
 
 A URL path names the namespace, as with the JavaScript client (http://host/admin → /admin).
 Exit status: 0 ok, 1 a scripted command failed (a wait or an ack timed out), 2 usage error,
@@ -260,6 +263,7 @@ Examples:
   sockai emit upload @@photo.png '{\"name\":\"photo.png\"}'   # binary + JSON arguments
   echo '{\"prompt\":\"from stdin\"}' | sockai emit ai-message - --expect ai-message-response
   sockai emit ping --ack --count 20 --interval 100ms    # round-trip statistics
+  sockai emit start-quiz --expect quiz-done --ack-reply 42   # answer the server's acks with 42
 
 The first positional argument is the server URL if it starts with http://, https://, ws:// or
 wss://; otherwise the URL is http://localhost:3000 and the first argument is the event.
@@ -380,6 +384,11 @@ pub struct EmitArgs {
     /// Ask for an acknowledgement, wait for it and print it
     #[arg(long)]
     pub ack: bool,
+
+    /// Answer every acknowledgement the server asks for during the run with this argument
+    /// (repeatable: the arguments, in order, read like the event's; alone: no arguments)
+    #[arg(long, value_name = "ARG", num_args = 0..=1, action = clap::ArgAction::Append)]
+    pub ack_reply: Option<Vec<String>>,
 
     /// Bound on the whole run, connecting included
     #[arg(long, short = 't', value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
@@ -553,6 +562,39 @@ mod tests {
     #[test]
     fn cli_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn ack_reply_collects_the_arguments_or_none() {
+        let parse = |args: &[&str]| match Cli::try_parse_from(args).unwrap().command {
+            Command::Emit(emit) => (emit.words, emit.ack_reply),
+            _ => unreachable!(),
+        };
+        let words = |list: &[&str]| list.iter().map(|w| w.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            parse(&["sockai", "emit", "ev", "a"]),
+            (words(&["ev", "a"]), None)
+        );
+        assert_eq!(
+            parse(&[
+                "sockai",
+                "emit",
+                "ev",
+                "--ack-reply",
+                "4",
+                "--ack-reply",
+                "{}"
+            ]),
+            (words(&["ev"]), Some(words(&["4", "{}"])))
+        );
+        assert_eq!(
+            parse(&["sockai", "emit", "ev", "--ack-reply"]),
+            (words(&["ev"]), Some(vec![]))
+        );
+        assert_eq!(
+            parse(&["sockai", "emit", "ev", "--ack-reply", "--json"]),
+            (words(&["ev"]), Some(vec![]))
+        );
     }
 
     #[test]
