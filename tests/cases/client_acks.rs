@@ -1,8 +1,10 @@
 //! Acknowledgements the server asks of the client: shown with their id, answered with
 //! `reply` (REPL, scripts) or `--ack-reply` (`sockai emit`), listed by `status`.
 //!
-//! The tests marked `needs the own client` fail on rust_socketio, which never surfaces the
-//! server's ack id; they run once the client of branch `client` replaces it.
+//! The Node server's `question` event (tests/node/sio-handlers.cjs, branch `client`) makes it
+//! emit `question` ("2+2?") asking for an ack, and report the answer as `answered`. The tests
+//! marked `needs the own client` fail on rust_socketio, which never surfaces the server's ack
+//! id; they run once the client of branch `client` replaces it.
 
 use serde_json::{Value, json};
 
@@ -49,8 +51,7 @@ fn client_acks_emit_ack_reply_answers_the_server() {
         &[
             "emit",
             &node.url,
-            "ask",
-            "\"2+2?\"",
+            "question",
             "--ack-reply",
             "4",
             "--ack-reply",
@@ -84,8 +85,7 @@ fn client_acks_emit_ack_reply_answers_the_server() {
         .args([
             "emit",
             &node.url,
-            "ask",
-            "x",
+            "question",
             "--expect",
             "answered",
             "--ack-reply",
@@ -99,8 +99,7 @@ fn client_acks_emit_ack_reply_answers_the_server() {
         &[
             "emit",
             &node.url,
-            "ask",
-            "x",
+            "question",
             "--expect",
             "answered",
             "--json",
@@ -123,7 +122,7 @@ fn client_acks_repl_reply_once_and_status_lists_what_waits() {
     let sid = connected["sid"].as_str().unwrap().to_owned();
     assert!(!sid.is_empty() && sid != "unknown", "{connected}");
 
-    session.send("emit ask \"2+2?\"");
+    session.send("emit question");
     let question = session.wait_record("received", Some("question"));
     let id = question["ack_id"]
         .as_u64()

@@ -45,7 +45,7 @@ fn client_view_binary_arguments_are_shown_in_place() {
 fn client_view_a_server_ack_request_says_how_to_answer_it() {
     let node = NodeServer::start();
     let (mut repl, _dir) = repl(&node.url);
-    repl.send_line("emit ask \"2+2?\"").unwrap();
+    repl.send_line("emit question").unwrap();
     let asked = repl
         .expect(Regex(
             r#"/ question "2\+2\?" \(ack (\d+) requested: reply \d+ …\)"#,

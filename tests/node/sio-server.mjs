@@ -18,8 +18,6 @@
 //   order                 → emits `first` {n: 1}, then `second` {n: 2}
 //   kick-me               → the server disconnects the socket (disconnect(true))
 //   broadcast ...args     → emits `announce` with the arguments to every socket of `/`
-//   ask ...args           → emits `question` with the arguments, asking for an ack; the ack's
-//                           arguments come back as `answered` ...answer
 import { createServer } from "node:http";
 import { Server } from "socket.io";
 
@@ -70,10 +68,6 @@ function handlers(socket) {
     socket.emit("second", { n: 2 });
   });
   socket.on("kick-me", () => socket.disconnect(true));
-  socket.on("ask", (...args) => {
-    ackOf(args);
-    socket.emit("question", ...args, (...answer) => socket.emit("answered", ...answer));
-  });
   socket.on("broadcast", (...args) => {
     ackOf(args);
     io.of("/").emit("announce", ...args);
