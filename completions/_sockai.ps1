@@ -100,6 +100,7 @@ Register-ArgumentCompleter -Native -CommandName 'sockai' -ScriptBlock {
             [CompletionResult]::new('--connect-timeout', '--connect-timeout', [CompletionResultType]::ParameterName, 'Give up connecting after this long (e.g. 10s, 500ms)')
             [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Wait for this event and print its payload (repeatable: in this order)')
             [CompletionResult]::new('--expect', '--expect', [CompletionResultType]::ParameterName, 'Wait for this event and print its payload (repeatable: in this order)')
+            [CompletionResult]::new('--ack-reply', '--ack-reply', [CompletionResultType]::ParameterName, 'Answer every acknowledgement the server asks for during the run with this argument (repeatable: the arguments, in order, read like the event''s; alone: no arguments)')
             [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Bound on the whole run, connecting included')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Bound on the whole run, connecting included')
             [CompletionResult]::new('--assert', '--assert', [CompletionResultType]::ParameterName, '''<json-pointer>=<json>'': the last payload waited for has this value there (repeatable)')

@@ -221,7 +221,7 @@ _sockai() {
             return 0
             ;;
         sockai__subcmd__emit)
-            opts="-n -H -e -t -q -h --namespace --path --auth --header --query --transport --eio --insecure --connect-timeout --reconnect --no-reconnect --expect --ack --timeout --print-chunks --assert --assert-contains --count --interval --json --quiet --help"
+            opts="-n -H -e -t -q -h --namespace --path --auth --header --query --transport --eio --insecure --connect-timeout --reconnect --no-reconnect --expect --ack --ack-reply --timeout --print-chunks --assert --assert-contains --count --interval --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -272,6 +272,10 @@ _sockai() {
                     return 0
                     ;;
                 -e)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ack-reply)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

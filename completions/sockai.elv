@@ -94,6 +94,7 @@ set edit:completion:arg-completer[sockai] = {|@words|
             cand --connect-timeout 'Give up connecting after this long (e.g. 10s, 500ms)'
             cand -e 'Wait for this event and print its payload (repeatable: in this order)'
             cand --expect 'Wait for this event and print its payload (repeatable: in this order)'
+            cand --ack-reply 'Answer every acknowledgement the server asks for during the run with this argument (repeatable: the arguments, in order, read like the event''s; alone: no arguments)'
             cand -t 'Bound on the whole run, connecting included'
             cand --timeout 'Bound on the whole run, connecting included'
             cand --assert '''<json-pointer>=<json>'': the last payload waited for has this value there (repeatable)'

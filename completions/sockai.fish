@@ -91,6 +91,7 @@ upgrade\t'HTTP long-polling first, then upgraded to WebSocket, as browsers do'"
 complete -c sockai -n "__fish_sockai_using_subcommand emit" -l eio -d 'Engine.IO version: 4 (Socket.IO 3.x/4.x servers) or 3 (Socket.IO 2.x servers) [default: detected from the server\'s handshake]' -r
 complete -c sockai -n "__fish_sockai_using_subcommand emit" -l connect-timeout -d 'Give up connecting after this long (e.g. 10s, 500ms)' -r
 complete -c sockai -n "__fish_sockai_using_subcommand emit" -s e -l expect -d 'Wait for this event and print its payload (repeatable: in this order)' -r
+complete -c sockai -n "__fish_sockai_using_subcommand emit" -l ack-reply -d 'Answer every acknowledgement the server asks for during the run with this argument (repeatable: the arguments, in order, read like the event\'s; alone: no arguments)' -r
 complete -c sockai -n "__fish_sockai_using_subcommand emit" -s t -l timeout -d 'Bound on the whole run, connecting included' -r
 complete -c sockai -n "__fish_sockai_using_subcommand emit" -l assert -d '\'<json-pointer>=<json>\': the last payload waited for has this value there (repeatable)' -r
 complete -c sockai -n "__fish_sockai_using_subcommand emit" -l assert-contains -d '\'<json-pointer>~<text>\': the value there contains this text (repeatable)' -r

@@ -92,6 +92,7 @@ fn emit_request(args: EmitArgs) -> client::EmitRequest {
         connection: connection_settings(args.connection),
         expect: args.expect,
         ack: args.ack,
+        ack_reply: args.ack_reply,
         timeout: args.timeout,
         print_chunks: args.print_chunks,
         assert_equals: args.asserts,

@@ -31,6 +31,39 @@ pub fn from_json(value: &Value) -> Option<Vec<u8>> {
     BASE64.decode(map.get(KEY)?.as_str()?).ok()
 }
 
+/// Every object anywhere in `value` whose only key is `$binary` must hold valid base64 (it
+/// is sent as a binary attachment); else the JSON pointer of the first that does not.
+pub fn check(value: &Value) -> Result<(), String> {
+    fn walk(value: &Value, at: &mut String) -> Result<(), ()> {
+        match value {
+            Value::Object(map) if map.len() == 1 && map.contains_key(KEY) => {
+                match from_json(value) {
+                    Some(_) => Ok(()),
+                    None => Err(()),
+                }
+            }
+            Value::Object(map) => map.iter().try_for_each(|(key, item)| {
+                let len = at.len();
+                at.push('/');
+                at.push_str(&key.replace('~', "~0").replace('/', "~1"));
+                walk(item, at)?;
+                at.truncate(len);
+                Ok(())
+            }),
+            Value::Array(items) => items.iter().enumerate().try_for_each(|(i, item)| {
+                let len = at.len();
+                at.push_str(&format!("/{i}"));
+                walk(item, at)?;
+                at.truncate(len);
+                Ok(())
+            }),
+            _ => Ok(()),
+        }
+    }
+    let mut at = String::new();
+    walk(value, &mut at).map_err(|()| at)
+}
+
 /// `<binary 3 bytes: 01 02 03>`, `<binary 0 bytes>`, the first bytes then `…` when long.
 pub fn describe(bytes: &[u8]) -> String {
     let count = match bytes.len() {
@@ -70,6 +103,21 @@ mod tests {
         assert_eq!(from_json(&json!({"$binary": 1})), None);
         assert_eq!(from_json(&json!(["$binary"])), None);
         assert_eq!(from_json(&json!("AQID")), None);
+    }
+
+    #[test]
+    fn every_binary_form_must_hold_base64() {
+        assert_eq!(check(&json!({"a": [1, {"$binary": "AQID"}]})), Ok(()));
+        assert_eq!(check(&json!({"$binary": "AQID", "other": "!"})), Ok(()));
+        assert_eq!(
+            check(&json!({"a": [1, {"$binary": "not base64!"}]})),
+            Err("/a/1".to_owned())
+        );
+        assert_eq!(check(&json!({"$binary": 3})), Err(String::new()));
+        assert_eq!(
+            check(&json!({"x/y~": {"$binary": "%"}})),
+            Err("/x~1y~0".to_owned())
+        );
     }
 
     #[test]

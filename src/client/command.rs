@@ -20,6 +20,11 @@ pub enum Command {
         args: Vec<Value>,
         ack: bool,
     },
+    /// `reply <ack_id> [arg …]`: answer the server's acknowledgement request.
+    Reply {
+        ack_id: u64,
+        args: Vec<Value>,
+    },
     On(Vec<String>),
     Off(Vec<String>),
     Only(Vec<String>),
@@ -61,6 +66,12 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
         "emit and wait for the acknowledgement; prints it with its latency",
     ),
     (
+        "reply",
+        "reply <ack_id> [arg …]",
+        "answer an acknowledgement the server asked for (its id is shown with the event); \
+         args as for emit",
+    ),
+    (
         "on",
         "on [event …]",
         "show these events again (no event: show every event)",
@@ -75,7 +86,8 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     (
         "status",
         "status",
-        "connection state, URL, namespace, filters",
+        "connection, socket id, transport, Engine.IO version, ping interval, acks waiting, \
+         filters",
     ),
     ("disconnect", "disconnect", "leave the server"),
     (
@@ -158,6 +170,19 @@ pub fn parse(line: &str) -> Result<Command, String> {
                 args,
                 ack,
             })
+        }
+        "reply" => {
+            let Some((id, args)) = rest.split_first() else {
+                return Err(usage("reply"));
+            };
+            let ack_id = id.parse::<u64>().map_err(|_| {
+                format!(
+                    "{id:?} is not an acknowledgement id: the number shown with the event \
+                     (`status` lists them)"
+                )
+            })?;
+            let args = value::resolve_args(args, value::Stdin::None).map_err(|e| e.to_string())?;
+            Ok(Command::Reply { ack_id, args })
         }
         "on" => Ok(Command::On(names(rest))),
         "off" if rest.is_empty() => Err(usage("off")),
@@ -251,6 +276,20 @@ mod tests {
             Command::Only(vec!["a".into(), "b".into()])
         );
         assert_eq!(parse("on").unwrap(), Command::On(vec![]));
+        assert_eq!(
+            parse("reply 3 4 {\"ok\": true} text").unwrap(),
+            Command::Reply {
+                ack_id: 3,
+                args: vec![json!(4), json!({"ok": true}), json!("text")]
+            }
+        );
+        assert_eq!(
+            parse("reply 0").unwrap(),
+            Command::Reply {
+                ack_id: 0,
+                args: vec![]
+            }
+        );
         assert_eq!(parse("exit").unwrap(), Command::Quit);
         assert_eq!(
             parse("help emit").unwrap(),
@@ -267,6 +306,22 @@ mod tests {
         assert!(parse("frobnicate").unwrap_err().contains("unknown command"));
         assert!(parse("wait x soon").is_err());
         assert!(parse("emit x {\"a\":").is_err());
+        assert!(
+            parse("reply")
+                .unwrap_err()
+                .starts_with("usage: reply <ack_id>")
+        );
+        assert!(
+            parse("reply question 4")
+                .unwrap_err()
+                .contains("not an acknowledgement id")
+        );
+        assert!(parse("reply -1").is_err());
+        assert!(
+            parse("reply 1 {a:1}")
+                .unwrap_err()
+                .contains("not valid JSON")
+        );
     }
 
     #[test]

@@ -67,6 +67,8 @@ pub struct EmitRequest {
     pub connection: ConnectionSettings,
     pub expect: Vec<String>,
     pub ack: bool,
+    /// `--ack-reply` words: answer every server acknowledgement request with these.
+    pub ack_reply: Option<Vec<String>>,
     pub timeout: Duration,
     pub print_chunks: bool,
     /// `--assert` and `--assert-contains` expressions, checked here.
@@ -147,11 +149,18 @@ pub fn run_emit(args: EmitRequest) -> i32 {
         Ok(target) => target,
         Err(e) => return usage(format!("{e} (usage: sockai emit [URL] EVENT [ARG]...)")),
     };
-    let event_args =
-        match value::resolve_args(&words, value::Stdin::Reader(&mut std::io::stdin().lock())) {
-            Ok(values) => values,
-            Err(e) => return usage(e.to_string()),
-        };
+    // One pass over the event's and the replies' words: `-` reads stdin once in all.
+    let reply_words = args.ack_reply.clone().unwrap_or_default();
+    let all_words: Vec<String> = words.iter().chain(&reply_words).cloned().collect();
+    let mut event_args = match value::resolve_args(
+        &all_words,
+        value::Stdin::Reader(&mut std::io::stdin().lock()),
+    ) {
+        Ok(values) => values,
+        Err(e) => return usage(e.to_string()),
+    };
+    let reply_args = event_args.split_off(words.len());
+    let ack_reply = args.ack_reply.as_ref().map(|_| reply_args);
     let mut asserts = Vec::new();
     for text in &args.assert_equals {
         match args::parse_assert_equals(text) {
@@ -181,6 +190,7 @@ pub fn run_emit(args: EmitRequest) -> i32 {
         args: event_args,
         expect: args.expect.clone(),
         ack: args.ack,
+        ack_reply,
         timeout: args.timeout,
         print_chunks: args.print_chunks,
         asserts,

@@ -31,6 +31,8 @@ pub enum ValueError {
     StdinTwice,
     #[error("`-` (standard input) is the script here; use @FILE")]
     NoStdin,
+    #[error("{}: {{\"$binary\": …}} must hold standard base64 (e.g. {{\"$binary\": \"AQID\"}} for the bytes 01 02 03)", if .0.is_empty() { "the argument".to_owned() } else { format!("the argument at {}", .0) })]
+    BadBinary(String),
 }
 
 /// Text that starts like JSON (`{`, `[`, `"`) but does not parse: where and why, with the
@@ -167,7 +169,7 @@ pub fn resolve_args(words: &[String], mut stdin: Stdin<'_>) -> Result<Vec<Value>
             ReadError::Io(reason) => ValueError::Stdin(reason),
         })
     };
-    words
+    let values = words
         .iter()
         .map(|word| {
             if let Some(path) = word.strip_prefix("@@") {
@@ -197,7 +199,12 @@ pub fn resolve_args(words: &[String], mut stdin: Stdin<'_>) -> Result<Vec<Value>
                 parse_value(word).map_err(ValueError::Json)
             }
         })
-        .collect()
+        .collect::<Result<Vec<_>, _>>()?;
+    // Caught here, before connecting, rather than by the encoder after.
+    for value in &values {
+        binary::check(value).map_err(ValueError::BadBinary)?;
+    }
+    Ok(values)
 }
 
 enum ReadError {
@@ -361,6 +368,18 @@ mod tests {
             resolve_args(&words(&["@"]), Stdin::None),
             Err(ValueError::File { .. })
         ));
+    }
+
+    #[test]
+    fn binary_forms_must_hold_base64() {
+        let e = resolve_args(&words(&["{\"f\": {\"$binary\": \"%%\"}}"]), Stdin::None);
+        assert_eq!(e, Err(ValueError::BadBinary("/f".to_owned())));
+        assert_eq!(
+            e.unwrap_err().to_string(),
+            "the argument at /f: {\"$binary\": …} must hold standard base64 \
+             (e.g. {\"$binary\": \"AQID\"} for the bytes 01 02 03)"
+        );
+        assert!(resolve_args(&words(&["{\"$binary\": \"AQID\"}"]), Stdin::None).is_ok());
     }
 
     #[test]

@@ -1,4 +1,5 @@
 mod bench;
+mod client_acks;
 mod client_args;
 mod client_connect;
 mod client_emit;

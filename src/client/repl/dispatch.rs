@@ -30,6 +30,7 @@ impl Session<'_> {
             }
             Command::Msg(value) => self.send(event::MESSAGE, vec![value], false).await,
             Command::Emit { event, args, ack } => self.send(&event, args, ack).await,
+            Command::Reply { ack_id, args } => self.reply(ack_id, args).await,
             Command::On(names) => {
                 if names.is_empty() {
                     self.filter = Filter::All {
@@ -127,6 +128,43 @@ impl Session<'_> {
         }
     }
 
+    /// Answer the server's acknowledgement request `ack_id`, once.
+    pub(super) async fn reply(&mut self, ack_id: u64, args: Vec<Value>) {
+        let Some(event) = self.server_acks.get(&ack_id).cloned() else {
+            let waiting = if self.server_acks.is_empty() {
+                "none is waiting".to_owned()
+            } else {
+                let ids: Vec<String> = self.server_acks.keys().map(u64::to_string).collect();
+                format!("waiting: {}", ids.join(", "))
+            };
+            self.fail(&format!(
+                "no server acknowledgement {ack_id} is waiting for an answer ({waiting})"
+            ));
+            return;
+        };
+        let connection = match (&self.connection, &self.state) {
+            (Some(connection), State::Connected | State::Troubled(_)) => connection.clone(),
+            _ => {
+                self.fail(&format!("cannot reply {ack_id}: not connected"));
+                return;
+            }
+        };
+        if self.json {
+            self.printer.record(
+                "reply",
+                json!({ "ack_id": ack_id, "event": event, "args": args }),
+            );
+        } else {
+            self.printer
+                .out(&self.printer.reply_line(ack_id, Some(&event), &args));
+        }
+        // Answered or not, it is not ours to answer again.
+        self.server_acks.remove(&ack_id);
+        if let Err(e) = connection.reply(ack_id, args).await {
+            self.fail(&format!("cannot reply {ack_id} (`{event}`): {e}"));
+        }
+    }
+
     pub(super) async fn reconnect(&mut self) {
         if let Some(old) = self.connection.take() {
             tokio::time::timeout(DISCONNECT_GRACE, old.disconnect())
@@ -154,49 +192,6 @@ impl Session<'_> {
             self.printer.record("filter", self.filter.describe());
         } else {
             self.info(&self.filter.human());
-        }
-    }
-
-    pub(super) fn status(&self) {
-        let (state, detail) = match &self.state {
-            State::Connected if self.connection.is_some() => ("connected", None),
-            State::Connected => ("disconnected", None),
-            State::Troubled(why) => ("connection trouble", Some(why.clone())),
-            State::Disconnected(why) => ("disconnected", Some(why.clone())),
-        };
-        let options = &self.settings.options;
-        if self.json {
-            self.printer.record(
-                "status",
-                json!({
-                    "state": state,
-                    "detail": detail,
-                    "url": options.url,
-                    "namespace": self.namespace,
-                    "pending_acks": self.acks.len(),
-                    "filter": self.filter.describe(),
-                }),
-            );
-        } else {
-            let mut lines = vec![
-                format!(
-                    "state:     {state}{}",
-                    detail.map(|d| format!(" ({d})")).unwrap_or_default()
-                ),
-                format!("url:       {}", options.url),
-                format!("namespace: {}", self.namespace),
-                format!("filter:    {}", self.filter.human()),
-                format!("pending acks: {}", self.acks.len()),
-            ];
-            if let Ok(seen) = self.seen.lock()
-                && !seen.is_empty()
-            {
-                lines.push(format!(
-                    "events seen: {}",
-                    seen.iter().cloned().collect::<Vec<_>>().join(", ")
-                ));
-            }
-            self.printer.out(&lines.join("\n"));
         }
     }
 }

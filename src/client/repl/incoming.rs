@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use super::session::{AckOutcome, Session, State};
+use super::session::{AckOutcome, MAX_SERVER_ACKS, Session, State};
 use crate::client::connection::{ClientEvent, SendError};
 use crate::client::emit::{AI_MESSAGE_CHUNK, millis};
 use crate::wire::event;
@@ -13,6 +13,8 @@ impl Session<'_> {
         match event {
             ClientEvent::Connected { namespace, sid } => {
                 self.state = State::Connected;
+                // A new session: the old one's acknowledgement requests cannot be answered.
+                self.server_acks.clear();
                 self.namespace = namespace.clone();
                 let url = self.settings.options.url.clone();
                 if self.json {
@@ -32,6 +34,7 @@ impl Session<'_> {
             }
             ClientEvent::Disconnected { reason } => {
                 self.flush_answer();
+                self.server_acks.clear();
                 self.state = State::Disconnected(reason.clone());
                 if self.json {
                     self.printer
@@ -77,12 +80,23 @@ impl Session<'_> {
                     )));
                 }
             }
-            ClientEvent::Event { name, args, .. } => {
+            ClientEvent::Event {
+                namespace,
+                name,
+                args,
+                ack_id,
+            } => {
                 if let Ok(mut seen) = self.seen.lock() {
                     seen.insert(name.clone());
                 }
+                if let Some(id) = ack_id {
+                    if self.server_acks.len() >= MAX_SERVER_ACKS {
+                        self.server_acks.pop_first();
+                    }
+                    self.server_acks.insert(id, name.clone());
+                }
                 if self.filter.shows(&name) {
-                    self.show_event(&name, &args);
+                    self.show_event(&namespace, &name, &args, ack_id);
                 }
                 self.arrive(&name);
             }
@@ -99,16 +113,20 @@ impl Session<'_> {
         }
     }
 
-    pub(super) fn show_event(&mut self, name: &str, args: &[Value]) {
+    pub(super) fn show_event(
+        &mut self,
+        namespace: &str,
+        name: &str,
+        args: &[Value],
+        ack_id: Option<u64>,
+    ) {
         if self.json {
-            self.printer.record(
-                "received",
-                json!({ "event": name, "namespace": self.namespace, "args": args }),
-            );
+            self.printer.received(namespace, name, args, ack_id);
             return;
         }
         // A streamed answer grows line by line until `ai-message-response` closes it.
         if name == AI_MESSAGE_CHUNK
+            && ack_id.is_none()
             && let Some(delta) = args
                 .first()
                 .and_then(|a| a.get("delta"))
@@ -116,7 +134,7 @@ impl Session<'_> {
         {
             if self.answer.is_none() {
                 self.printer
-                    .out(&self.printer.event_line(&self.namespace, name, &[]));
+                    .out(&self.printer.event_line(namespace, name, &[], None));
             }
             let answer = self.answer.get_or_insert_with(String::new);
             answer.push_str(delta);
@@ -127,7 +145,7 @@ impl Session<'_> {
             self.flush_answer();
         }
         self.printer
-            .out(&self.printer.event_line(&self.namespace, name, args));
+            .out(&self.printer.event_line(namespace, name, args, ack_id));
     }
 
     /// Print the finished lines of the streamed answer (all of it when `all`). Long lines are

@@ -4,7 +4,8 @@
 //! a thread of its own, [`editor`], or from stdin), connection events and finished acks, and
 //! prints through [`Printer`]. On a terminal, lines printed while the user types go through
 //! rustyline's external printer, so the half-typed input is redrawn below them.
-//! [`incoming`] shows what the server sent, [`dispatch`] runs the commands, [`filter`] decides
+//! [`incoming`] shows what the server sent (and remembers the acknowledgements it asked
+//! for), [`dispatch`] runs the commands, [`status`] reports the session, [`filter`] decides
 //! which events are shown.
 
 mod dispatch;
@@ -12,6 +13,7 @@ mod editor;
 mod filter;
 mod incoming;
 mod session;
+mod status;
 
 use std::io::BufRead;
 use std::path::PathBuf;

@@ -1,6 +1,6 @@
 //! The session loop: one task owns the connection, the command lines, the events and the acks.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -17,6 +17,9 @@ use crate::wire;
 
 /// How long `wait` waits when the script gives no timeout.
 pub(super) const DEFAULT_WAIT: Duration = Duration::from_secs(10);
+/// Server acknowledgements remembered for `status` and `reply`; beyond it the oldest is
+/// forgotten (a server asking for thousands is misbehaving).
+pub(super) const MAX_SERVER_ACKS: usize = 1024;
 /// How long a disconnect may take before we stop caring.
 pub(super) const DISCONNECT_GRACE: Duration = Duration::from_secs(2);
 
@@ -46,6 +49,9 @@ pub(super) struct Session<'a> {
     /// Event names seen so far, for tab completion.
     pub(super) seen: Arc<Mutex<BTreeSet<String>>>,
     pub(super) acks: JoinSet<AckOutcome>,
+    /// Acknowledgements the server asked for and nobody answered yet: id → event name.
+    /// Forgotten on disconnect, as the client forgets them.
+    pub(super) server_acks: BTreeMap<u64, String>,
     /// Arrivals not yet consumed by a `wait`, per name.
     pub(super) arrived: HashMap<String, usize>,
     pub(super) waiting: Option<(String, Instant)>,
@@ -91,6 +97,7 @@ impl<'a> Session<'a> {
             },
             seen: Arc::default(),
             acks: JoinSet::new(),
+            server_acks: BTreeMap::new(),
             arrived: HashMap::new(),
             waiting: None,
             answer: None,
