@@ -44,7 +44,6 @@ fn client_acks_reply_to_an_ack_nobody_asked_for_is_an_error() {
 }
 
 #[test]
-#[ignore = "needs the own client (branch client)"]
 fn client_acks_emit_ack_reply_answers_the_server() {
     let node = NodeServer::start();
     let (records, stderr, code) = run(
@@ -114,7 +113,6 @@ fn client_acks_emit_ack_reply_answers_the_server() {
 }
 
 #[test]
-#[ignore = "needs the own client (branch client)"]
 fn client_acks_repl_reply_once_and_status_lists_what_waits() {
     let node = NodeServer::start();
     let mut session = ScriptedClient::start(&[&node.url]);
