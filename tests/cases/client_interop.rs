@@ -379,3 +379,33 @@ fn interop_socketioxide_events_binary_acks_namespaces_and_disconnect() {
         );
     }
 }
+
+/// A server's ack request answered with `--ack-reply`, binary included, on every peer and transport.
+#[test]
+fn interop_server_acks_are_answered() {
+    for (script, peer) in PEERS {
+        let node = NodeServer::start_script(script, &[]);
+        for transport in TRANSPORTS {
+            let (records, stderr, code) = emit_json(&[
+                &node.url,
+                "question",
+                "--ack-reply",
+                "4",
+                "--ack-reply",
+                r#"{"bin": {"$binary": "AQID"}}"#,
+                "--expect",
+                "answered",
+                "--transport",
+                transport,
+            ]);
+            assert_eq!(code, 0, "{peer} over {transport}: {stderr}");
+            let asked = &received(&records, "question")[0];
+            assert!(asked["ack_id"].is_u64(), "{asked}");
+            assert_eq!(
+                args_of(&records, "answered"),
+                vec![json!([4, {"bin": {"buffer": [1, 2, 3]}}])],
+                "{peer} over {transport}"
+            );
+        }
+    }
+}
