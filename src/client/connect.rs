@@ -140,11 +140,19 @@ pub async fn open_engine(plan: &Plan) -> Result<Engine, ConnectError> {
         None => Start::Websocket,
     };
     match Engine::open(&engine_options(plan, start)).await {
-        // No transport chosen: a server that refuses the WebSocket at the HTTP level (a
-        // proxy, or WebSocket disabled) may still poll.
-        Err(OpenError::Transport(TransportError::Http { .. }) | OpenError::NotEngineIo(_))
-            if plan.transport.is_none() =>
-        {
+        // No transport chosen: a server whose WebSocket handshake fails (a proxy, WebSocket
+        // disabled, a version refused in a way tungstenite cannot read) may still poll; a
+        // refused port or a certificate problem would fail the same way again.
+        Err(
+            e @ (OpenError::Transport(
+                TransportError::Http { .. }
+                | TransportError::Io(_)
+                | TransportError::Closed
+                | TransportError::TooLarge,
+            )
+            | OpenError::NotEngineIo(_)),
+        ) if plan.transport.is_none() => {
+            tracing::debug!("WebSocket failed ({e}); trying long-polling");
             Engine::open(&engine_options(plan, Start::Polling))
                 .await
                 .map_err(|e| open_error(plan, e))

@@ -409,3 +409,47 @@ fn interop_server_acks_are_answered() {
         }
     }
 }
+
+/// `--eio` insists on a version: the matching one works, the other is one clear line.
+#[test]
+fn interop_eio_flag_insists_on_a_version() {
+    let v2 = NodeServer::start_script("sio-server-v2.cjs", &[]);
+    let v4 = NodeServer::start_script("sio-server.mjs", &[]);
+    for transport in ["websocket", "polling"] {
+        let (records, stderr, code) = emit_json(&[
+            &v2.url,
+            "echo",
+            "1",
+            "--eio",
+            "3",
+            "--expect",
+            "echo",
+            "--transport",
+            transport,
+        ]);
+        assert_eq!(code, 0, "{transport}: {stderr}");
+        assert_eq!(args_of(&records, "echo"), vec![json!([1])]);
+        let (_, stderr, code) = emit_json(&[&v2.url, "x", "--eio", "4", "--transport", transport]);
+        assert_eq!(code, 3);
+        assert!(
+            stderr.contains(
+                "the server speaks Engine.IO 3 (a Socket.IO 2.x server), not 4: drop --eio 4"
+            ),
+            "{transport}: {stderr}"
+        );
+    }
+    // Node 4.x refuses EIO=3 (no allowEIO3); the default transport falls back to polling,
+    // where the refusal can be read.
+    for transport in [None, Some("polling")] {
+        let mut args = vec![v4.url.as_str(), "x", "--eio", "3"];
+        if let Some(transport) = transport {
+            args.extend(["--transport", transport]);
+        }
+        let (_, stderr, code) = emit_json(&args);
+        assert_eq!(code, 3);
+        assert!(
+            stderr.contains("the server does not speak Engine.IO 3") && stderr.contains("--eio"),
+            "{transport:?}: {stderr}"
+        );
+    }
+}
