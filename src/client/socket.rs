@@ -7,6 +7,7 @@ use serde_json::Value;
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 use super::engine::{Engine, Incoming, LinkError};
+use super::transport::MAX_MESSAGE;
 use crate::protocol::socketio::{
     Decoder, Message, Packet, PacketType, SocketVersion, encode_message,
 };
@@ -43,7 +44,7 @@ pub struct Socket {
     engine: Engine,
     namespace: String,
     version: SocketVersion,
-    decoder: Decoder,
+    decoder: Reassembly,
     sid: String,
 }
 
@@ -55,7 +56,7 @@ pub async fn join(
     auth: Option<Value>,
 ) -> Result<(Socket, Vec<SocketEvent>), JoinError> {
     let version = SocketVersion::from(engine.version());
-    let mut decoder = Decoder::new(engine.limits());
+    let mut decoder = Reassembly::new(engine.limits());
     // A 2.x server connects every client to `/` by itself; other namespaces are asked for,
     // without payload (2.x has no `auth`).
     let ask = match version {
@@ -122,11 +123,23 @@ pub async fn join(
 /// The next whole Socket.IO message (binary ones once all their attachments came).
 async fn next_message(
     engine: &mut Engine,
-    decoder: &mut Decoder,
+    decoder: &mut Reassembly,
 ) -> Result<Option<DecodedMessage>, LinkError> {
     let decoded = match engine.recv().await? {
-        Incoming::Text(text) => decoder.text(text.as_str()),
-        Incoming::Binary(data) => decoder.binary(data),
+        Incoming::Text(text) => {
+            decoder.held = 0;
+            decoder.decoder.text(text.as_str())
+        }
+        Incoming::Binary(data) => {
+            decoder.held += data.len();
+            if decoder.held > MAX_MESSAGE {
+                return Err(LinkError::Protocol(format!(
+                    "binary attachments of one packet over {} MiB",
+                    MAX_MESSAGE / (1024 * 1024)
+                )));
+            }
+            decoder.decoder.binary(data)
+        }
     };
     let message = decoded.map_err(|e| LinkError::Protocol(e.to_string()))?;
     let Some(message) = message else {
@@ -136,6 +149,22 @@ async fn next_message(
         .into_packet_with_binary()
         .map_err(|e| LinkError::Protocol(e.to_string()))?;
     Ok(Some(DecodedMessage { packet }))
+}
+
+/// The protocol's decoder, and the bytes of attachments it holds for the packet being put
+/// together: each is bounded by the limits, their sum here.
+struct Reassembly {
+    decoder: Decoder,
+    held: usize,
+}
+
+impl Reassembly {
+    fn new(limits: crate::protocol::Limits) -> Self {
+        Self {
+            decoder: Decoder::new(limits),
+            held: 0,
+        }
+    }
 }
 
 struct DecodedMessage {

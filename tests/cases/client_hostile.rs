@@ -67,28 +67,44 @@ fn client_hostile_bad_packets_after_the_handshake_end_the_session_clearly() {
     let joined = || vec![Message::text(OPEN), Message::text(r#"40{"sid":"x"}"#)];
     for (garbage, expected) in [
         // A Socket.IO packet type that does not exist.
-        (Message::text("49"), "unknown Socket.IO packet type"),
+        (vec![Message::text("49")], "unknown Socket.IO packet type"),
         // An Engine.IO packet type that does not exist.
-        (Message::text("9"), "unknown Engine.IO packet type"),
+        (vec![Message::text("9")], "unknown Engine.IO packet type"),
         // More attachments than anyone sends.
         (
-            Message::text(r#"4599999-["bin",{"_placeholder":true,"num":0}]"#),
+            vec![Message::text(
+                r#"4599999-["bin",{"_placeholder":true,"num":0}]"#,
+            )],
             "attachments",
         ),
         // Broken JSON.
-        (Message::text(r#"42["echo",{"#), "bad JSON"),
+        (vec![Message::text(r#"42["echo",{"#)], "bad JSON"),
         // An attachment nobody announced.
         (
-            Message::binary(vec![1u8, 2, 3]),
+            vec![Message::binary(vec![1u8, 2, 3])],
             "binary attachment without",
         ),
         // A frame over the 16 MiB bound.
         (
-            Message::text(format!("42[\"big\",\"{}\"]", "x".repeat(17 * 1024 * 1024))),
+            vec![Message::text(format!(
+                "42[\"big\",\"{}\"]",
+                "x".repeat(17 * 1024 * 1024)
+            ))],
             "more than 16 MiB",
         ),
+        // Attachments each under the bound, together over it.
+        (
+            vec![
+                Message::text(
+                    r#"452-["bin",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]"#,
+                ),
+                Message::binary(vec![0u8; 9 * 1024 * 1024]),
+                Message::binary(vec![0u8; 9 * 1024 * 1024]),
+            ],
+            "binary attachments of one packet over 16 MiB",
+        ),
     ] {
-        let server = ScriptedWs::start_after_event(joined(), vec![garbage]);
+        let server = ScriptedWs::start_after_event(joined(), garbage);
         let (stderr, code) = emit(&[
             &server.url,
             "x",
