@@ -34,10 +34,18 @@
 //! connect_refused, connect_sid, error_message, error_data, into_args}`, `socketio::split_query`,
 //! `socketio::RESERVED_EVENTS`; `Message::{new, with_binary, into_packet_with_binary}`;
 //! `Decoder::{pending, reset}`; `binary::{binary_value, placeholder, base64_encode,
-//! base64_encode_into, base64_decode}`. Differences: `binary::attach` does not exist
-//! (`reconstruct` does its job); event names may be strings or numbers, as Node's parser accepts
-//! (`event_name()` is `None` for a number); reserved names (`connect`, `disconnect`, …) are
-//! decoded, and the server refuses them with `socketio::is_reserved_event`.
+//! base64_encode_into, base64_decode}`; `Limits` is `Copy`.
+//!
+//! Differences: `binary::attach` does not exist (`reconstruct` does its job); event names may be
+//! strings or numbers, as Node's parser accepts (`event_name()` is `None` for a number); reserved
+//! names (`connect`, `disconnect`, …) are decoded, and the server refuses them with
+//! `socketio::is_reserved_event`; default `max_attachments` is 10 (Node's), not 64.
+//!
+//! Rules worth knowing: constructors normalise the namespace (`""` → `/`, `admin` → `/admin`).
+//! Only events and acks carry binary: `with_binary` leaves `$binary` in other packets as JSON, and
+//! `encode_message` sends no attachments for them. A v4 polling payload cannot carry `\x1e`
+//! inside a packet (JSON escapes it, so Socket.IO packets never do). After any `Decoder` error
+//! close the connection.
 //!
 //! Limits and what exceeding them does: see [`Limits`].
 

@@ -42,6 +42,9 @@ pub fn decode_payload<'a>(
 
 /// Encode packets as one polling body. v4: `\x1e`-joined, binary as `b<base64>`. v3: the text
 /// form, binary as `b4<base64>` (every v3 peer reads it; the XHR2 form is only decoded).
+///
+/// A v4 text packet must not contain `\x1e` (the protocol's own rule). No Socket.IO packet does:
+/// JSON escapes control characters.
 pub fn encode_payload(version: EngineVersion, packets: &[Packet<'_>], out: &mut Vec<u8>) {
     let mut text = String::new();
     match version {
