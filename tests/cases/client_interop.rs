@@ -298,6 +298,11 @@ fn interop_reconnects_after_a_server_restart() {
             gone["reason"].as_str().unwrap().ends_with("; reconnecting"),
             "{peer}: {gone}"
         );
+        // The JS client's first delay: 1 s ± 50 %.
+        let first = session.wait_record("reconnecting", None);
+        assert_eq!(first["attempt"], 1, "{peer}: {first}");
+        let delay = first["delay_ms"].as_f64().unwrap();
+        assert!((500.0..=1500.0).contains(&delay), "{peer}: {first}");
         let _again = NodeServer::start_script(script, &env);
         session.send("wait connect 14s");
         session.send("emit echo back");
