@@ -122,3 +122,28 @@ fn client_hostile_bad_packets_after_the_handshake_end_the_session_clearly() {
         );
     }
 }
+
+/// A v4 server that stops pinging is noticed after pingInterval + pingTimeout.
+#[test]
+fn client_hostile_a_server_that_never_pings_times_out() {
+    let open =
+        r#"0{"sid":"s1","upgrades":[],"pingInterval":200,"pingTimeout":100,"maxPayload":1000000}"#;
+    let server = ScriptedWs::start(vec![Message::text(open), Message::text(r#"40{"sid":"x"}"#)]);
+    let started = std::time::Instant::now();
+    let (stderr, code) = emit(&[
+        &server.url,
+        "x",
+        "--transport",
+        "websocket",
+        "--expect",
+        "never",
+        "--timeout",
+        "10s",
+    ]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("disconnected (ping timeout)"), "{stderr}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "noticed late"
+    );
+}
