@@ -52,6 +52,7 @@ fn client_view_a_server_ack_request_says_how_to_answer_it() {
         .unwrap();
     let id = String::from_utf8_lossy(asked.get(1).unwrap()).into_owned();
     repl.send_line("status").unwrap();
+    // In the order status prints them.
     repl.expect(Regex(r"transport: +websocket \(Engine\.IO 4\)"))
         .unwrap();
     repl.expect(format!("server acks:  {id} (question)").as_str())
