@@ -4,6 +4,8 @@
 pub mod bench;
 pub mod cli;
 pub mod client;
+pub mod color;
+pub mod duration;
 pub mod generate;
 pub mod heap;
 pub mod logging;
