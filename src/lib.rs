@@ -9,7 +9,6 @@ pub mod duration;
 pub mod generate;
 pub mod heap;
 pub mod logging;
-pub mod packet;
 pub mod protocol;
 pub mod providers;
 pub mod runtime;
