@@ -104,7 +104,7 @@ mod tests {
         let value = json!([{"$binary": "AQID"}, {"name": "f.bin", "data": {"$binary": ""}}]);
         assert_eq!(
             json(&value),
-            r#"[<binary 3 bytes: 01 02 03>,{"data":<binary 0 bytes>,"name":"f.bin"}]"#
+            r#"[<binary 3 bytes: 01 02 03>,{"name":"f.bin","data":<binary 0 bytes>}]"#
         );
         let big = json!({"file": {"$binary": "A".repeat(4000)}, "note": "x".repeat(80)});
         assert_eq!(
