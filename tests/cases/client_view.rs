@@ -30,10 +30,10 @@ fn client_view_binary_arguments_are_shown_in_place() {
     repl.send_line(r#"emit echo {"name": "f.bin", "data": {"$binary": "AQID"}} 7"#)
         .unwrap();
     // What was sent, then what came back, with the bytes in place of the base64.
-    repl.expect(r#"→ echo {"data":<binary 3 bytes: 01 02 03>,"name":"f.bin"} 7"#)
+    repl.expect(r#"→ echo {"name":"f.bin","data":<binary 3 bytes: 01 02 03>} 7"#)
         .unwrap();
     repl.expect(Regex(
-        r#"/ echo \[\{"data":<binary 3 bytes: 01 02 03>,"name":"f\.bin"\},7\]"#,
+        r#"/ echo \[\{"name":"f\.bin","data":<binary 3 bytes: 01 02 03>\},7\]"#,
     ))
     .unwrap();
     repl.send_line("quit").unwrap();
