@@ -41,7 +41,8 @@ pub enum ConnectError {
         url: String,
         namespace: String,
         message: String,
-        data: Option<Value>,
+        /// Boxed: a `Value` would make every `Result` carrying this error large.
+        data: Option<Box<Value>>,
     },
     #[error("cannot connect to {url}: no answer within {}", humantime::format_duration(*.after))]
     Timeout { url: String, after: Duration },
@@ -51,7 +52,7 @@ pub enum ConnectError {
     Lost { url: String, message: String },
 }
 
-fn data_suffix(data: &Option<Value>) -> String {
+fn data_suffix(data: &Option<Box<Value>>) -> String {
     match data {
         Some(data) => format!(" (data: {data})"),
         None => String::new(),
@@ -171,7 +172,7 @@ async fn attempt(plan: &Plan) -> Result<(Socket, Vec<SocketEvent>), ConnectError
                 url: plan.url.clone(),
                 namespace: namespace.to_owned(),
                 message,
-                data,
+                data: data.map(Box::new),
             },
             JoinError::Link(e) => ConnectError::Lost {
                 url: plan.url.clone(),
@@ -290,7 +291,7 @@ mod tests {
             url: "u".into(),
             namespace: "/admin".into(),
             message: "not authorized".into(),
-            data: Some(json!({"reason": "bad token"})),
+            data: Some(Box::new(json!({"reason": "bad token"}))),
         };
         assert_eq!(
             rejected.to_string(),
