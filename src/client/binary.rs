@@ -1,35 +1,16 @@
 //! sockai's one JSON form of binary data, in and out: `{"$binary": "<base64>"}` (standard
-//! base64 with padding), and how a person is shown it: `<binary 3 bytes: 01 02 03>`.
+//! base64), checked in what the user typed, and how a person is shown it: `<binary 3 bytes: 01
+//! 02 03>`. The form itself is the protocol layer's (`crate::protocol::binary`).
 
-use base64::Engine as _;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-/// The key of the binary form.
-pub const KEY: &str = "$binary";
+/// The form itself lives in the protocol layer, which turns it into attachments and back.
+pub use crate::protocol::binary::{
+    BINARY_KEY as KEY, binary_value as to_json, is_binary as from_json,
+};
 
 /// Bytes shown in the human view before `…`.
 const SHOWN_BYTES: usize = 16;
-
-const BASE64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
-
-/// `{"$binary": "<base64>"}` of these bytes.
-pub fn to_json(bytes: &[u8]) -> Value {
-    let mut map = Map::new();
-    map.insert(KEY.to_owned(), Value::String(BASE64.encode(bytes)));
-    Value::Object(map)
-}
-
-/// The bytes of a value in the binary form (an object whose only key is `$binary`, with valid
-/// base64), else `None`: anything else is ordinary JSON.
-pub fn from_json(value: &Value) -> Option<Vec<u8>> {
-    let Value::Object(map) = value else {
-        return None;
-    };
-    if map.len() != 1 {
-        return None;
-    }
-    BASE64.decode(map.get(KEY)?.as_str()?).ok()
-}
 
 /// Every object anywhere in `value` whose only key is `$binary` must hold valid base64 (it
 /// is sent as a binary attachment); else the JSON pointer of the first that does not.
