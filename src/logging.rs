@@ -29,7 +29,10 @@ pub fn init(format: LogFormat) -> LogGuard {
         .thread_name("sockai-log")
         // Buffered: the writer thread takes every line queued, then flushes once, so a burst of
         // lines costs one write to stderr rather than one each.
-        .finish(std::io::BufWriter::with_capacity(64 * 1024, std::io::stderr()));
+        .finish(std::io::BufWriter::with_capacity(
+            64 * 1024,
+            std::io::stderr(),
+        ));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(writer)
