@@ -79,7 +79,7 @@ _sockai() {
             return 0
             ;;
         sockai__subcmd__bench)
-            opts="-c -d -h --clients --connect-rate --duration --event --payload-bytes --reply --ack --hold --namespace --path --timeout --max-errors --threads --json --help"
+            opts="-c -d -h --clients --connect-rate --duration --event --payload-bytes --reply --ack --hold --namespace --path --timeout --insecure --max-errors --threads --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -159,7 +159,7 @@ _sockai() {
             return 0
             ;;
         sockai__subcmd__connect)
-            opts="-n -H -h --namespace --path --auth --header --query --transport --connect-timeout --reconnect --no-reconnect --json --history-file --ack-timeout --help"
+            opts="-n -H -h --namespace --path --auth --header --query --transport --eio --insecure --connect-timeout --reconnect --no-reconnect --json --history-file --ack-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -194,7 +194,11 @@ _sockai() {
                     return 0
                     ;;
                 --transport)
-                    COMPREPLY=($(compgen -W "websocket polling" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "websocket polling upgrade" -- "${cur}"))
+                    return 0
+                    ;;
+                --eio)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --connect-timeout)
@@ -217,7 +221,7 @@ _sockai() {
             return 0
             ;;
         sockai__subcmd__emit)
-            opts="-n -H -e -t -q -h --namespace --path --auth --header --query --transport --connect-timeout --reconnect --no-reconnect --expect --ack --timeout --print-chunks --assert --assert-contains --count --interval --json --quiet --help"
+            opts="-n -H -e -t -q -h --namespace --path --auth --header --query --transport --eio --insecure --connect-timeout --reconnect --no-reconnect --expect --ack --ack-reply --timeout --print-chunks --assert --assert-contains --count --interval --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -252,7 +256,11 @@ _sockai() {
                     return 0
                     ;;
                 --transport)
-                    COMPREPLY=($(compgen -W "websocket polling" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "websocket polling upgrade" -- "${cur}"))
+                    return 0
+                    ;;
+                --eio)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --connect-timeout)
@@ -264,6 +272,10 @@ _sockai() {
                     return 0
                     ;;
                 -e)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ack-reply)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

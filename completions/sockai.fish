@@ -70,11 +70,14 @@ complete -c sockai -n "__fish_sockai_using_subcommand connect" -l path -d 'Engin
 complete -c sockai -n "__fish_sockai_using_subcommand connect" -l auth -d 'The handshake `auth` payload, a JSON object (e.g. \'{"token":"abc"}\')' -r
 complete -c sockai -n "__fish_sockai_using_subcommand connect" -s H -l header -d 'Extra HTTP header for the handshake, \'Name: value\' (repeatable)' -r
 complete -c sockai -n "__fish_sockai_using_subcommand connect" -l query -d 'Extra query parameter for the handshake, key=value (repeatable)' -r
-complete -c sockai -n "__fish_sockai_using_subcommand connect" -l transport -d 'Transport [default: WebSocket, falling back to long-polling]' -r -f -a "websocket\t'WebSocket only'
-polling\t'HTTP long-polling only'"
+complete -c sockai -n "__fish_sockai_using_subcommand connect" -l transport -d 'Transport [default: WebSocket, falling back to long-polling when the WebSocket handshake fails]' -r -f -a "websocket\t'WebSocket only'
+polling\t'HTTP long-polling only'
+upgrade\t'HTTP long-polling first, then upgraded to WebSocket, as browsers do'"
+complete -c sockai -n "__fish_sockai_using_subcommand connect" -l eio -d 'Engine.IO version: 4 (Socket.IO 3.x/4.x servers) or 3 (Socket.IO 2.x servers) [default: detected from the server\'s handshake]' -r
 complete -c sockai -n "__fish_sockai_using_subcommand connect" -l connect-timeout -d 'Give up connecting after this long (e.g. 10s, 500ms)' -r
 complete -c sockai -n "__fish_sockai_using_subcommand connect" -l history-file -d 'Where to keep the command history [default: $XDG_DATA_HOME/sockai/history]' -r -F
 complete -c sockai -n "__fish_sockai_using_subcommand connect" -l ack-timeout -d 'How long `ack` and `emit --ack` wait for the acknowledgement' -r
+complete -c sockai -n "__fish_sockai_using_subcommand connect" -l insecure -d 'Accept any TLS certificate, e.g. a development server\'s self-signed one. Certificates are then not checked at all: never use it against a server you do not control'
 complete -c sockai -n "__fish_sockai_using_subcommand connect" -l reconnect -d 'Reconnect when the connection is lost [default: on for connect, off for emit]'
 complete -c sockai -n "__fish_sockai_using_subcommand connect" -l no-reconnect -d 'Do not reconnect when the connection is lost'
 complete -c sockai -n "__fish_sockai_using_subcommand connect" -l json -d 'Print JSON lines (one record per event) even on a terminal'
@@ -84,15 +87,19 @@ complete -c sockai -n "__fish_sockai_using_subcommand emit" -l path -d 'Engine.I
 complete -c sockai -n "__fish_sockai_using_subcommand emit" -l auth -d 'The handshake `auth` payload, a JSON object (e.g. \'{"token":"abc"}\')' -r
 complete -c sockai -n "__fish_sockai_using_subcommand emit" -s H -l header -d 'Extra HTTP header for the handshake, \'Name: value\' (repeatable)' -r
 complete -c sockai -n "__fish_sockai_using_subcommand emit" -l query -d 'Extra query parameter for the handshake, key=value (repeatable)' -r
-complete -c sockai -n "__fish_sockai_using_subcommand emit" -l transport -d 'Transport [default: WebSocket, falling back to long-polling]' -r -f -a "websocket\t'WebSocket only'
-polling\t'HTTP long-polling only'"
+complete -c sockai -n "__fish_sockai_using_subcommand emit" -l transport -d 'Transport [default: WebSocket, falling back to long-polling when the WebSocket handshake fails]' -r -f -a "websocket\t'WebSocket only'
+polling\t'HTTP long-polling only'
+upgrade\t'HTTP long-polling first, then upgraded to WebSocket, as browsers do'"
+complete -c sockai -n "__fish_sockai_using_subcommand emit" -l eio -d 'Engine.IO version: 4 (Socket.IO 3.x/4.x servers) or 3 (Socket.IO 2.x servers) [default: detected from the server\'s handshake]' -r
 complete -c sockai -n "__fish_sockai_using_subcommand emit" -l connect-timeout -d 'Give up connecting after this long (e.g. 10s, 500ms)' -r
 complete -c sockai -n "__fish_sockai_using_subcommand emit" -s e -l expect -d 'Wait for this event and print its payload (repeatable: in this order)' -r
+complete -c sockai -n "__fish_sockai_using_subcommand emit" -l ack-reply -d 'Answer every acknowledgement the server asks for during the run with this argument (repeatable: the arguments, in order, read like the event\'s; alone: no arguments)' -r
 complete -c sockai -n "__fish_sockai_using_subcommand emit" -s t -l timeout -d 'Bound on the whole run, connecting included' -r
 complete -c sockai -n "__fish_sockai_using_subcommand emit" -l assert -d '\'<json-pointer>=<json>\': the last payload waited for has this value there (repeatable)' -r
 complete -c sockai -n "__fish_sockai_using_subcommand emit" -l assert-contains -d '\'<json-pointer>~<text>\': the value there contains this text (repeatable)' -r
 complete -c sockai -n "__fish_sockai_using_subcommand emit" -l count -d 'Emit this many times (each waits for its ack/expectations) and report round-trip times' -r
 complete -c sockai -n "__fish_sockai_using_subcommand emit" -l interval -d 'Pause between repeated emits' -r
+complete -c sockai -n "__fish_sockai_using_subcommand emit" -l insecure -d 'Accept any TLS certificate, e.g. a development server\'s self-signed one. Certificates are then not checked at all: never use it against a server you do not control'
 complete -c sockai -n "__fish_sockai_using_subcommand emit" -l reconnect -d 'Reconnect when the connection is lost [default: on for connect, off for emit]'
 complete -c sockai -n "__fish_sockai_using_subcommand emit" -l no-reconnect -d 'Do not reconnect when the connection is lost'
 complete -c sockai -n "__fish_sockai_using_subcommand emit" -l ack -d 'Ask for an acknowledgement, wait for it and print it'
@@ -115,6 +122,7 @@ complete -c sockai -n "__fish_sockai_using_subcommand bench" -l max-errors -d 'F
 complete -c sockai -n "__fish_sockai_using_subcommand bench" -l threads -d 'Runtime threads of the load generator; 1 (a single-threaded runtime) drives well over 100,000 round trips/s and leaves the other cores to the server' -r
 complete -c sockai -n "__fish_sockai_using_subcommand bench" -l ack -d 'Wait for the acknowledgement instead of the reply event'
 complete -c sockai -n "__fish_sockai_using_subcommand bench" -l hold -d 'Only open the connections and hold them; report how many stayed up and the connect rate'
+complete -c sockai -n "__fish_sockai_using_subcommand bench" -l insecure -d 'Accept any TLS certificate (a development server\'s self-signed one); certificates are then not checked at all'
 complete -c sockai -n "__fish_sockai_using_subcommand bench" -l json -d 'Print the summary as one JSON object on stdout'
 complete -c sockai -n "__fish_sockai_using_subcommand bench" -s h -l help -d 'Print help'
 complete -c sockai -n "__fish_sockai_using_subcommand help; and not __fish_seen_subcommand_from serve connect emit completions man bench help" -f -a "serve" -d 'Run the Socket.IO AI server'

@@ -7,13 +7,14 @@
 #   scripts/ab.sh CLIENTS DURATION ROUNDS BIN...
 #   e.g. scripts/ab.sh 100 5s 5 /tmp/sockai-before target/release/sockai
 #
-# Environment: SERVER_CPU [0], BENCH_CPU [1], BENCH [target/release/sockai] (the load generator),
+# Environment: SERVER_CPU [0], BENCH_CPU [1], BENCH [target/release/sockai] (the load generator;
+# several, space-separated, take turns against each server: an A/B of the generators),
 # SERVE_ARGS [] (extra flags for every server; they always get --no-stream --rate-limit 0),
 # SOCKAI_LOG [warn] (the servers' RUST_LOG; `default` keeps sockai's default logging, written to
 # a file as a user's terminal or log collector would take it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ $# -ge 4 ] || { sed -n '2,12p' "$0" >&2; exit 2; }
+[ $# -ge 4 ] || { sed -n '2,14p' "$0" >&2; exit 2; }
 clients=$1 duration=$2 rounds=$3
 shift 3
 SERVER_CPU=${SERVER_CPU:-0}
@@ -43,11 +44,14 @@ for i in $(seq 0 $(($# - 1))); do
   [ -n "${urls[$i]}" ] || { echo "ab.sh: $bin did not start" >&2; exit 1; }
 done
 
+read -r -a benches <<<"$BENCH"
 for round in $(seq "$rounds"); do
   for i in "${!urls[@]}"; do
-    taskset -c "$BENCH_CPU" "$BENCH" bench --json --threads 1 "${urls[$i]}" --clients "$clients" \
-      --connect-rate 0 --duration "$duration" --max-errors 1000000 |
-      jq -c --arg bin "${*:$((i + 1)):1}" --argjson round "$round" \
-        '{bin: $bin, round: $round, rt: (.round_trips_per_sec | floor), p99: .latency_ms.p99}'
+    for bench in "${benches[@]}"; do
+      taskset -c "$BENCH_CPU" "$bench" bench --json --threads 1 "${urls[$i]}" --clients "$clients" \
+        --connect-rate 0 --duration "$duration" --max-errors 1000000 |
+        jq -c --arg bin "${*:$((i + 1)):1}" --arg bench "$bench" --argjson round "$round" \
+          '{bin: $bin, bench: $bench, round: $round, rt: (.round_trips_per_sec | floor), p99: .latency_ms.p99}'
+    done
   done
 done

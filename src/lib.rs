@@ -4,10 +4,11 @@
 pub mod bench;
 pub mod cli;
 pub mod client;
+pub mod color;
+pub mod duration;
 pub mod generate;
 pub mod heap;
 pub mod logging;
-pub mod packet;
 pub mod protocol;
 pub mod providers;
 pub mod runtime;

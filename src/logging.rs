@@ -38,15 +38,8 @@ pub fn init(format: LogFormat) -> LogGuard {
         .with_writer(writer)
         .with_target(false);
     match format {
-        LogFormat::Text => builder.with_ansi(ansi_on_stderr()).init(),
+        LogFormat::Text => builder.with_ansi(crate::color::stderr()).init(),
         LogFormat::Json => builder.json().flatten_event(true).init(),
     }
     LogGuard { _worker: worker }
-}
-
-/// Colour only on a terminal, and never when `NO_COLOR` is set to something.
-fn ansi_on_stderr() -> bool {
-    use std::io::IsTerminal;
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    !no_color && std::io::stderr().is_terminal()
 }

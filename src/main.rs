@@ -10,14 +10,14 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::Parser;
 
-use cli::{Cli, Command, ServeArgs};
+use cli::{Cli, Command, ConnectArgs, ConnectionArgs, EmitArgs, ServeArgs};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let code = match cli.command {
         Command::Serve(args) => report(serve(args)),
-        Command::Connect(args) => client::run_connect(args),
-        Command::Emit(args) => client::run_emit(args),
+        Command::Connect(args) => client::run_connect(connect_request(args)),
+        Command::Emit(args) => client::run_emit(emit_request(args)),
         Command::Completions(args) => {
             report(generate::print_completions(args.shell).map_err(Into::into))
         }
@@ -55,6 +55,60 @@ fn report(result: anyhow::Result<()>) -> i32 {
                 wire::exit::FAILURE
             }
         }
+    }
+}
+
+fn connection_settings(args: ConnectionArgs) -> client::ConnectionSettings {
+    let reconnect = if args.reconnect {
+        Some(true)
+    } else if args.no_reconnect {
+        Some(false)
+    } else {
+        None
+    };
+    client::ConnectionSettings {
+        namespace: args.namespace,
+        path: args.path,
+        auth: args.auth,
+        headers: args.header,
+        query: args.query,
+        transport: args.transport.map(|t| match t {
+            cli::Transport::Websocket => client::connection::Transport::Websocket,
+            cli::Transport::Polling => client::connection::Transport::Polling,
+            cli::Transport::Upgrade => client::connection::Transport::Upgrade,
+        }),
+        eio: args.eio,
+        insecure: args.insecure,
+        connect_timeout: args.connect_timeout,
+        reconnect,
+    }
+}
+
+fn connect_request(args: ConnectArgs) -> client::ConnectRequest {
+    client::ConnectRequest {
+        url: args.url,
+        connection: connection_settings(args.connection),
+        json: args.json,
+        history_file: args.history_file,
+        ack_timeout: args.ack_timeout,
+    }
+}
+
+fn emit_request(args: EmitArgs) -> client::EmitRequest {
+    client::EmitRequest {
+        words: args.words,
+        connection: connection_settings(args.connection),
+        expect: args.expect,
+        ack: args.ack,
+        ack_reply: args.ack_reply,
+        timeout: args.timeout,
+        print_chunks: args.print_chunks,
+        assert_equals: args.asserts,
+        assert_contains: args.assert_contains,
+        count: args.count,
+        interval: args.interval,
+        json: args.json,
+        quiet: args.quiet,
     }
 }
 

@@ -2,19 +2,20 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use sockai::client::args;
+use sockai::cli;
+use sockai::client::{args, value};
 
 fuzz_target!(|input: (Vec<String>, &[u8])| {
     let (words, stdin) = input;
     // `@file` reads the file system; the fuzzer must not wander through /dev and /proc.
     let words: Vec<String> = words.into_iter().filter(|w| !w.starts_with('@')).collect();
     let _ = args::split_target(&words);
-    let _ = args::resolve_args(&words, &mut &stdin[..]);
+    let _ = value::resolve_args(&words, value::Stdin::Reader(&mut &stdin[..]));
     for word in &words {
-        let _ = args::parse_value(word);
+        let _ = value::parse_value(word);
         let _ = args::looks_like_url(word);
-        let _ = args::parse_header(word);
-        let _ = args::parse_query(word);
-        let _ = args::parse_auth(word);
+        let _ = cli::parse_header(word);
+        let _ = cli::parse_query(word);
+        let _ = cli::parse_auth(word);
     }
 });

@@ -11,6 +11,7 @@ pub fn run_bench(args: BenchArgs) -> i32 {
     let json = args.json;
     let max_errors = args.max_errors;
     let on_terminal = std::io::stderr().is_terminal();
+    let color = crate::color::stderr();
     let config = BenchConfig {
         url: args.url,
         path: args.path,
@@ -24,9 +25,13 @@ pub fn run_bench(args: BenchArgs) -> i32 {
         ack: args.ack,
         hold: args.hold,
         timeout: args.timeout,
+        insecure: args.insecure,
         progress: on_terminal,
-        color: on_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        color,
     };
+    if args.insecure {
+        eprintln!("sockai: {}", crate::client::INSECURE_WARNING);
+    }
     // One thread by default, so the generator's own latency stays small and steady.
     let runtime = match crate::runtime::build(usize::from(args.threads)) {
         Ok(runtime) => runtime,

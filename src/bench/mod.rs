@@ -6,11 +6,12 @@
 //! trips as soon as they are connected; only round trips that end inside the measuring window
 //! count, so a slow ramp does not dilute round trips per second.
 //!
-//! It talks to the server with its own lean client (`engineio.rs`) and nothing here knows
-//! `crate::server`: it loads any Socket.IO v5 server.
+//! It talks to the server with the client `connect` and `emit` use (`crate::client`), one task
+//! per connection driving its socket directly, and nothing here knows `crate::server`: it loads
+//! any Socket.IO server, 2.x to 4.x.
 
+mod client;
 mod command;
-mod engineio;
 mod stats;
 
 use std::collections::BTreeMap;
@@ -20,14 +21,16 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
+use serde_json::Value;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
-use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
+use tokio_tungstenite::tungstenite::Utf8Bytes;
 use tokio_util::sync::CancellationToken;
 
+use crate::client::connect::{ConnectError, Plan};
+use crate::client::connection::{ConnectOptions, Transport};
+use client::event_frame;
 pub use command::run_bench;
-pub use engineio::ClientError;
-use engineio::{Connection, Endpoint, Incoming};
 use stats::{Latency, LatencySummary};
 
 /// Most connections one run may open: the open-file limit of a process here is about 20,000.
@@ -40,6 +43,9 @@ const MAX_TIMEOUT: Duration = Duration::from_secs(600);
 const MAX_RAMP: Duration = Duration::from_secs(600);
 /// Handshakes in flight at once: more only overflows the server's accept queue.
 const MAX_IN_FLIGHT: usize = 256;
+/// Per-connection WebSocket read buffer. tungstenite's default, 128 KiB, would cost over a
+/// gigabyte at 10,000 connections; bench frames are small, and a larger frame still arrives.
+const READ_BUFFER: usize = 4 * 1024;
 /// How long clients get to close after the window ends.
 const CLOSE_GRACE: Duration = Duration::from_secs(3);
 /// Distinct error messages kept for the summary; the rest are counted under "other".
@@ -61,6 +67,8 @@ pub struct BenchConfig {
     pub hold: bool,
     /// Bound of each connect and each round trip.
     pub timeout: Duration,
+    /// Accept any TLS certificate.
+    pub insecure: bool,
     /// Live progress line on stderr.
     pub progress: bool,
     pub color: bool,
@@ -69,7 +77,7 @@ pub struct BenchConfig {
 #[derive(Debug, thiserror::Error)]
 pub enum BenchError {
     #[error(transparent)]
-    Url(#[from] ClientError),
+    Url(#[from] ConnectError),
     #[error("{0}")]
     Usage(String),
 }
@@ -165,15 +173,12 @@ const MODE_HOLD: &str = "hold";
 
 /// Counters every client updates; the orchestrator reads them for progress and the summary.
 struct Shared {
-    endpoint: Endpoint,
+    plan: Plan,
     config: BenchConfig,
-    /// The reply event's array prefix as it appears on the wire, e.g. `["ai-message-response"`.
-    reply_prefix: String,
-    error_prefix: String,
     /// The event frame for reply mode, built once and shared by every send.
     frame: Utf8Bytes,
-    /// `["event",{"prompt":"…"}]`, for ack mode, which numbers each frame.
-    event_array: String,
+    /// `{"prompt": "…"}`, for ack mode, which numbers each frame.
+    payload: Value,
     stop: CancellationToken,
     measuring: AtomicBool,
     established: AtomicU64,
@@ -242,16 +247,26 @@ impl BenchConfig {
 /// window, then [`CLOSE_GRACE`].
 pub async fn run(config: BenchConfig) -> Result<Summary, BenchError> {
     config.validate()?;
-    let endpoint = Endpoint::new(&config.url, &config.path, config.namespace.as_deref())?;
-    let prompt = prompt_of(config.payload_bytes);
-    let event_array = serde_json::json!([config.event, { "prompt": prompt }]).to_string();
-    let json_name = |name: &str| serde_json::Value::from(name).to_string();
+    let mut plan = Plan::new(&ConnectOptions {
+        url: config.url.clone(),
+        namespace: config.namespace.clone(),
+        path: config.path.clone(),
+        auth: None,
+        headers: Vec::new(),
+        query: Vec::new(),
+        transport: Some(Transport::Websocket),
+        eio: None,
+        connect_timeout: config.timeout,
+        reconnect: false,
+        insecure: config.insecure,
+    })?;
+    plan.read_buffer = READ_BUFFER;
+    let payload = serde_json::json!({ "prompt": prompt_of(config.payload_bytes) });
+    let frame = event_frame(&plan, &config.event, &payload, None)?;
     let shared = Arc::new(Shared {
-        frame: Utf8Bytes::from(endpoint.event_frame(None, &event_array)),
-        event_array,
-        reply_prefix: format!("[{}", json_name(&config.reply)),
-        error_prefix: format!("[{}", json_name(crate::wire::event::AI_MESSAGE_ERROR)),
-        endpoint,
+        frame,
+        payload,
+        plan,
         config,
         stop: CancellationToken::new(),
         measuring: AtomicBool::new(false),
@@ -283,7 +298,7 @@ pub async fn run(config: BenchConfig) -> Result<Summary, BenchError> {
             break; // never closed
         };
         let shared = Arc::clone(&shared);
-        clients.spawn(async move { client(shared, permit).await });
+        clients.spawn(async move { client::client(shared, permit).await });
     }
     // Every handshake has ended (each bounded by the timeout) once all permits are back.
     let all = u32::try_from(MAX_IN_FLIGHT).unwrap_or(u32::MAX);
@@ -323,7 +338,7 @@ pub async fn run(config: BenchConfig) -> Result<Summary, BenchError> {
     let ramp_secs = ramp.as_secs_f64();
     Ok(Summary {
         url: shared.config.url.clone(),
-        namespace: shared.endpoint.namespace.clone(),
+        namespace: shared.plan.endpoint.namespace.clone(),
         mode: shared.config.mode(),
         clients: shared.config.clients,
         connections: Connections {
@@ -372,159 +387,6 @@ fn prompt_of(bytes: usize) -> String {
         .take(bytes)
         .map(char::from)
         .collect()
-}
-
-/// One client: connect, then round trips (or hold) until told to stop.
-async fn client(shared: Arc<Shared>, permit: tokio::sync::OwnedSemaphorePermit) {
-    let config = &shared.config;
-    let connected = tokio::select! {
-        result = tokio::time::timeout(config.timeout, engineio::connect(&shared.endpoint)) => result,
-        () = shared.stop.cancelled() => return,
-    };
-    drop(permit);
-    let mut conn = match connected {
-        Ok(Ok(conn)) => conn,
-        Ok(Err(e)) => {
-            shared.failed.fetch_add(1, Ordering::Relaxed);
-            shared.note_error(format!("connect: {e}"));
-            return;
-        }
-        Err(_) => {
-            shared.failed.fetch_add(1, Ordering::Relaxed);
-            shared.note_error(format!(
-                "connect: no answer within {}",
-                humantime::format_duration(config.timeout)
-            ));
-            return;
-        }
-    };
-    shared.established.fetch_add(1, Ordering::Relaxed);
-    shared.up.fetch_add(1, Ordering::Relaxed);
-    let ended = if config.hold {
-        hold(&shared, &mut conn).await
-    } else {
-        round_trips(&shared, &mut conn).await
-    };
-    shared.up.fetch_sub(1, Ordering::Relaxed);
-    match ended {
-        End::Stopped => {
-            tokio::time::timeout(CLOSE_GRACE, conn.close()).await.ok();
-        }
-        End::Lost(why) => {
-            shared.dropped.fetch_add(1, Ordering::Relaxed);
-            shared.note_error(format!("connection lost: {why}"));
-        }
-        End::GaveUp => {
-            tokio::time::timeout(CLOSE_GRACE, conn.close()).await.ok();
-        }
-    }
-}
-
-enum End {
-    /// The run is over.
-    Stopped,
-    /// The server closed the connection or it broke.
-    Lost(String),
-    /// A round trip timed out: the answer may still come, so the connection is of no more use.
-    GaveUp,
-}
-
-async fn hold(shared: &Shared, conn: &mut Connection) -> End {
-    loop {
-        tokio::select! {
-            () = shared.stop.cancelled() => return End::Stopped,
-            incoming = conn.recv() => match incoming {
-                Ok(Incoming::Disconnect) => return End::Lost("disconnected by the server".into()),
-                Err(e) => return End::Lost(e.to_string()),
-                Ok(_) => {}
-            }
-        }
-    }
-}
-
-async fn round_trips(shared: &Shared, conn: &mut Connection) -> End {
-    let config = &shared.config;
-    let mut ack_id: u64 = 0;
-    loop {
-        let frame = if config.ack {
-            ack_id += 1;
-            Utf8Bytes::from(
-                shared
-                    .endpoint
-                    .event_frame(Some(ack_id), &shared.event_array),
-            )
-        } else {
-            shared.frame.clone()
-        };
-        let sent = Instant::now();
-        let deadline = tokio::time::Instant::from_std(sent + config.timeout);
-        tokio::select! {
-            () = shared.stop.cancelled() => return End::Stopped,
-            result = conn.send(Message::Text(frame)) => {
-                if let Err(e) = result {
-                    return End::Lost(e.to_string());
-                }
-            }
-        }
-        // Wait for this round trip's answer; everything else (chunks, other events) is skipped.
-        loop {
-            let incoming = tokio::select! {
-                () = shared.stop.cancelled() => return End::Stopped,
-                () = tokio::time::sleep_until(deadline) => {
-                    shared.errors.fetch_add(1, Ordering::Relaxed);
-                    shared.note_error(format!(
-                        "no answer within {}",
-                        humantime::format_duration(config.timeout)
-                    ));
-                    return End::GaveUp;
-                }
-                incoming = conn.recv() => incoming,
-            };
-            match incoming {
-                Err(e) => return End::Lost(e.to_string()),
-                Ok(Incoming::Disconnect) => return End::Lost("disconnected by the server".into()),
-                Ok(Incoming::Ack(id)) if config.ack && id == ack_id => {
-                    shared.record(sent.elapsed());
-                    break;
-                }
-                Ok(event @ Incoming::Event { .. }) => {
-                    let payload = event.payload();
-                    if payload.starts_with(&shared.error_prefix) {
-                        shared.errors.fetch_add(1, Ordering::Relaxed);
-                        shared.note_error(format!("{}: {}", config.event, error_text(payload)));
-                        // In ack mode the ack for this request still comes and ends it.
-                        if !config.ack {
-                            break;
-                        }
-                    } else if !config.ack && payload.starts_with(&shared.reply_prefix) {
-                        shared.record(sent.elapsed());
-                        break;
-                    }
-                }
-                Ok(Incoming::Ack(_)) => {}
-            }
-        }
-    }
-}
-
-impl Shared {
-    fn record(&self, elapsed: Duration) {
-        self.completed.fetch_add(1, Ordering::Relaxed);
-        if self.measuring.load(Ordering::Relaxed) {
-            self.latency.record(elapsed);
-        }
-    }
-}
-
-/// The `code` of an `ai-message-error` payload, for the error tally (messages vary per request).
-fn error_text(payload: &str) -> String {
-    #[derive(serde::Deserialize)]
-    struct Error {
-        code: String,
-    }
-    serde_json::from_str::<(String, Error)>(payload)
-        .map(|(_, e)| e.code)
-        .unwrap_or_else(|_| "ai-message-error".to_owned())
 }
 
 /// The live line on stderr: redrawn every second, erased at the end.
@@ -588,12 +450,5 @@ mod tests {
     fn prompt_has_the_requested_size() {
         assert_eq!(prompt_of(5), "socka");
         assert_eq!(prompt_of(1000).len(), 1000);
-    }
-
-    #[test]
-    fn error_code_of_an_ai_message_error() {
-        let payload = r#"["ai-message-error",{"code":"busy","message":"…"}]"#;
-        assert_eq!(error_text(payload), "busy");
-        assert_eq!(error_text("[]"), "ai-message-error");
     }
 }

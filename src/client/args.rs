@@ -1,35 +1,23 @@
-//! Pure parsing for the client: argument words, flag values, assertions and REPL lines.
+//! Pure parsing for the client: `sockai emit`'s positional words, assertions and REPL lines.
+//! What one argument word becomes is [`super::value`]'s job.
 //!
 //! Nothing here touches the network or the terminal, so every rule is unit-tested below.
 
-use std::io::Read;
-
 use serde_json::Value;
+
+use super::value::parse_value;
 
 /// The server `sockai connect` and `sockai emit` talk to when no URL is given.
 pub const DEFAULT_URL: &str = "http://localhost:3000";
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ArgError {
-    #[error("cannot read {path}: {reason}")]
-    File { path: String, reason: String },
-    #[error("cannot read standard input: {0}")]
-    Stdin(String),
-    #[error("`-` (standard input) can be used for one argument only")]
-    StdinTwice,
     #[error("missing the event name")]
     MissingEvent,
     #[error("unbalanced {0} in {1:?}")]
     Unbalanced(char, String),
     #[error("unterminated quote in {0:?}")]
     Unterminated(String),
-}
-
-/// A word is a JSON value if it parses as one, else the string itself.
-///
-/// So `42` is a number, `"42"` a string, `{"a":1}` an object and `hello` the string "hello".
-pub fn parse_value(word: &str) -> Value {
-    serde_json::from_str(word).unwrap_or_else(|_| Value::String(word.to_owned()))
 }
 
 /// Does this word name a server rather than an event? (`sockai emit [URL] EVENT …`)
@@ -53,83 +41,6 @@ pub fn split_target(words: &[String]) -> Result<(String, String, Vec<String>), A
     Ok((url, event.clone(), args.to_vec()))
 }
 
-/// Resolve `sockai emit` argument words: `@file` reads a file, `-` reads standard input,
-/// anything else goes through [`parse_value`].
-pub fn resolve_args(words: &[String], stdin: &mut dyn Read) -> Result<Vec<Value>, ArgError> {
-    let mut stdin_used = false;
-    words
-        .iter()
-        .map(|word| {
-            if word == "-" {
-                if stdin_used {
-                    return Err(ArgError::StdinTwice);
-                }
-                stdin_used = true;
-                let mut text = String::new();
-                stdin
-                    .read_to_string(&mut text)
-                    .map_err(|e| ArgError::Stdin(e.to_string()))?;
-                Ok(parse_text(&text))
-            } else if let Some(path) = word.strip_prefix('@') {
-                let text = std::fs::read_to_string(path).map_err(|e| ArgError::File {
-                    path: path.to_owned(),
-                    reason: e.to_string(),
-                })?;
-                Ok(parse_text(&text))
-            } else {
-                Ok(parse_value(word))
-            }
-        })
-        .collect()
-}
-
-/// Like [`parse_value`] for a file's contents: a file that is not JSON is sent as text, without
-/// the final newline editors add.
-fn parse_text(text: &str) -> Value {
-    serde_json::from_str(text).unwrap_or_else(|_| {
-        let text = text.strip_suffix('\n').unwrap_or(text);
-        Value::String(text.strip_suffix('\r').unwrap_or(text).to_owned())
-    })
-}
-
-/// `-H 'Name: value'`. Names and values are checked here because the transport library panics
-/// on a header it cannot encode.
-pub fn parse_header(text: &str) -> Result<(String, String), String> {
-    let (name, value) = text
-        .split_once(':')
-        .ok_or_else(|| format!("expected 'Name: value', got {text:?}"))?;
-    let name = name.trim();
-    let value = value.trim();
-    let token = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
-    if name.is_empty() || !name.chars().all(token) {
-        return Err(format!("{name:?} is not a valid header name"));
-    }
-    if value.chars().any(|c| c.is_control() && c != '\t') {
-        return Err(format!("the value of {name} contains control characters"));
-    }
-    Ok((name.to_owned(), value.to_owned()))
-}
-
-/// `--query key=value`.
-pub fn parse_query(text: &str) -> Result<(String, String), String> {
-    match text.split_once('=') {
-        Some((key, value)) if !key.is_empty() => Ok((key.to_owned(), value.to_owned())),
-        _ => Err(format!("expected key=value, got {text:?}")),
-    }
-}
-
-/// `--auth '{"token": "…"}'`: the handshake `auth` payload must be a JSON object.
-pub fn parse_auth(text: &str) -> Result<Value, String> {
-    match serde_json::from_str::<Value>(text) {
-        Ok(value @ Value::Object(_)) => Ok(value),
-        Ok(other) => Err(format!(
-            "expected a JSON object, got {}",
-            crate::wire::json_kind(&other)
-        )),
-        Err(e) => Err(format!("not JSON: {e}")),
-    }
-}
-
 /// A check `sockai emit` runs on the last payload it waited for.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Assertion {
@@ -147,7 +58,7 @@ pub fn parse_assert_equals(text: &str) -> Result<Assertion, String> {
     check_pointer(pointer)?;
     Ok(Assertion::Equals {
         pointer: pointer.to_owned(),
-        expected: parse_value(expected),
+        expected: parse_value(expected).map_err(|e| e.to_string())?,
     })
 }
 
@@ -359,16 +270,6 @@ mod tests {
     }
 
     #[test]
-    fn values_are_json_when_they_parse() {
-        assert_eq!(parse_value("42"), json!(42));
-        assert_eq!(parse_value("\"42\""), json!("42"));
-        assert_eq!(parse_value("{\"a\":1}"), json!({"a": 1}));
-        assert_eq!(parse_value("hello"), json!("hello"));
-        assert_eq!(parse_value("true"), json!(true));
-        assert_eq!(parse_value("{oops"), json!("{oops"));
-    }
-
-    #[test]
     fn first_word_is_a_url_only_with_a_scheme() {
         let (url, event, args) = split_target(&words(&["ai-message", "{}"])).unwrap();
         assert_eq!((url.as_str(), event.as_str()), (DEFAULT_URL, "ai-message"));
@@ -384,65 +285,6 @@ mod tests {
     }
 
     #[test]
-    fn files_and_stdin_become_arguments() {
-        let dir = std::env::temp_dir().join(format!("sockai-args-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let json_file = dir.join("a.json");
-        std::fs::write(&json_file, "{\"prompt\": \"from file\"}\n").unwrap();
-        let text_file = dir.join("a.txt");
-        std::fs::write(&text_file, "plain text\n").unwrap();
-        let mut stdin = "[1, 2]".as_bytes();
-        let args = resolve_args(
-            &[
-                format!("@{}", json_file.display()),
-                format!("@{}", text_file.display()),
-                "-".to_owned(),
-                "x".to_owned(),
-            ],
-            &mut stdin,
-        )
-        .unwrap();
-        assert_eq!(
-            args,
-            vec![
-                json!({"prompt": "from file"}),
-                json!("plain text"),
-                json!([1, 2]),
-                json!("x")
-            ]
-        );
-        let mut stdin = "".as_bytes();
-        assert_eq!(
-            resolve_args(&words(&["-", "-"]), &mut stdin),
-            Err(ArgError::StdinTwice)
-        );
-        assert!(matches!(
-            resolve_args(&words(&["@/nonexistent/sockai"]), &mut stdin),
-            Err(ArgError::File { .. })
-        ));
-        std::fs::remove_dir_all(dir).ok();
-    }
-
-    #[test]
-    fn headers_queries_and_auth_are_checked() {
-        assert_eq!(
-            parse_header("X-Token:  abc def "),
-            Ok(("X-Token".to_owned(), "abc def".to_owned()))
-        );
-        assert!(parse_header("no colon").is_err());
-        assert!(parse_header("bad name: x").is_err());
-        assert!(parse_header("X: a\nb").is_err());
-        assert_eq!(
-            parse_query("room=a=b"),
-            Ok(("room".to_owned(), "a=b".to_owned()))
-        );
-        assert!(parse_query("=x").is_err());
-        assert!(parse_auth("{\"token\": 1}").is_ok());
-        assert!(parse_auth("[1]").is_err());
-        assert!(parse_auth("{").is_err());
-    }
-
-    #[test]
     fn assertions_parse_and_check() {
         let payload = json!({"response": "echo: hi", "n": 3, "a~b": {"c/d": true}});
         let eq = parse_assert_equals("/n=3").unwrap();
@@ -455,6 +297,11 @@ mod tests {
         assert!(missing.check(&payload).unwrap_err().contains("not found"));
         assert!(parse_assert_equals("response=1").is_err());
         assert!(parse_assert_equals("/n").is_err());
+        assert!(
+            parse_assert_equals("/n={x")
+                .unwrap_err()
+                .contains("not valid JSON")
+        );
 
         let contains = parse_assert_contains("/response~hi").unwrap();
         assert_eq!(contains.check(&payload), Ok(()));

@@ -4,7 +4,8 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::args::{parse_value, rest_of_line, split_words};
+use super::args::{rest_of_line, split_words};
+use super::value::{self, parse_value};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
@@ -18,6 +19,11 @@ pub enum Command {
         event: String,
         args: Vec<Value>,
         ack: bool,
+    },
+    /// `reply <ack_id> [arg …]`: answer the server's acknowledgement request.
+    Reply {
+        ack_id: u64,
+        args: Vec<Value>,
     },
     On(Vec<String>),
     Off(Vec<String>),
@@ -46,17 +52,24 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     (
         "msg",
         "msg <text>",
-        "emit message with the text (JSON if it parses)",
+        "emit message with the text (JSON if it starts like JSON)",
     ),
     (
         "emit",
         "emit [--ack] <event> [arg …]",
-        "emit an event; each arg is JSON if it parses, else a string; @file reads a file",
+        "emit an event; each arg is JSON if it parses, else text ({ [ \" must parse); \
+         @file reads a file, @@file sends its bytes as binary",
     ),
     (
         "ack",
         "ack <event> [arg …]",
         "emit and wait for the acknowledgement; prints it with its latency",
+    ),
+    (
+        "reply",
+        "reply <ack_id> [arg …]",
+        "answer an acknowledgement the server asked for (its id is shown with the event); \
+         args as for emit",
     ),
     (
         "on",
@@ -73,7 +86,8 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     (
         "status",
         "status",
-        "connection state, URL, namespace, filters",
+        "connection, socket id, transport, Engine.IO version, ping interval, acks waiting, \
+         filters",
     ),
     ("disconnect", "disconnect", "leave the server"),
     (
@@ -140,7 +154,7 @@ pub fn parse(line: &str) -> Result<Command, String> {
         },
         "msg" | "message" => match rest_of_line(line) {
             "" => Err(usage("msg")),
-            text => Ok(Command::Msg(parse_value(text))),
+            text => Ok(Command::Msg(parse_value(text).map_err(|e| e.to_string())?)),
         },
         "emit" | "ack" => {
             let (ack, rest) = match rest.split_first() {
@@ -150,15 +164,25 @@ pub fn parse(line: &str) -> Result<Command, String> {
             let Some((event, args)) = rest.split_first() else {
                 return Err(usage(name));
             };
-            let args = args
-                .iter()
-                .map(|w| arg_value(w))
-                .collect::<Result<_, _>>()?;
+            let args = value::resolve_args(args, value::Stdin::None).map_err(|e| e.to_string())?;
             Ok(Command::Emit {
                 event: unquote(event),
                 args,
                 ack,
             })
+        }
+        "reply" => {
+            let Some((id, args)) = rest.split_first() else {
+                return Err(usage("reply"));
+            };
+            let ack_id = id.parse::<u64>().map_err(|_| {
+                format!(
+                    "{id:?} is not an acknowledgement id: the number shown with the event \
+                     (`status` lists them)"
+                )
+            })?;
+            let args = value::resolve_args(args, value::Stdin::None).map_err(|e| e.to_string())?;
+            Ok(Command::Reply { ack_id, args })
         }
         "on" => Ok(Command::On(names(rest))),
         "off" if rest.is_empty() => Err(usage("off")),
@@ -172,7 +196,7 @@ pub fn parse(line: &str) -> Result<Command, String> {
             }),
             [event, timeout] => Ok(Command::Wait {
                 event: unquote(event),
-                timeout: Some(crate::cli::parse_duration(timeout)?),
+                timeout: Some(crate::duration::parse_duration(timeout)?),
             }),
             _ => Err(usage("wait")),
         },
@@ -197,19 +221,6 @@ fn unquote(word: &str) -> String {
     match serde_json::from_str::<Value>(word) {
         Ok(Value::String(s)) if word.starts_with('"') => s,
         _ => word.to_owned(),
-    }
-}
-
-/// An `emit` argument: `@file` reads a file, anything else is JSON if it parses, else a string.
-fn arg_value(word: &str) -> Result<Value, String> {
-    match word.strip_prefix('@') {
-        Some(path) if !path.is_empty() => {
-            let text =
-                std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?;
-            Ok(serde_json::from_str(&text)
-                .unwrap_or_else(|_| Value::String(text.trim_end_matches(['\n', '\r']).to_owned())))
-        }
-        _ => Ok(parse_value(word)),
     }
 }
 
@@ -265,6 +276,20 @@ mod tests {
             Command::Only(vec!["a".into(), "b".into()])
         );
         assert_eq!(parse("on").unwrap(), Command::On(vec![]));
+        assert_eq!(
+            parse("reply 3 4 {\"ok\": true} text").unwrap(),
+            Command::Reply {
+                ack_id: 3,
+                args: vec![json!(4), json!({"ok": true}), json!("text")]
+            }
+        );
+        assert_eq!(
+            parse("reply 0").unwrap(),
+            Command::Reply {
+                ack_id: 0,
+                args: vec![]
+            }
+        );
         assert_eq!(parse("exit").unwrap(), Command::Quit);
         assert_eq!(
             parse("help emit").unwrap(),
@@ -281,6 +306,22 @@ mod tests {
         assert!(parse("frobnicate").unwrap_err().contains("unknown command"));
         assert!(parse("wait x soon").is_err());
         assert!(parse("emit x {\"a\":").is_err());
+        assert!(
+            parse("reply")
+                .unwrap_err()
+                .starts_with("usage: reply <ack_id>")
+        );
+        assert!(
+            parse("reply question 4")
+                .unwrap_err()
+                .contains("not an acknowledgement id")
+        );
+        assert!(parse("reply -1").is_err());
+        assert!(
+            parse("reply 1 {a:1}")
+                .unwrap_err()
+                .contains("not valid JSON")
+        );
     }
 
     #[test]

@@ -1,105 +1,105 @@
-//! The Socket.IO client connection: the only file that knows rust_socketio.
+//! The Socket.IO client connection the REPL and `sockai emit` use: [`Connection::connect`],
+//! emits and acks out, a channel of [`ClientEvent`]s in.
 //!
-//! The REPL and `sockai emit` see a small API — [`Connection::connect`], emits out, a channel of
-//! [`ClientEvent`]s in — so the library can be replaced without touching them. The
-//! rust_socketio 0.6.0 pitfalls measured in the project notes are handled here:
-//!
-//! - `connect()` returns before the namespace is joined, and an emit sent before the server's
-//!   CONNECT makes it close the session (upstream #502): [`Connection::connect`] returns only
-//!   after the `Event::Connect` callback fired (registered with the enum: the string "connect"
-//!   would register a custom event).
-//! - `connect()` has no timeout (it hangs on a listener that never answers) and a rejected
-//!   namespace or auth still returns `Ok`: the whole handshake is bounded by our own timer and a
-//!   `CONNECT_ERROR` frame, which only reaches the error callback as text, becomes
-//!   [`ConnectError::Rejected`] with the server's message.
-//! - Acks get our own timer (the library's never fires for an unanswered ack) and lose the
-//!   extra nesting level the library adds. They go one at a time: the library draws each ack id
-//!   at random from 0..999, and two acks in flight with the same id get each other's answer
-//!   (seen in a test run).
-//! - The error callback only gets the top-level Display ("EngineIO Error"); errors returned
-//!   directly are shown with their whole source chain.
+//! One task per connection owns the session (`socket.rs` on `engine.rs`): it writes every
+//! packet the moment it is handed one, forwards what the server sends in arrival order, and
+//! when the transport is lost (not when the server disconnected us) reconnects with the
+//! JavaScript client's backoff. Acks from us get sequential ids and their own timers; acks the
+//! server asks for are answered at most once with [`Connection::reply`].
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use base64::Engine as _;
-use futures_util::FutureExt;
-use rust_socketio::asynchronous::{Client, ClientBuilder};
-use rust_socketio::{Event, Payload, TransportType};
 use serde_json::Value;
 use tokio::sync::{mpsc, oneshot};
 
+use super::connect::{Plan, establish};
+use super::socket;
+use crate::protocol::socketio::Packet;
+use driver::{Driver, session_info};
+
+pub use super::connect::ConnectError;
+
+mod driver;
+
+/// Acknowledgements of ours waiting at once; more is a runaway script.
+pub const MAX_ACKS: usize = 1024;
+/// Server acks remembered for `reply`; past that, events are shown without their ack id.
+const MAX_SERVER_ACKS: usize = 4096;
+
 /// Which Engine.IO transport to use. Without one, the client uses WebSocket and falls back to
-/// HTTP long-polling when the WebSocket connection fails.
+/// HTTP long-polling when the server refuses the WebSocket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Transport {
     /// WebSocket only
     Websocket,
     /// HTTP long-polling only
     Polling,
+    /// HTTP long-polling, upgraded to WebSocket when the server offers it (as browsers do)
+    Upgrade,
 }
 
 /// Everything needed to open (and re-open) a connection.
 #[derive(Debug, Clone)]
 pub struct ConnectOptions {
-    /// `http(s)://` or `ws(s)://` URL. A path other than `/` names the namespace, as with the
-    /// JavaScript client, unless `namespace` is set.
+    /// `http(s)://` or `ws(s)://` URL (or `host:port`). A path other than `/` names the
+    /// namespace, as with the JavaScript client, unless `namespace` is set.
     pub url: String,
     pub namespace: Option<String>,
     /// Engine.IO path on the server, `/socket.io/` by default.
     pub path: String,
-    /// The CONNECT packet's `auth` payload.
+    /// The CONNECT packet's `auth` payload (Socket.IO 3+; 2.x servers have none).
     pub auth: Option<Value>,
     pub headers: Vec<(String, String)>,
     pub query: Vec<(String, String)>,
     pub transport: Option<Transport>,
+    /// Engine.IO version to insist on (3 or 4); `None`: detect it from the handshake.
+    pub eio: Option<u8>,
     pub connect_timeout: Duration,
     /// Reconnect after the transport fails (never after the server said goodbye).
     pub reconnect: bool,
+    /// Accept any TLS certificate (a development server's self-signed one).
+    pub insecure: bool,
+}
+
+/// The current session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionInfo {
+    /// The Socket.IO socket id (v5: from the server's CONNECT; 2.x: derived from the engine's).
+    pub sid: String,
+    pub engine_sid: String,
+    pub transport: &'static str,
+    pub eio: u8,
+    pub ping_interval: Duration,
+    pub ping_timeout: Duration,
+    pub namespace: String,
+    pub url: String,
 }
 
 /// What the server did, in arrival order.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ClientEvent {
     /// The namespace was joined (also after an automatic reconnection).
-    /// rust_socketio does not expose the socket id.
-    Connected { namespace: String },
-    /// A server event with all its arguments. Binary arguments are `{"$binary": "<base64>"}`.
-    Event { name: String, args: Vec<Value> },
-    /// The session ended.
+    Connected { namespace: String, sid: String },
+    /// A server event with all its arguments. Binary arguments are `{"$binary": "<base64>"}` in
+    /// place. `ack_id`: the server asked for an ack ([`Connection::reply`]).
+    Event {
+        namespace: String,
+        name: String,
+        args: Vec<Value>,
+        ack_id: Option<u64>,
+    },
+    /// The session ended: "io server disconnect", "transport closed", "ping timeout", …
+    /// (with "; reconnecting" when a new session will be tried).
     Disconnected { reason: String },
-    /// A transport or protocol error. The library reports a lost server only this way, so the
-    /// connection may well be gone; it reconnects on its own if allowed.
+    /// The next reconnection attempt starts after `delay`.
+    Reconnecting { attempt: u32, delay: Duration },
+    /// Something went wrong that did not end the session, or a reconnection gave up.
     Error { message: String },
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum ConnectError {
-    #[error("invalid URL {url:?}: {reason}")]
-    InvalidUrl { url: String, reason: String },
-    #[error("cannot connect to {url}: {cause}")]
-    Failed { url: String, cause: String },
-    #[error("cannot connect to {url}: no answer within {}", humantime::format_duration(*.after))]
-    Timeout { url: String, after: Duration },
-    #[error("cannot connect to {url}: namespace {namespace} rejected: {message}")]
-    Rejected {
-        url: String,
-        namespace: String,
-        message: String,
-    },
-    #[error("cannot connect to {url}: {message}")]
-    Lost { url: String, message: String },
-}
-
-impl ConnectError {
-    /// A bad URL is the user's typo, not a network problem.
-    pub fn is_usage(&self) -> bool {
-        matches!(self, Self::InvalidUrl { .. })
-    }
-}
-
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SendError {
     #[error("not connected")]
     Closed,
@@ -107,265 +107,104 @@ pub enum SendError {
     Transport(String),
     #[error("no acknowledgement within {}", humantime::format_duration(*.0))]
     AckTimeout(Duration),
+    #[error("more than {MAX_ACKS} acknowledgements are already awaited")]
+    TooManyAcks,
+    #[error("bad binary argument: {0}")]
+    BadBinary(String),
+    #[error("no server acknowledgement {0} is waiting for a reply")]
+    UnknownAck(u64),
 }
 
-/// An open connection. Dropping it does not close the session; call [`Connection::disconnect`].
+enum Command {
+    Send {
+        text: String,
+        binaries: Vec<bytes::Bytes>,
+        /// Told once the packet is written (a caller that exits right after an emit must not
+        /// lose it).
+        written: Option<oneshot::Sender<()>>,
+    },
+    Disconnect(oneshot::Sender<()>),
+}
+
+/// State the caller's side and the session task share.
+struct Shared {
+    /// The last session joined (kept while disconnected, for `status`).
+    info: Mutex<SessionInfo>,
+    connected: std::sync::atomic::AtomicBool,
+    acks: Mutex<HashMap<u64, oneshot::Sender<Vec<Value>>>>,
+    server_acks: Mutex<HashSet<u64>>,
+    next_ack: std::sync::atomic::AtomicU64,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Shared {
+    fn connected(&self) -> bool {
+        self.connected.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// The session is gone: awaited acks fail (their senders drop), server acks are forgotten.
+    fn lost(&self) {
+        self.connected
+            .store(false, std::sync::atomic::Ordering::SeqCst);
+        lock(&self.acks).clear();
+        lock(&self.server_acks).clear();
+    }
+}
+
+/// An open connection. Dropping it closes the transport without a DISCONNECT packet (see
+/// [`Connection::disconnect`] for a polite goodbye).
 pub struct Connection {
-    client: Client,
+    shared: Arc<Shared>,
+    commands: mpsc::UnboundedSender<Command>,
     namespace: String,
     url: String,
-    /// Set before a manual disconnect so that the library's closing noise is not reported.
-    closing: Arc<AtomicBool>,
-    /// Held while an ack is outstanding (see the module notes).
-    one_ack: tokio::sync::Mutex<()>,
-}
-
-/// The namespace and the URL rust_socketio should be given (scheme http(s), the Engine.IO path,
-/// the query), from the user's URL and options.
-pub fn resolve_target(options: &ConnectOptions) -> Result<(String, String), ConnectError> {
-    let invalid = |reason: String| ConnectError::InvalidUrl {
-        url: options.url.clone(),
-        reason,
-    };
-    let mut url = reqwest::Url::parse(&options.url).map_err(|e| invalid(e.to_string()))?;
-    let scheme = match url.scheme() {
-        "http" | "ws" => "http",
-        "https" | "wss" => "https",
-        other => {
-            return Err(invalid(format!(
-                "unsupported scheme {other}: use http(s) or ws(s)"
-            )));
-        }
-    };
-    if url.set_scheme(scheme).is_err() || url.host_str().is_none() {
-        return Err(invalid("no host".to_owned()));
-    }
-    let namespace = match (&options.namespace, url.path()) {
-        (Some(ns), _) => ns.clone(),
-        (None, "" | "/") => "/".to_owned(),
-        (None, path) => path.trim_end_matches('/').to_owned(),
-    };
-    let namespace = if namespace.starts_with('/') {
-        namespace
-    } else {
-        format!("/{namespace}")
-    };
-    let path = if options.path.starts_with('/') {
-        options.path.clone()
-    } else {
-        format!("/{}", options.path)
-    };
-    // rust_socketio replaces only the path "/" by "/socket.io/"; any other path is kept.
-    url.set_path(&path);
-    if !options.query.is_empty() {
-        let mut pairs = url.query_pairs_mut();
-        for (key, value) in &options.query {
-            pairs.append_pair(key, value);
-        }
-    }
-    url.set_fragment(None);
-    Ok((namespace, url.to_string()))
 }
 
 impl Connection {
-    /// Connect and join the namespace. Every later [`ClientEvent`] goes to `sink`, starting with
-    /// `Connected`. Bounded by `options.connect_timeout`.
+    /// Connect and join the namespace. Every later [`ClientEvent`] goes to `events`, starting
+    /// with `Connected`. Bounded by `options.connect_timeout`.
     pub async fn connect(
         options: &ConnectOptions,
-        sink: mpsc::UnboundedSender<ClientEvent>,
+        events: mpsc::UnboundedSender<ClientEvent>,
     ) -> Result<Self, ConnectError> {
-        match options.transport {
-            Some(transport) => Self::connect_with(options, transport, sink).await,
-            // rust_socketio's polling-then-upgrade mode loses an event emitted just before
-            // disconnecting (measured against Node socket.io 4.8), so the default is a direct
-            // WebSocket, and long-polling only if the WebSocket connection itself fails.
-            None => {
-                let started = Instant::now();
-                match Self::connect_with(options, Transport::Websocket, sink.clone()).await {
-                    Err(ConnectError::Failed { .. }) => {
-                        let mut rest = options.clone();
-                        rest.connect_timeout =
-                            options.connect_timeout.saturating_sub(started.elapsed());
-                        Self::connect_with(&rest, Transport::Polling, sink).await
-                    }
-                    other => other,
-                }
-            }
-        }
+        let plan = Plan::new(options)?;
+        let (socket, early) = establish(&plan).await?;
+        let shared = Arc::new(Shared {
+            info: Mutex::new(session_info(&socket, &plan.url)),
+            connected: std::sync::atomic::AtomicBool::new(true),
+            acks: Mutex::new(HashMap::new()),
+            server_acks: Mutex::new(HashSet::new()),
+            next_ack: std::sync::atomic::AtomicU64::new(0),
+        });
+        let (commands, rx) = mpsc::unbounded_channel();
+        let namespace = plan.endpoint.namespace.clone();
+        let connection = Self {
+            shared: shared.clone(),
+            commands,
+            namespace,
+            url: options.url.clone(),
+        };
+        let driver = Driver {
+            plan,
+            shared,
+            commands: rx,
+            events,
+        };
+        driver.joined(&socket, early);
+        tokio::spawn(driver.run(socket));
+        Ok(connection)
     }
 
-    async fn connect_with(
-        options: &ConnectOptions,
-        transport: Transport,
-        sink: mpsc::UnboundedSender<ClientEvent>,
-    ) -> Result<Self, ConnectError> {
-        let (namespace, target) = resolve_target(options)?;
-        let url = options.url.clone();
-        let closing = Arc::new(AtomicBool::new(false));
-        let (tx, mut rx) = mpsc::unbounded_channel();
+    /// The current session (the last one while disconnected: see [`Connection::is_connected`]).
+    pub fn info(&self) -> SessionInfo {
+        lock(&self.shared.info).clone()
+    }
 
-        let mut builder = ClientBuilder::new(target)
-            .namespace(namespace.clone())
-            .reconnect(options.reconnect)
-            .reconnect_on_disconnect(false)
-            .transport_type(match transport {
-                Transport::Websocket => TransportType::Websocket,
-                Transport::Polling => TransportType::Polling,
-            });
-        if let Some(auth) = &options.auth {
-            builder = builder.auth(auth.clone());
-        }
-        for (name, value) in &options.headers {
-            builder = builder.opening_header(name.as_str(), value.as_str());
-        }
-        // Callbacks run while the library holds a lock: they only forward into a channel.
-        let (on_connect, on_close, on_error, on_lost, on_any) =
-            (tx.clone(), tx.clone(), tx.clone(), tx.clone(), tx);
-        let ns = namespace.clone();
-        // When the transport just closes (a server shutting down cleanly), the library calls no
-        // callback at all, only the reconnect hook before each attempt: report the first one.
-        let joined = Arc::new(AtomicBool::new(false));
-        let joined_on_connect = joined.clone();
-        builder = builder
-            .on_reconnect(move || {
-                if joined.swap(false, Ordering::SeqCst) {
-                    on_lost
-                        .send(ClientEvent::Disconnected {
-                            reason: "transport closed; reconnecting".to_owned(),
-                        })
-                        .ok();
-                }
-                async { rust_socketio::asynchronous::ReconnectSettings::new() }.boxed()
-            })
-            .on(Event::Connect, move |_, _| {
-                joined_on_connect.store(true, Ordering::SeqCst);
-                on_connect
-                    .send(ClientEvent::Connected {
-                        namespace: ns.clone(),
-                    })
-                    .ok();
-                async {}.boxed()
-            })
-            .on(Event::Close, move |_, _| {
-                // The library calls this only for a DISCONNECT packet from the server.
-                on_close
-                    .send(ClientEvent::Disconnected {
-                        reason: "io server disconnect".to_owned(),
-                    })
-                    .ok();
-                async {}.boxed()
-            })
-            .on(Event::Error, move |payload, _| {
-                on_error
-                    .send(ClientEvent::Error {
-                        message: error_text(&payload),
-                    })
-                    .ok();
-                async {}.boxed()
-            })
-            // Sees every Custom event and `message` (which the library maps to Event::Message).
-            .on_any(move |event, payload, _| {
-                let name = match event {
-                    Event::Custom(name) => name,
-                    other => other.as_str().to_owned(),
-                };
-                on_any
-                    .send(ClientEvent::Event {
-                        name,
-                        args: payload_args(payload),
-                    })
-                    .ok();
-                async {}.boxed()
-            });
-
-        let started = Instant::now();
-        let timeout = options.connect_timeout;
-        let client = match tokio::time::timeout(timeout, builder.connect()).await {
-            Err(_) => {
-                return Err(ConnectError::Timeout {
-                    url,
-                    after: timeout,
-                });
-            }
-            Ok(Err(e)) => {
-                return Err(ConnectError::Failed {
-                    url,
-                    cause: error_chain(&e),
-                });
-            }
-            Ok(Ok(client)) => client,
-        };
-
-        // Wait for the namespace CONNECT (or its CONNECT_ERROR). Events that come first are
-        // kept and delivered after `Connected`, in order.
-        let mut early = Vec::new();
-        let left = timeout.saturating_sub(started.elapsed());
-        let wait = async {
-            while let Some(event) = rx.recv().await {
-                match event {
-                    ClientEvent::Connected { .. } => return Ok(event),
-                    ClientEvent::Error { message } => return Err(message),
-                    ClientEvent::Disconnected { reason } => return Err(reason),
-                    other => early.push(other),
-                }
-            }
-            Err("the connection closed during the handshake".to_owned())
-        };
-        let outcome = tokio::time::timeout(left, wait).await;
-        let connected = match outcome {
-            Ok(Ok(connected)) => connected,
-            Ok(Err(message)) => {
-                client.disconnect().await.ok();
-                return Err(match rejection(&message) {
-                    Some(message) => ConnectError::Rejected {
-                        url,
-                        namespace,
-                        message,
-                    },
-                    None => ConnectError::Lost { url, message },
-                });
-            }
-            Err(_) => {
-                client.disconnect().await.ok();
-                return Err(ConnectError::Timeout {
-                    url,
-                    after: timeout,
-                });
-            }
-        };
-
-        sink.send(connected).ok();
-        for event in early {
-            sink.send(event).ok();
-        }
-        let quiet = closing.clone();
-        tokio::spawn(async move {
-            while let Some(event) = rx.recv().await {
-                let event = match event {
-                    ClientEvent::Error { message } => match rejection(&message) {
-                        // A reconnection refused by the server.
-                        Some(message) => ClientEvent::Error {
-                            message: format!("namespace rejected: {message}"),
-                        },
-                        None => ClientEvent::Error { message },
-                    },
-                    other => other,
-                };
-                if quiet.load(Ordering::SeqCst) {
-                    continue;
-                }
-                if sink.send(event).is_err() {
-                    break;
-                }
-            }
-        });
-        Ok(Self {
-            client,
-            namespace,
-            url,
-            closing,
-            one_ack: tokio::sync::Mutex::new(()),
-        })
+    pub fn is_connected(&self) -> bool {
+        self.shared.connected()
     }
 
     pub fn namespace(&self) -> &str {
@@ -376,218 +215,90 @@ impl Connection {
         &self.url
     }
 
-    /// Emit `event` with these arguments (any number, including none).
+    /// Emit `event` with these arguments (any number; `{"$binary": …}` anywhere becomes a
+    /// binary attachment). Written to the transport at once.
     pub async fn emit(&self, event: &str, args: Vec<Value>) -> Result<(), SendError> {
-        // `Event::Custom` keeps the name exactly: `Event::from` would lowercase-match names such
-        // as "Message" or "open" onto the library's reserved events.
-        self.client
-            .emit(Event::Custom(event.to_owned()), Payload::Text(args))
-            .await
-            .map_err(send_error)
+        let packet = Packet::event(self.namespace.as_str(), event, args, None);
+        self.send_written(packet).await
     }
 
     /// Emit and wait (at most `timeout`) for the acknowledgement; returns its arguments and the
-    /// round-trip time.
+    /// round-trip time. Many may be in flight at once (up to [`MAX_ACKS`]).
     pub async fn emit_with_ack(
         &self,
         event: &str,
         args: Vec<Value>,
         timeout: Duration,
     ) -> Result<(Vec<Value>, Duration), SendError> {
-        let _one_at_a_time = self.one_ack.lock().await;
+        use std::sync::atomic::Ordering;
+        let id = self.shared.next_ack.fetch_add(1, Ordering::Relaxed);
+        let packet = Packet::event(self.namespace.as_str(), event, args, Some(id));
         let (tx, rx) = oneshot::channel();
-        let tx = Arc::new(std::sync::Mutex::new(Some(tx)));
+        {
+            let mut acks = lock(&self.shared.acks);
+            if acks.len() >= MAX_ACKS {
+                return Err(SendError::TooManyAcks);
+            }
+            acks.insert(id, tx);
+        }
         let started = Instant::now();
-        // The library drops an ack that comes after its own timeout without telling anyone, so
-        // it gets a generous one and ours decides.
-        let library_timeout = timeout.saturating_mul(2) + Duration::from_secs(60);
-        self.client
-            .emit_with_ack(
-                Event::Custom(event.to_owned()),
-                Payload::Text(args),
-                library_timeout,
-                move |payload, _| {
-                    let taken = tx.lock().ok().and_then(|mut slot| slot.take());
-                    if let Some(tx) = taken {
-                        tx.send(ack_args(payload)).ok();
-                    }
-                    async {}.boxed()
-                },
-            )
-            .await
-            .map_err(send_error)?;
+        if let Err(e) = self.send(packet, None) {
+            lock(&self.shared.acks).remove(&id);
+            return Err(e);
+        }
         match tokio::time::timeout(timeout, rx).await {
             Ok(Ok(args)) => Ok((args, started.elapsed())),
             Ok(Err(_)) => Err(SendError::Closed),
-            Err(_) => Err(SendError::AckTimeout(timeout)),
+            Err(_) => {
+                lock(&self.shared.acks).remove(&id);
+                Err(SendError::AckTimeout(timeout))
+            }
         }
+    }
+
+    /// Answer the server's ack `ack_id` (once).
+    pub async fn reply(&self, ack_id: u64, args: Vec<Value>) -> Result<(), SendError> {
+        if !lock(&self.shared.server_acks).remove(&ack_id) {
+            return Err(SendError::UnknownAck(ack_id));
+        }
+        self.send_written(Packet::ack(self.namespace.as_str(), ack_id, args))
+            .await
+    }
+
+    /// The server acks not answered yet, in id order.
+    pub fn pending_server_acks(&self) -> Vec<u64> {
+        let mut ids: Vec<u64> = lock(&self.shared.server_acks).iter().copied().collect();
+        ids.sort_unstable();
+        ids
+    }
+
+    fn send(&self, packet: Packet, written: Option<oneshot::Sender<()>>) -> Result<(), SendError> {
+        if !self.shared.connected() {
+            return Err(SendError::Closed);
+        }
+        let (text, binaries) = socket::encode(packet).map_err(SendError::BadBinary)?;
+        self.commands
+            .send(Command::Send {
+                text,
+                binaries,
+                written,
+            })
+            .map_err(|_| SendError::Closed)
+    }
+
+    /// Send and wait until the packet is on the wire (or the session failed writing it).
+    async fn send_written(&self, packet: Packet) -> Result<(), SendError> {
+        let (tx, rx) = oneshot::channel();
+        self.send(packet, Some(tx))?;
+        rx.await.map_err(|_| SendError::Closed)
     }
 
     /// Leave the namespace and close the transport. Nothing more is reported afterwards.
     pub async fn disconnect(&self) -> Result<(), SendError> {
-        self.closing.store(true, Ordering::SeqCst);
-        self.client.disconnect().await.map_err(send_error)
-    }
-}
-
-fn send_error(e: rust_socketio::Error) -> SendError {
-    match e {
-        rust_socketio::Error::IllegalActionBeforeOpen() => SendError::Closed,
-        other => SendError::Transport(error_chain(&other)),
-    }
-}
-
-/// An error with its whole source chain: rust_socketio's own message is often only
-/// "EngineIO Error" with the real cause (say "Connection refused") several levels down.
-pub fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut parts: Vec<String> = vec![error.to_string()];
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let text = cause.to_string();
-        // Wrappers often repeat their cause's message; say each thing once.
-        if !parts.iter().any(|p| p == &text || p.ends_with(&text)) {
-            parts.push(text);
-        }
-        source = cause.source();
-    }
-    parts.join(": ")
-}
-
-/// The text of an error callback's payload (the library passes its message as a JSON string).
-fn error_text(payload: &Payload) -> String {
-    match payload_args(payload.clone()).as_slice() {
-        [Value::String(text)] => text.clone(),
-        [] => "unknown error".to_owned(),
-        other => Value::Array(other.to_vec()).to_string(),
-    }
-}
-
-const CONNECT_ERROR_PREFIX: &str = "Received an ConnectError frame: ";
-
-/// `Received an ConnectError frame: {"message": "…", "data": …}` → `… (data: …)`.
-pub fn rejection(message: &str) -> Option<String> {
-    let json = message.strip_prefix(CONNECT_ERROR_PREFIX)?;
-    let value: Value = serde_json::from_str(json).unwrap_or(Value::String(json.to_owned()));
-    let text = match &value {
-        Value::Object(map) => {
-            let message = match map.get("message") {
-                Some(Value::String(m)) => m.clone(),
-                Some(other) => other.to_string(),
-                None => value.to_string(),
-            };
-            match map.get("data") {
-                Some(Value::Null) | None => message,
-                Some(data) => format!("{message} (data: {data})"),
-            }
-        }
-        Value::String(text) => text.clone(),
-        other => other.to_string(),
-    };
-    Some(text)
-}
-
-fn payload_args(payload: Payload) -> Vec<Value> {
-    match payload {
-        Payload::Text(values) => values,
-        Payload::Binary(bytes) => vec![serde_json::json!({
-            "$binary": base64::engine::general_purpose::STANDARD.encode(&bytes)
-        })],
-        #[allow(deprecated)] // The library still produces it in a few places.
-        Payload::String(text) => {
-            vec![serde_json::from_str(&text).unwrap_or(Value::String(text))]
-        }
-    }
-}
-
-/// The library hands an ack's argument array over as one argument; unwrap it.
-fn ack_args(payload: Payload) -> Vec<Value> {
-    let mut args = payload_args(payload);
-    match args.as_mut_slice() {
-        [Value::Array(inner)] => std::mem::take(inner),
-        _ => args,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    fn options(url: &str) -> ConnectOptions {
-        ConnectOptions {
-            url: url.to_owned(),
-            namespace: None,
-            path: "/socket.io/".to_owned(),
-            auth: None,
-            headers: vec![],
-            query: vec![],
-            transport: None,
-            connect_timeout: Duration::from_secs(1),
-            reconnect: false,
-        }
-    }
-
-    #[test]
-    fn target_url_gets_path_query_and_namespace() {
-        let mut opts = options("ws://127.0.0.1:3000");
-        opts.query = vec![("room".into(), "a b".into())];
-        let (ns, url) = resolve_target(&opts).unwrap();
-        assert_eq!(ns, "/");
-        assert_eq!(url, "http://127.0.0.1:3000/socket.io/?room=a+b");
-
-        let (ns, url) = resolve_target(&options("https://h.example/admin?x=1")).unwrap();
-        assert_eq!(ns, "/admin");
-        assert_eq!(url, "https://h.example/socket.io/?x=1");
-
-        let mut opts = options("http://h:1/ignored");
-        opts.namespace = Some("chat".into());
-        opts.path = "/custom/".into();
-        let (ns, url) = resolve_target(&opts).unwrap();
-        assert_eq!(ns, "/chat");
-        assert_eq!(url, "http://h:1/custom/");
-
-        assert!(resolve_target(&options("localhost:3000")).is_err());
-        assert!(resolve_target(&options("ftp://h")).unwrap_err().is_usage());
-    }
-
-    #[test]
-    fn connect_error_frames_become_the_server_message() {
-        assert_eq!(
-            rejection(
-                r#"Received an ConnectError frame: {"message":"not authorized","data":{"reason":"bad token"}}"#
-            )
-            .as_deref(),
-            Some(r#"not authorized (data: {"reason":"bad token"})"#)
-        );
-        assert_eq!(
-            rejection(r#"Received an ConnectError frame: {"message":"Invalid namespace"}"#)
-                .as_deref(),
-            Some("Invalid namespace")
-        );
-        assert_eq!(rejection("EngineIO Error"), None);
-    }
-
-    #[test]
-    fn acks_lose_the_extra_nesting() {
-        assert_eq!(
-            ack_args(Payload::Text(vec![json!([{"a": 1}, 2])])),
-            vec![json!({"a": 1}), json!(2)]
-        );
-        assert_eq!(
-            ack_args(Payload::Text(vec![json!([])])),
-            Vec::<Value>::new()
-        );
-    }
-
-    #[test]
-    fn error_chain_walks_sources() {
-        #[derive(Debug, thiserror::Error)]
-        #[error("EngineIO Error")]
-        struct Top(#[source] std::io::Error);
-        let e = Top(std::io::Error::new(
-            std::io::ErrorKind::ConnectionRefused,
-            "Connection refused",
-        ));
-        assert_eq!(error_chain(&e), "EngineIO Error: Connection refused");
+        let (done, closed) = oneshot::channel();
+        self.commands
+            .send(Command::Disconnect(done))
+            .map_err(|_| SendError::Closed)?;
+        closed.await.map_err(|_| SendError::Closed)
     }
 }

@@ -33,6 +33,8 @@ pub struct EmitPlan {
     pub args: Vec<Value>,
     pub expect: Vec<String>,
     pub ack: bool,
+    /// `--ack-reply`: the arguments every server acknowledgement request is answered with.
+    pub ack_reply: Option<Vec<Value>>,
     pub timeout: Duration,
     pub print_chunks: bool,
     pub asserts: Vec<Assertion>,
@@ -75,7 +77,10 @@ pub async fn run(plan: &EmitPlan, printer: &Printer) -> Result<(), EmitError> {
         deadline,
     };
     let outcome = run.all().await;
-    run.drain();
+    let outcome = match (outcome, run.drain().await) {
+        (Ok(()), drained) => drained,
+        (failed, _) => failed,
+    };
     if plan.ack || !plan.expect.is_empty() {
         // Leave politely, but never let a stuck transport hold up the exit status.
         tokio::time::timeout(Duration::from_secs(2), connection.disconnect())
@@ -104,7 +109,7 @@ struct Run<'a> {
 
 impl Run<'_> {
     async fn all(&mut self) -> Result<(), EmitError> {
-        self.drain();
+        self.drain().await?;
         let mut round_trips = Vec::new();
         for round in 0..self.plan.count {
             if round > 0 && !self.plan.interval.is_zero() {
@@ -155,7 +160,7 @@ impl Run<'_> {
                 .await
             {
                 Ok((args, took)) => {
-                    self.drain();
+                    self.drain().await?;
                     let payload = payload_of(&args);
                     match plan.mode {
                         Mode::Json => self.printer.record(
@@ -212,9 +217,9 @@ impl Run<'_> {
                     )));
                 }
             };
-            self.record(&event);
+            self.handle(&event).await?;
             match event {
-                ClientEvent::Event { name, args } => {
+                ClientEvent::Event { name, args, .. } => {
                     let payload = payload_of(&args);
                     if name == expected {
                         if self.plan.mode == Mode::Payloads {
@@ -231,7 +236,7 @@ impl Run<'_> {
                         skipped.push(name);
                     }
                 }
-                ClientEvent::Connected { .. } => {}
+                ClientEvent::Connected { .. } | ClientEvent::Reconnecting { .. } => {}
                 ClientEvent::Disconnected { reason } => {
                     return Err(EmitError::Failed(format!(
                         "disconnected ({reason}) while waiting for `{expected}`"
@@ -246,14 +251,41 @@ impl Run<'_> {
         }
     }
 
-    /// Transcript records for events already received (JSON mode), without waiting.
-    fn drain(&mut self) {
-        if self.plan.mode != Mode::Json {
-            return;
-        }
+    /// Handle the events already received (transcript records, `--ack-reply`), without
+    /// waiting.
+    async fn drain(&mut self) -> Result<(), EmitError> {
         while let Ok(event) = self.events.try_recv() {
-            self.record(&event);
+            self.handle(&event).await?;
         }
+        Ok(())
+    }
+
+    /// The transcript record of an event, and the answer to a server acknowledgement request
+    /// when `--ack-reply` gave one.
+    async fn handle(&self, event: &ClientEvent) -> Result<(), EmitError> {
+        self.record(event);
+        let (
+            ClientEvent::Event {
+                name,
+                ack_id: Some(id),
+                ..
+            },
+            Some(args),
+        ) = (event, &self.plan.ack_reply)
+        else {
+            return Ok(());
+        };
+        if self.plan.mode == Mode::Json {
+            self.printer.record(
+                "reply",
+                json!({ "ack_id": id, "event": name, "args": args }),
+            );
+        }
+        self.connection.reply(*id, args.clone()).await.map_err(|e| {
+            EmitError::Failed(format!(
+                "cannot answer the acknowledgement {id} of `{name}`: {e}"
+            ))
+        })
     }
 
     fn record(&self, event: &ClientEvent) {
@@ -262,13 +294,19 @@ impl Run<'_> {
         }
         let printer = self.printer;
         match event {
-            ClientEvent::Connected { namespace } => printer.record(
+            ClientEvent::Connected { namespace, sid } => printer.record(
                 "connect",
-                json!({ "url": self.connection.url(), "namespace": namespace }),
+                json!({ "url": self.connection.url(), "namespace": namespace, "sid": sid }),
             ),
-            ClientEvent::Event { name, args } => printer.record(
-                "received",
-                json!({ "event": name, "namespace": self.connection.namespace(), "args": args }),
+            ClientEvent::Event {
+                namespace,
+                name,
+                args,
+                ack_id,
+            } => printer.received(namespace, name, args, *ack_id),
+            ClientEvent::Reconnecting { attempt, delay } => printer.record(
+                "reconnecting",
+                json!({ "attempt": attempt, "delay_ms": millis(*delay) }),
             ),
             ClientEvent::Disconnected { reason } => {
                 printer.record("disconnect", json!({ "reason": reason }));

@@ -4,13 +4,15 @@
 //! records with a timestamp. A closed stdout (`sockai … | head -1`) is noted and later writes are
 //! dropped instead of panicking; callers ask [`Printer::stdout_closed`] to end early.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::SystemTime;
 
 use colored::Colorize;
 use serde_json::{Map, Value};
+
+use super::render;
 
 /// Where human lines go while a line editor owns the terminal (rustyline's external printer):
 /// they are printed above the prompt, which is then redrawn with the half-typed input.
@@ -22,12 +24,6 @@ pub struct Printer {
     color: bool,
     closed: AtomicBool,
     sink: Mutex<Option<Box<dyn LineSink>>>,
-}
-
-/// Colour on stdout: a terminal and no (non-empty) `NO_COLOR`.
-pub fn stdout_color() -> bool {
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    !no_color && std::io::stdout().is_terminal()
 }
 
 impl Printer {
@@ -101,28 +97,68 @@ impl Printer {
         self.out(&Value::Object(map).to_string());
     }
 
+    /// The `received` record of a server event; `ack_id` when the server asked for an ack.
+    pub fn received(&self, namespace: &str, name: &str, args: &[Value], ack_id: Option<u64>) {
+        let mut fields = Map::new();
+        fields.insert("event".to_owned(), Value::from(name));
+        fields.insert("namespace".to_owned(), Value::from(namespace));
+        fields.insert("args".to_owned(), Value::Array(args.to_vec()));
+        if let Some(id) = ack_id {
+            fields.insert("ack_id".to_owned(), Value::from(id));
+        }
+        self.record("received", Value::Object(fields));
+    }
+
     // ---- human forms ----
 
-    /// `12:00:01 /chat event-name {json}`; long payloads are pretty-printed below.
-    pub fn event_line(&self, namespace: &str, name: &str, args: &[Value]) -> String {
+    /// `12:00:01 /chat event-name {json}`; long payloads are pretty-printed below. When the
+    /// server asked for an acknowledgement, the line says how to answer it.
+    pub fn event_line(
+        &self,
+        namespace: &str,
+        name: &str,
+        args: &[Value],
+        ack_id: Option<u64>,
+    ) -> String {
         let payload = match args {
             [] => String::new(),
-            [one] => pretty_inline(one),
-            many => pretty_inline(&Value::Array(many.to_vec())),
+            [one] => render::json(one),
+            many => render::json(&Value::Array(many.to_vec())),
         };
-        let head = format!(
+        let mut head = format!(
             "{} {} {}",
             clock().dimmed(),
             namespace.dimmed(),
             name.cyan().bold()
         );
-        if payload.is_empty() {
-            head
-        } else if payload.contains('\n') {
-            format!("{head}\n{}", indent(&payload))
-        } else {
-            format!("{head} {payload}")
+        let ack = ack_id.map(|id| {
+            format!("(ack {id} requested: reply {id} …)")
+                .magenta()
+                .to_string()
+        });
+        if payload.contains('\n') {
+            if let Some(ack) = ack {
+                head = format!("{head} {ack}");
+            }
+            return format!("{head}\n{}", indent(&payload));
         }
+        [Some(head), (!payload.is_empty()).then_some(payload), ack]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// `→ reply 3 (question) 4`
+    pub fn reply_line(&self, ack_id: u64, event: Option<&str>, args: &[Value]) -> String {
+        let args: Vec<String> = args.iter().map(render::compact).collect();
+        let about = event.map(|e| format!(" ({e})")).unwrap_or_default();
+        format!(
+            "{}",
+            format!("→ reply {ack_id}{about} {}", args.join(" "))
+                .trim_end()
+                .dimmed()
+        )
     }
 
     pub fn lifecycle(&self, text: &str, good: bool) -> String {
@@ -141,8 +177,8 @@ impl Printer {
     pub fn ack_line(&self, event: &str, args: &[Value], millis: f64) -> String {
         let payload = match args {
             [] => "(no arguments)".to_owned(),
-            [one] => pretty_inline(one),
-            many => pretty_inline(&Value::Array(many.to_vec())),
+            [one] => render::json(one),
+            many => render::json(&Value::Array(many.to_vec())),
         };
         let head = format!(
             "{} {} {} {}",
@@ -159,7 +195,7 @@ impl Printer {
     }
 
     pub fn sent_line(&self, event: &str, args: &[Value]) -> String {
-        let args: Vec<String> = args.iter().map(Value::to_string).collect();
+        let args: Vec<String> = args.iter().map(render::compact).collect();
         format!(
             "{}",
             format!("→ {event} {}", args.join(" ")).trim_end().dimmed()
@@ -172,16 +208,6 @@ impl Printer {
 
     pub fn answer_text(&self, text: &str) -> String {
         format!("  {}", text.bold())
-    }
-}
-
-/// Compact JSON when it is short, pretty JSON otherwise.
-fn pretty_inline(value: &Value) -> String {
-    let compact = value.to_string();
-    if compact.len() <= 100 {
-        compact
-    } else {
-        serde_json::to_string_pretty(value).unwrap_or(compact)
     }
 }
 
@@ -201,4 +227,51 @@ pub fn timestamp() -> String {
 fn clock() -> String {
     let stamp = timestamp();
     stamp.get(11..19).unwrap_or(&stamp).to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// The clock at the start of a human line varies; what follows it does not.
+    fn after_clock(line: &str) -> &str {
+        line.split_once(' ').map_or(line, |(_, rest)| rest)
+    }
+
+    #[test]
+    fn an_event_that_asks_for_an_ack_says_how_to_answer() {
+        let printer = Printer::new(false);
+        let line = printer.event_line("/", "question", &[json!("2+2?")], Some(3));
+        assert_eq!(
+            after_clock(&line),
+            r#"/ question "2+2?" (ack 3 requested: reply 3 …)"#
+        );
+        let line = printer.event_line("/chat", "ping", &[], Some(0));
+        assert_eq!(
+            after_clock(&line),
+            "/chat ping (ack 0 requested: reply 0 …)"
+        );
+        let line = printer.event_line("/", "plain", &[json!(1), json!({"$binary": "AQ=="})], None);
+        assert_eq!(after_clock(&line), "/ plain [1,<binary 1 byte: 01>]");
+        // A long payload goes below; the ack notice stays on the head line.
+        let long = json!({"text": "x".repeat(120)});
+        let line = printer.event_line("/", "big", &[long], Some(7));
+        let mut lines = line.lines();
+        assert_eq!(
+            after_clock(lines.next().unwrap()),
+            "/ big (ack 7 requested: reply 7 …)"
+        );
+        assert_eq!(lines.next(), Some("  {"));
+    }
+
+    #[test]
+    fn replies_are_echoed_like_emits() {
+        let printer = Printer::new(false);
+        assert_eq!(
+            printer.reply_line(3, Some("question"), &[json!(4), json!("four")]),
+            r#"→ reply 3 (question) 4 "four""#
+        );
+        assert_eq!(printer.reply_line(1, None, &[]), "→ reply 1");
+    }
 }

@@ -205,7 +205,7 @@ fn refused_namespace_exits_3_with_the_reason() {
     let (code, _, stderr) = bench(&[&format!("{}/nope", server.url), "-c", "1"]);
     assert_eq!(code, 3, "{stderr}");
     assert!(
-        stderr.contains("namespace /nope refused the connection"),
+        stderr.contains("namespace /nope rejected: Invalid namespace"),
         "{stderr}"
     );
 }

@@ -247,7 +247,10 @@ fn client_connect_refused_and_unknown_namespace_exit_3() {
     assert_eq!(code, 3);
     assert!(records.is_empty());
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(stderr.contains("Connection refused"), "{stderr}");
+    assert!(
+        stderr.contains("connection refused: is a server running on port"),
+        "{stderr}"
+    );
 
     let node = NodeServer::start();
     let (_, stderr, code) = script(&[&format!("{}/nowhere", node.url)], "");
@@ -355,4 +358,16 @@ fn client_connect_script_reconnects_after_a_server_restart() {
     let answer = session.wait_record("received", Some("ai-message-response"));
     assert_eq!(answer["args"][0]["response"], "echo: back again");
     assert!(session.finish().success());
+}
+
+/// The URL default is written in the help text (the CLI does not import the client); it must
+/// name the server the client really uses.
+#[test]
+fn client_connect_help_names_the_default_url() {
+    let output = sockai().args(["connect", "--help"]).output().unwrap();
+    let help = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        help.contains(&format!("[default: {}]", sockai::client::args::DEFAULT_URL)),
+        "{help}"
+    );
 }

@@ -190,7 +190,13 @@ fn client_emit_refused_connection_exits_3_with_the_real_cause() {
     assert_eq!(stdout, "");
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(stderr.starts_with(&format!("sockai: error: cannot connect to {url}: ")));
-    assert!(stderr.contains("Connection refused"), "{stderr}");
+    let port = url.rsplit(':').next().unwrap();
+    assert!(
+        stderr.contains(&format!(
+            "connection refused: is a server running on port {port}?"
+        )),
+        "{stderr}"
+    );
 }
 
 #[test]

@@ -1,6 +1,13 @@
 mod bench;
+mod client_acks;
+mod client_args;
 mod client_connect;
 mod client_emit;
+mod client_flags;
+mod client_hostile;
+mod client_interop;
+mod client_tls;
+mod client_view;
 mod generated;
 mod providers_gemini;
 mod providers_openai;

@@ -5,7 +5,10 @@
 #![allow(dead_code)] // Each test module uses a different part of the kit.
 
 pub mod fake_upstream;
+pub mod garbage;
 pub mod polling;
+pub mod sioxide;
+pub mod tls;
 pub mod ws;
 
 use std::io::{BufRead, BufReader};
@@ -282,16 +285,23 @@ pub struct NodeServer {
 
 impl NodeServer {
     pub fn start() -> Self {
+        Self::start_script("sio-server.mjs", &[])
+    }
+
+    /// A Node peer of `tests/node` (`sio-server.mjs`: socket.io 4.x, `sio-server-v2.cjs`:
+    /// socket.io 2.x), with environment settings (`SIO_PORT`, `SIO_PING_INTERVAL`, …).
+    pub fn start_script(script: &str, env: &[(&str, &str)]) -> Self {
         require_node_modules();
         let mut child = Command::new("node")
             .current_dir(node_dir())
-            .arg("sio-server.mjs")
+            .arg(script)
+            .envs(env.iter().copied())
             // It also exits when this pipe closes, should the test process die without Drop.
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
-            .expect("spawn node sio-server.mjs");
+            .unwrap_or_else(|e| panic!("spawn node {script}: {e}"));
         let url = read_listening_line(child.stdout.take().unwrap(), &Lines::default());
         Self { child, url }
     }

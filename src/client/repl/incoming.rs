@@ -1,0 +1,210 @@
+//! What the server sent, shown: lifecycle lines, events (a streamed answer grows in place),
+//! acknowledgements.
+
+use serde_json::{Value, json};
+
+use super::session::{AckOutcome, MAX_SERVER_ACKS, Session, State};
+use crate::client::connection::{ClientEvent, SendError};
+use crate::client::emit::{AI_MESSAGE_CHUNK, millis};
+use crate::wire::event;
+
+impl Session<'_> {
+    pub(super) fn on_event(&mut self, event: ClientEvent) {
+        match event {
+            ClientEvent::Connected { namespace, sid } => {
+                self.state = State::Connected;
+                // A new session: the old one's acknowledgement requests cannot be answered.
+                self.server_acks.clear();
+                self.namespace = namespace.clone();
+                let url = self.settings.options.url.clone();
+                if self.json {
+                    self.printer.record(
+                        "connect",
+                        json!({ "url": url, "namespace": namespace, "sid": sid }),
+                    );
+                } else {
+                    self.printer.out(&self.printer.lifecycle(
+                        &format!("connected to {url} (namespace {namespace}, sid {sid})"),
+                        true,
+                    ));
+                }
+                if !std::mem::take(&mut self.first_connect) {
+                    self.arrive("connect");
+                }
+            }
+            ClientEvent::Disconnected { reason } => {
+                self.flush_answer();
+                self.server_acks.clear();
+                self.state = State::Disconnected(reason.clone());
+                if self.json {
+                    self.printer
+                        .record("disconnect", json!({ "reason": reason }));
+                } else {
+                    self.printer.out(
+                        &self
+                            .printer
+                            .lifecycle(&format!("disconnected: {reason}"), false),
+                    );
+                }
+                self.arrive("disconnect");
+            }
+            ClientEvent::Error { message } => {
+                self.flush_answer();
+                if self.json {
+                    self.printer.record("error", json!({ "message": message }));
+                } else {
+                    self.printer
+                        .out(&self.printer.lifecycle(&format!("error: {message}"), false));
+                    if self.settings.options.reconnect {
+                        self.printer.out(&self.printer.warning(
+                            "── the connection may be lost; reconnecting in the background…",
+                        ));
+                    }
+                }
+                // The library reports a dead server only as an error, never as a close.
+                if self.state == State::Connected {
+                    self.state = State::Troubled(message);
+                }
+                self.arrive("disconnect");
+            }
+            ClientEvent::Reconnecting { attempt, delay } => {
+                if self.json {
+                    self.printer.record(
+                        "reconnecting",
+                        json!({ "attempt": attempt, "delay_ms": millis(delay) }),
+                    );
+                } else {
+                    self.printer.out(&self.printer.warning(&format!(
+                        "── reconnecting in {} (attempt {attempt})…",
+                        humantime::format_duration(round_to_millis(delay))
+                    )));
+                }
+            }
+            ClientEvent::Event {
+                namespace,
+                name,
+                args,
+                ack_id,
+            } => {
+                if let Ok(mut seen) = self.seen.lock() {
+                    seen.insert(name.clone());
+                }
+                if let Some(id) = ack_id {
+                    if self.server_acks.len() >= MAX_SERVER_ACKS {
+                        self.server_acks.pop_first();
+                    }
+                    self.server_acks.insert(id, name.clone());
+                }
+                if self.filter.shows(&name) {
+                    self.show_event(&namespace, &name, &args, ack_id);
+                }
+                self.arrive(&name);
+            }
+        }
+        self.update_prompt();
+    }
+
+    /// Count an arrival for `wait`, or end the wait it satisfies.
+    pub(super) fn arrive(&mut self, name: &str) {
+        if self.waiting.as_ref().is_some_and(|(w, _)| w == name) {
+            self.waiting = None;
+        } else {
+            *self.arrived.entry(name.to_owned()).or_default() += 1;
+        }
+    }
+
+    pub(super) fn show_event(
+        &mut self,
+        namespace: &str,
+        name: &str,
+        args: &[Value],
+        ack_id: Option<u64>,
+    ) {
+        if self.json {
+            self.printer.received(namespace, name, args, ack_id);
+            return;
+        }
+        // A streamed answer grows line by line until `ai-message-response` closes it.
+        if name == AI_MESSAGE_CHUNK
+            && ack_id.is_none()
+            && let Some(delta) = args
+                .first()
+                .and_then(|a| a.get("delta"))
+                .and_then(Value::as_str)
+        {
+            if self.answer.is_none() {
+                self.printer
+                    .out(&self.printer.event_line(namespace, name, &[], None));
+            }
+            let answer = self.answer.get_or_insert_with(String::new);
+            answer.push_str(delta);
+            self.flush_answer_lines(false);
+            return;
+        }
+        if name == event::AI_MESSAGE_RESPONSE || name == event::AI_MESSAGE_ERROR {
+            self.flush_answer();
+        }
+        self.printer
+            .out(&self.printer.event_line(namespace, name, args, ack_id));
+    }
+
+    /// Print the finished lines of the streamed answer (all of it when `all`). Long lines are
+    /// broken at a space so that the answer visibly grows even without newlines.
+    pub(super) fn flush_answer_lines(&mut self, all: bool) {
+        let Some(answer) = self.answer.as_mut() else {
+            return;
+        };
+        let mut lines = Vec::new();
+        loop {
+            if let Some(at) = answer.find('\n') {
+                lines.push(answer[..at].to_owned());
+                answer.drain(..=at);
+            } else if answer.chars().count() > 72
+                && let Some(at) = answer[..answer.len().min(72)].rfind(' ')
+            {
+                lines.push(answer[..at].to_owned());
+                answer.drain(..=at);
+            } else {
+                break;
+            }
+        }
+        if all && !answer.is_empty() {
+            lines.push(std::mem::take(answer));
+        }
+        for line in lines {
+            self.printer.out(&self.printer.answer_text(&line));
+        }
+    }
+
+    pub(super) fn flush_answer(&mut self) {
+        self.flush_answer_lines(true);
+        self.answer = None;
+    }
+
+    pub(super) fn on_ack(&mut self, outcome: AckOutcome) {
+        match outcome.result {
+            Ok((args, took)) => {
+                if self.json {
+                    self.printer.record(
+                        "ack",
+                        json!({ "event": outcome.event, "args": args, "ms": millis(took) }),
+                    );
+                } else {
+                    self.printer
+                        .out(&self.printer.ack_line(&outcome.event, &args, millis(took)));
+                }
+            }
+            Err(SendError::AckTimeout(after)) => self.fail(&format!(
+                "no acknowledgement of `{}` within {}",
+                outcome.event,
+                humantime::format_duration(after)
+            )),
+            Err(e) => self.fail(&format!("`{}`: {e}", outcome.event)),
+        }
+    }
+}
+
+/// `1.234567s` reads badly: whole milliseconds.
+fn round_to_millis(delay: std::time::Duration) -> std::time::Duration {
+    std::time::Duration::from_millis(u64::try_from(delay.as_millis()).unwrap_or(u64::MAX))
+}

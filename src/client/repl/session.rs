@@ -1,0 +1,230 @@
+//! The session loop: one task owns the connection, the command lines, the events and the acks.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+
+use super::filter::Filter;
+use super::{Input, Settings};
+use crate::client::connection::{ClientEvent, Connection, SendError};
+use crate::client::output::Printer;
+use crate::wire;
+
+/// How long `wait` waits when the script gives no timeout.
+pub(super) const DEFAULT_WAIT: Duration = Duration::from_secs(10);
+/// Server acknowledgements remembered for `status` and `reply`; beyond it the oldest is
+/// forgotten (a server asking for thousands is misbehaving).
+pub(super) const MAX_SERVER_ACKS: usize = 1024;
+/// How long a disconnect may take before we stop caring.
+pub(super) const DISCONNECT_GRACE: Duration = Duration::from_secs(2);
+
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum State {
+    Connected,
+    /// The library reported an error: the server may be gone; it may reconnect on its own.
+    Troubled(String),
+    Disconnected(String),
+}
+
+pub(super) struct AckOutcome {
+    pub(super) event: String,
+    pub(super) result: Result<(Vec<Value>, Duration), SendError>,
+}
+
+pub(super) struct Session<'a> {
+    pub(super) settings: Settings,
+    pub(super) printer: &'a Printer,
+    pub(super) json: bool,
+    pub(super) connection: Option<Arc<Connection>>,
+    pub(super) namespace: String,
+    pub(super) state: State,
+    pub(super) events_tx: mpsc::UnboundedSender<ClientEvent>,
+    pub(super) events: mpsc::UnboundedReceiver<ClientEvent>,
+    pub(super) filter: Filter,
+    /// Event names seen so far, for tab completion.
+    pub(super) seen: Arc<Mutex<BTreeSet<String>>>,
+    pub(super) acks: JoinSet<AckOutcome>,
+    /// Acknowledgements the server asked for and nobody answered yet: id → event name.
+    /// Forgotten on disconnect, as the client forgets them.
+    pub(super) server_acks: BTreeMap<u64, String>,
+    /// Arrivals not yet consumed by a `wait`, per name.
+    pub(super) arrived: HashMap<String, usize>,
+    pub(super) waiting: Option<(String, Instant)>,
+    /// The streamed answer being assembled from `ai-message-chunk` deltas (terminal only).
+    pub(super) answer: Option<String>,
+    /// Prompt text shared with the line-editor thread.
+    pub(super) prompt: Arc<Mutex<String>>,
+    /// A scripted command failed: the exit status will be 1.
+    pub(super) failed: bool,
+    /// The session starts connected: that first `Connected` does not count for `wait connect`,
+    /// which waits for a reconnection.
+    pub(super) first_connect: bool,
+}
+
+pub(super) enum Flow {
+    Continue,
+    Quit,
+}
+
+impl<'a> Session<'a> {
+    /// Connect; on failure print the one-line cause and return `None` (exit 3).
+    pub(super) async fn open(settings: Settings, printer: &'a Printer, json: bool) -> Option<Self> {
+        let (events_tx, events) = mpsc::unbounded_channel();
+        let connection = match Connection::connect(&settings.options, events_tx.clone()).await {
+            Ok(connection) => connection,
+            Err(e) => {
+                printer.error(&e.to_string());
+                return None;
+            }
+        };
+        let namespace = connection.namespace().to_owned();
+        Some(Self {
+            settings,
+            printer,
+            json,
+            connection: Some(Arc::new(connection)),
+            namespace,
+            state: State::Connected,
+            events_tx,
+            events,
+            filter: Filter::All {
+                hidden: BTreeSet::new(),
+            },
+            seen: Arc::default(),
+            acks: JoinSet::new(),
+            server_acks: BTreeMap::new(),
+            arrived: HashMap::new(),
+            waiting: None,
+            answer: None,
+            prompt: Arc::new(Mutex::new("sockai> ".to_owned())),
+            failed: false,
+            first_connect: true,
+        })
+    }
+
+    pub(super) async fn run(
+        &mut self,
+        mut input: mpsc::UnboundedReceiver<Input>,
+        ask: Option<&std::sync::mpsc::Sender<bool>>,
+    ) -> i32 {
+        let request_line = |session: &Self| {
+            if let Some(ask) = ask {
+                session.update_prompt();
+                ask.send(true).ok();
+            }
+        };
+        request_line(self);
+        let mut input_open = true;
+        loop {
+            if self.printer.stdout_closed() {
+                break;
+            }
+            let wait_deadline = self.waiting.as_ref().map(|(_, at)| *at);
+            tokio::select! {
+                biased;
+                Some(event) = self.events.recv() => {
+                    let was_waiting = self.waiting.is_some();
+                    self.on_event(event);
+                    if was_waiting && self.waiting.is_none() {
+                        request_line(self);
+                    }
+                }
+                Some(done) = self.acks.join_next(), if !self.acks.is_empty() => {
+                    if let Ok(outcome) = done {
+                        self.on_ack(outcome);
+                    }
+                }
+                () = sleep_until_opt(wait_deadline) => {
+                    if let Some((name, _)) = self.waiting.take() {
+                        self.fail(&format!("timed out waiting for `{name}`"));
+                        request_line(self);
+                    }
+                }
+                line = input.recv(), if input_open && self.waiting.is_none() => {
+                    match line {
+                        Some(Input::Line(line)) => {
+                            if let Flow::Quit = self.on_line(&line).await {
+                                break;
+                            }
+                            if self.waiting.is_none() {
+                                request_line(self);
+                            }
+                        }
+                        Some(Input::Eof) | None => input_open = false,
+                    }
+                }
+                else => break,
+            }
+            if !input_open && self.waiting.is_none() {
+                break;
+            }
+        }
+        self.finish().await;
+        if self.failed {
+            wire::exit::FAILURE
+        } else {
+            wire::exit::OK
+        }
+    }
+
+    /// End of input: let pending acks finish (each is bounded by its timeout), then leave.
+    pub(super) async fn finish(&mut self) {
+        while let Some(done) = self.acks.join_next().await {
+            if let Ok(outcome) = done {
+                self.on_ack(outcome);
+            }
+        }
+        // Show what already arrived, so a script sees everything up to its end.
+        while let Ok(event) = self.events.try_recv() {
+            self.on_event(event);
+        }
+        self.flush_answer();
+        // No DISCONNECT packet here: Node socket.io drops an event whose DISCONNECT follows
+        // right behind it, and a script typically ends with an emit. Exiting closes the
+        // transport, which the server sees only after it has dispatched what came before.
+    }
+
+    pub(super) fn update_prompt(&self) {
+        let text = match &self.state {
+            State::Connected if self.namespace == "/" => "sockai> ".to_owned(),
+            State::Connected => format!("sockai {}> ", self.namespace),
+            State::Troubled(_) => "sockai (connection trouble)> ".to_owned(),
+            State::Disconnected(_) => "sockai (disconnected)> ".to_owned(),
+        };
+        if let Ok(mut prompt) = self.prompt.lock() {
+            *prompt = text;
+        }
+    }
+
+    pub(super) fn fail(&mut self, message: &str) {
+        self.failed = true;
+        self.show_error(message);
+    }
+
+    pub(super) fn show_error(&self, message: &str) {
+        if self.json {
+            self.printer.record("error", json!({ "message": message }));
+        } else {
+            self.printer
+                .out(&self.printer.lifecycle(&format!("error: {message}"), false));
+        }
+    }
+
+    pub(super) fn info(&self, text: &str) {
+        if !self.json {
+            self.printer.out(&self.printer.dim(text));
+        }
+    }
+}
+
+async fn sleep_until_opt(deadline: Option<Instant>) {
+    match deadline {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
