@@ -9,16 +9,19 @@
 #
 # Environment: SERVER_CPU [0], BENCH_CPU [1], BENCH [target/release/sockai] (the load generator;
 # several, space-separated, take turns against each server: an A/B of the generators),
-# SERVE_ARGS [] (extra flags for every server; they always get --no-stream --rate-limit 0).
+# SERVE_ARGS [] (extra flags for every server; they always get --no-stream --rate-limit 0),
+# SOCKAI_LOG [warn] (the servers' RUST_LOG; `default` keeps sockai's default logging, written to
+# a file as a user's terminal or log collector would take it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ $# -ge 4 ] || { sed -n '2,12p' "$0" >&2; exit 2; }
+[ $# -ge 4 ] || { sed -n '2,14p' "$0" >&2; exit 2; }
 clients=$1 duration=$2 rounds=$3
 shift 3
 SERVER_CPU=${SERVER_CPU:-0}
 BENCH_CPU=${BENCH_CPU:-1}
 BENCH=${BENCH:-target/release/sockai}
 SERVE_ARGS=${SERVE_ARGS:-}
+SOCKAI_LOG=${SOCKAI_LOG:-warn}
 out=$(mktemp -d)
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$out"' EXIT
@@ -26,9 +29,11 @@ trap 'kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$
 urls=()
 for i in $(seq 0 $(($# - 1))); do
   bin=${*:$((i + 1)):1}
+  log=(env -u RUST_LOG)
+  [ "$SOCKAI_LOG" != default ] && log=(env "RUST_LOG=$SOCKAI_LOG")
   # shellcheck disable=SC2086
-  RUST_LOG=warn taskset -c "$SERVER_CPU" "$bin" serve --port 0 --rate-limit 0 --no-stream \
-    --max-connections 20000 $SERVE_ARGS >"$out/$i.out" 2>/dev/null &
+  "${log[@]}" taskset -c "$SERVER_CPU" "$bin" serve --port 0 --rate-limit 0 --no-stream \
+    --max-connections 20000 $SERVE_ARGS >"$out/$i.out" 2>"$out/$i.err" &
   pids+=($!)
   for _ in $(seq 100); do
     grep -q '^listening on ' "$out/$i.out" && break

@@ -1,7 +1,8 @@
 //! Log set-up: `tracing` to stderr, filtered by `RUST_LOG`, as text or JSON lines.
 //!
 //! Lines are written by a thread of their own (tracing-appender's non-blocking writer): the
-//! server's event loop formats a line and hands it over, it never waits on stderr. Callsites
+//! server's event loop formats a line and hands it over, it never waits on stderr, and lines
+//! that queue up meanwhile go out in one write. Callsites
 //! whose level is off are skipped before any field is formatted (tracing's filter).
 
 use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};
@@ -26,7 +27,12 @@ pub fn init(format: LogFormat) -> LogGuard {
     let (writer, worker) = NonBlockingBuilder::default()
         .lossy(false)
         .thread_name("sockai-log")
-        .finish(std::io::stderr());
+        // Buffered: the writer thread takes every line queued, then flushes once, so a burst of
+        // lines costs one write to stderr rather than one each.
+        .finish(std::io::BufWriter::with_capacity(
+            64 * 1024,
+            std::io::stderr(),
+        ));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(writer)

@@ -97,6 +97,42 @@ fn push_packet(out: &mut Vec<Out>, packet: Packet) {
     write_packet(out, &packet);
 }
 
+/// Write an event (`name`) or an ack (`id`, no name) whose one argument is sockai's own typed
+/// payload: the protocol layer writes the header, serde the argument straight from its type
+/// (no `Value` tree built and walked for each answer).
+fn write_typed(
+    out: &mut Vec<Out>,
+    namespace: &str,
+    name: Option<&str>,
+    id: Option<u64>,
+    data: &impl serde::Serialize,
+) {
+    let kind = match name {
+        Some(_) => PacketType::Event,
+        None => PacketType::Ack,
+    };
+    let header = Packet {
+        kind,
+        namespace: namespace.to_owned(),
+        id,
+        data: None,
+        attachments: 0,
+    };
+    // Our payloads hold only strings and numbers: serializing them cannot fail.
+    let data = serde_json::to_string(data).unwrap_or_else(|_| "null".to_owned());
+    let mut text = String::with_capacity(data.len() + 48);
+    text.push('4');
+    encode_into(kind, 0, &header, &mut text);
+    text.push('[');
+    if let Some(name) = name {
+        text.push_str(&Value::from(name).to_string());
+        text.push(',');
+    }
+    text.push_str(&data);
+    text.push(']');
+    out.push(Out::Text(text));
+}
+
 impl Handler for Socket {
     fn on_open(&mut self, out: &mut Vec<Out>) {
         // Socket.IO 2.x clients are in `/` as soon as the session opens; auth comes in the query.
@@ -322,22 +358,14 @@ impl Socket {
                 data,
                 ack: acked,
             } => {
-                let data = serde_json::to_value(&data).unwrap_or(Value::Null);
-                let mut emitted = Packet::event(namespace, event, vec![data], None);
-                write_packet(out, &emitted);
+                write_typed(out, namespace, Some(event), None, &data);
                 if acked && let Some(id) = ack {
-                    // The same payload, moved out of the event rather than copied.
-                    let data = match emitted.data.take() {
-                        Some(Value::Array(mut items)) => items.pop().unwrap_or(Value::Null),
-                        _ => Value::Null,
-                    };
-                    push_packet(out, Packet::ack(namespace, id, vec![data]));
+                    write_typed(out, namespace, None, Some(id), &data);
                 }
             }
             Reply::Ack(data) => {
                 if let Some(id) = ack {
-                    let data = serde_json::to_value(&data).unwrap_or(Value::Null);
-                    push_packet(out, Packet::ack(namespace, id, vec![data]));
+                    write_typed(out, namespace, None, Some(id), &data);
                 }
             }
             Reply::Answer(answer) => {
@@ -361,11 +389,7 @@ impl Socket {
     fn flush_chunks(&mut self, out: &mut Vec<Out>) {
         let chunks = std::mem::take(&mut *lock(&self.chunks));
         for chunk in chunks {
-            let data = serde_json::to_value(&chunk).unwrap_or(Value::Null);
-            push_packet(
-                out,
-                Packet::event("/", event::AI_MESSAGE_CHUNK, vec![data], None),
-            );
+            write_typed(out, "/", Some(event::AI_MESSAGE_CHUNK), None, &chunk);
         }
     }
 }
@@ -375,4 +399,24 @@ fn query_auth(query: &str) -> Option<Value> {
     url::form_urlencoded::parse(query.as_bytes())
         .find(|(key, _)| key == "token")
         .map(|(_, token)| serde_json::json!({ "token": token }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::socketio::encode;
+
+    #[test]
+    fn typed_packets_read_as_the_protocol_writes_them() {
+        let data = serde_json::json!({"response": "a \"quoted\" text", "id": "x-1"});
+        let mut out = Vec::new();
+        write_typed(&mut out, "/", Some("ai-message-response"), None, &data);
+        write_typed(&mut out, "/admin", None, Some(7), &data);
+        let expected = [
+            Packet::event("/", "ai-message-response", vec![data.clone()], None),
+            Packet::ack("/admin", 7, vec![data]),
+        ]
+        .map(|packet| Out::Text(format!("4{}", encode(&packet))));
+        assert_eq!(out, expected);
+    }
 }

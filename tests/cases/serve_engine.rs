@@ -327,3 +327,18 @@ async fn max_payload_bounds_post_bodies_and_websocket_messages() {
     send(&mut ws, &format!("4{}", "x".repeat(200))).await;
     until_closed(&mut ws).await;
 }
+
+#[tokio::test]
+async fn a_polling_client_that_never_fetches_its_packets_is_dropped() {
+    // Echoed bodies pile up unread; past four bodies' worth (at least 1 MiB) the session ends.
+    let server = Server::start(&["--echo-server", "--max-payload", "100000"]);
+    let (polling, _) = Polling::open(&server, ENGINE).await;
+    let body = format!("4{}", "x".repeat(99_000));
+    let mut accepted = 0;
+    while polling.post(body.clone()).await.0 == 200 {
+        accepted += 1;
+        assert!(accepted <= 20, "the queue is unbounded");
+    }
+    assert!(accepted >= 10, "dropped after {accepted} bodies");
+    assert_eq!(polling.get().await.0, 400);
+}

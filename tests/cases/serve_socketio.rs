@@ -84,6 +84,47 @@ fn polling_then_upgrade_works() {
     );
 }
 
+/// Short heartbeats with the official client on every transport: answers that each take longer
+/// than a ping interval, several heartbeats in all, and no session lost.
+#[test]
+fn short_heartbeats_keep_official_clients_on_every_transport() {
+    let server = Server::start(&[
+        "--ping-interval",
+        "150ms",
+        "--ping-timeout",
+        "300ms",
+        "--echo-delay-ms",
+        "250",
+    ]);
+    for transports in [&["websocket"][..], &["polling"], &["polling", "websocket"]] {
+        let steps: Vec<_> = (0..4)
+            .flat_map(|n| {
+                [
+                    json!({ "emit": "ai-message", "args": [{ "prompt": format!("slow {n}") }] }),
+                    json!({ "wait": "ai-message-response" }),
+                ]
+            })
+            .collect();
+        let run = node_client(scenario(&server, transports, json!(steps)));
+        assert!(
+            run.success,
+            "{transports:?}: {:#?}\n{}",
+            run.records, run.stderr
+        );
+        assert_eq!(run.events("ai-message-response").len(), 4, "{transports:?}");
+        assert!(
+            run.records
+                .iter()
+                .all(|r| r["type"] != "disconnect" || r["reason"] == "io client disconnect"),
+            "{transports:?}: {:#?}",
+            run.records
+        );
+    }
+    // (How each session ends is the client's business: the runner exits right after its
+    // disconnect, and on polling that can cut the last POST short; the server then sees a
+    // missed pong.)
+}
+
 #[test]
 fn message_is_logged_with_every_argument() {
     let server = Server::start(&[]);

@@ -29,6 +29,16 @@ pub enum Packet {
     Open,
 }
 
+impl Out {
+    /// Bytes it takes on the wire (binary before base64).
+    pub fn len(&self) -> usize {
+        match self {
+            Out::Text(text) => text.len(),
+            Out::Binary(data) => data.len(),
+        }
+    }
+}
+
 impl Packet {
     pub fn from_wire(packet: Wire<'_>) -> Self {
         match packet {

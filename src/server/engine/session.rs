@@ -21,6 +21,9 @@ use crate::protocol::engineio::{self, EngineVersion, Handshake, Packet as Wire};
 /// client is taken for gone.
 const MAX_QUEUED: usize = 4096;
 
+/// Bytes such a session may hold queued: four polling bodies' worth, and at least this.
+const MIN_QUEUED_BYTES: usize = 1 << 20;
+
 /// How long a polling session that the server closed waits for the GET that would fetch its
 /// last packets.
 const LINGER: Duration = Duration::from_secs(1);
@@ -291,7 +294,9 @@ impl Session {
             }
             Transport::Polling { queue, poll, .. } => {
                 queue.extend(self.out.drain(..));
-                if queue.len() > MAX_QUEUED {
+                let bytes: usize = queue.iter().map(Out::len).sum();
+                let max_bytes = (4 * self.engine.limits.max_payload).max(MIN_QUEUED_BYTES);
+                if queue.len() > MAX_QUEUED || bytes > max_bytes {
                     return Err(Reason::TransportError);
                 }
                 if !queue.is_empty()
