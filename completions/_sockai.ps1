@@ -142,6 +142,7 @@ Register-ArgumentCompleter -Native -CommandName 'sockai' -ScriptBlock {
             [CompletionResult]::new('--reply', '--reply', [CompletionResultType]::ParameterName, 'Event that answers it (other events, e.g. ai-message-chunk, are skipped)')
             [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Socket.IO namespace (default: the URL''s path, or /)')
             [CompletionResult]::new('--path', '--path', [CompletionResultType]::ParameterName, 'Engine.IO path on the server')
+            [CompletionResult]::new('--transport', '--transport', [CompletionResultType]::ParameterName, 'Transport of every client: a direct WebSocket, HTTP long-polling, or polling upgraded to WebSocket as browsers do (the round trips then run over the upgraded socket)')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Give up on a connect or a round trip after this long')
             [CompletionResult]::new('--max-errors', '--max-errors', [CompletionResultType]::ParameterName, 'Failed connections + dropped connections + failed round trips tolerated before exit 1')
             [CompletionResult]::new('--threads', '--threads', [CompletionResultType]::ParameterName, 'Runtime threads of the load generator; 1 (a single-threaded runtime) drives well over 100,000 round trips/s and leaves the other cores to the server')
@@ -149,8 +150,8 @@ Register-ArgumentCompleter -Native -CommandName 'sockai' -ScriptBlock {
             [CompletionResult]::new('--hold', '--hold', [CompletionResultType]::ParameterName, 'Only open the connections and hold them; report how many stayed up and the connect rate')
             [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Accept any TLS certificate (a development server''s self-signed one); certificates are then not checked at all')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the summary as one JSON object on stdout')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'sockai;help' {

@@ -79,7 +79,7 @@ _sockai() {
             return 0
             ;;
         sockai__subcmd__bench)
-            opts="-c -d -h --clients --connect-rate --duration --event --payload-bytes --reply --ack --hold --namespace --path --timeout --insecure --max-errors --threads --json --help"
+            opts="-c -d -h --clients --connect-rate --duration --event --payload-bytes --reply --ack --hold --namespace --path --transport --timeout --insecure --max-errors --threads --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -123,6 +123,10 @@ _sockai() {
                     ;;
                 --path)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --transport)
+                    COMPREPLY=($(compgen -W "websocket polling upgrade" -- "${cur}"))
                     return 0
                     ;;
                 --timeout)

@@ -133,6 +133,7 @@ set edit:completion:arg-completer[sockai] = {|@words|
             cand --reply 'Event that answers it (other events, e.g. ai-message-chunk, are skipped)'
             cand --namespace 'Socket.IO namespace (default: the URL''s path, or /)'
             cand --path 'Engine.IO path on the server'
+            cand --transport 'Transport of every client: a direct WebSocket, HTTP long-polling, or polling upgraded to WebSocket as browsers do (the round trips then run over the upgraded socket)'
             cand --timeout 'Give up on a connect or a round trip after this long'
             cand --max-errors 'Failed connections + dropped connections + failed round trips tolerated before exit 1'
             cand --threads 'Runtime threads of the load generator; 1 (a single-threaded runtime) drives well over 100,000 round trips/s and leaves the other cores to the server'
@@ -140,8 +141,8 @@ set edit:completion:arg-completer[sockai] = {|@words|
             cand --hold 'Only open the connections and hold them; report how many stayed up and the connect rate'
             cand --insecure 'Accept any TLS certificate (a development server''s self-signed one); certificates are then not checked at all'
             cand --json 'Print the summary as one JSON object on stdout'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'sockai;help'= {
             cand serve 'Run the Socket.IO AI server'

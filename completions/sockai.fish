@@ -117,6 +117,9 @@ complete -c sockai -n "__fish_sockai_using_subcommand bench" -l payload-bytes -d
 complete -c sockai -n "__fish_sockai_using_subcommand bench" -l reply -d 'Event that answers it (other events, e.g. ai-message-chunk, are skipped)' -r
 complete -c sockai -n "__fish_sockai_using_subcommand bench" -l namespace -d 'Socket.IO namespace (default: the URL\'s path, or /)' -r
 complete -c sockai -n "__fish_sockai_using_subcommand bench" -l path -d 'Engine.IO path on the server' -r
+complete -c sockai -n "__fish_sockai_using_subcommand bench" -l transport -d 'Transport of every client: a direct WebSocket, HTTP long-polling, or polling upgraded to WebSocket as browsers do (the round trips then run over the upgraded socket)' -r -f -a "websocket\t'WebSocket only'
+polling\t'HTTP long-polling only'
+upgrade\t'HTTP long-polling first, then upgraded to WebSocket, as browsers do'"
 complete -c sockai -n "__fish_sockai_using_subcommand bench" -l timeout -d 'Give up on a connect or a round trip after this long' -r
 complete -c sockai -n "__fish_sockai_using_subcommand bench" -l max-errors -d 'Failed connections + dropped connections + failed round trips tolerated before exit 1' -r
 complete -c sockai -n "__fish_sockai_using_subcommand bench" -l threads -d 'Runtime threads of the load generator; 1 (a single-threaded runtime) drives well over 100,000 round trips/s and leaves the other cores to the server' -r
@@ -124,7 +127,7 @@ complete -c sockai -n "__fish_sockai_using_subcommand bench" -l ack -d 'Wait for
 complete -c sockai -n "__fish_sockai_using_subcommand bench" -l hold -d 'Only open the connections and hold them; report how many stayed up and the connect rate'
 complete -c sockai -n "__fish_sockai_using_subcommand bench" -l insecure -d 'Accept any TLS certificate (a development server\'s self-signed one); certificates are then not checked at all'
 complete -c sockai -n "__fish_sockai_using_subcommand bench" -l json -d 'Print the summary as one JSON object on stdout'
-complete -c sockai -n "__fish_sockai_using_subcommand bench" -s h -l help -d 'Print help'
+complete -c sockai -n "__fish_sockai_using_subcommand bench" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sockai -n "__fish_sockai_using_subcommand help; and not __fish_seen_subcommand_from serve connect emit completions man bench help" -f -a "serve" -d 'Run the Socket.IO AI server'
 complete -c sockai -n "__fish_sockai_using_subcommand help; and not __fish_seen_subcommand_from serve connect emit completions man bench help" -f -a "connect" -d 'Open an interactive Socket.IO client (a REPL; JSON lines when stdin is not a terminal)'
 complete -c sockai -n "__fish_sockai_using_subcommand help; and not __fish_seen_subcommand_from serve connect emit completions man bench help" -f -a "emit" -d 'Connect, emit one event, wait for the reply and exit with a status CI can trust'

@@ -13,10 +13,11 @@
 #   RUNS [1]              runs per scenario and server; the table shows the median
 #   HOLD [10000]          sockets held in the memory scenario (0 skips it)
 #   HOLD_DURATION [10s]   how long they are held
-#   UPGRADED_CLIENTS [100] clients of the "upgraded sessions" scenario: the official Node
-#                         socket.io-client opening with polling and upgrading, as browsers do
+#   UPGRADED_CLIENTS [100] clients of the "upgraded sessions" scenarios: `sockai bench
+#                         --transport upgrade` against `--transport websocket`, then the official
+#                         Node socket.io-client opening with polling and upgrading, as browsers do
 #                         (tests/node/upgrade-load.mjs), against the same client on direct
-#                         WebSockets; 0 skips it. Client-bound: compare the rows, not with above.
+#                         WebSockets (client-bound: compare those rows with each other); 0 skips.
 #   UPGRADED_HOLD [2000]  upgraded sessions held for the RSS-per-socket row (0 skips it)
 #   SERVER_CPU [0], BENCH_CPU [1]
 #   SERVE_ARGS []         extra flags for `sockai serve` (e.g. to try a tuning)
@@ -137,6 +138,24 @@ upgrade_load() {
   taskset -c "$BENCH_CPU" node tests/node/upgrade-load.mjs "$1"
 }
 if [ "$UPGRADED_CLIENTS" -gt 0 ]; then
+  # sockai bench itself over sessions that start on polling and upgrade, and over direct
+  # WebSockets, alternated: the upgraded/direct ratio of each server without the Node client's
+  # own ceiling.
+  for run in $(seq "$RUNS"); do
+    for name in sockai node; do
+      url_var="URL_$name"
+      for transport in upgrade websocket; do
+        echo "bench.sh: $name, $UPGRADED_CLIENTS clients, sockai bench --transport $transport, run $run/$RUNS" >&2
+        bench "${!url_var}" --clients "$UPGRADED_CLIENTS" --connect-rate 0 --duration "$DURATION" \
+          --transport "$transport" --max-errors 1000000 >"$out/$name-b$transport-r$run.json" || true
+      done
+    done
+  done
+  for name in sockai node; do
+    for transport in upgrade websocket; do
+      result[$name,b$transport]=$(jq -s '.[].round_trips_per_sec' "$out/$name-b$transport"-r*.json | median)
+    done
+  done
   ms=$(( ${DURATION%s} * 1000 ))
   for run in $(seq "$RUNS"); do
     for name in sockai node; do
@@ -258,6 +277,10 @@ fmt() { awk -v v="$1" 'BEGIN { if (v == "null" || v == "") print "–"; else if 
     echo "| connects/s (256 in flight) | $s | $n | $(ratio "$s" "$n") |"
   fi
   if [ "$UPGRADED_CLIENTS" -gt 0 ]; then
+    for transport in upgrade websocket; do
+      s=${result[sockai,b$transport]} n=${result[node,b$transport]}
+      echo "| round trips/s, $UPGRADED_CLIENTS clients, \`--transport $transport\` | $(fmt "$s") | $(fmt "$n") | $(ratio "$s" "$n") |"
+    done
     for kind in upgraded direct; do
       s=${result[sockai,$kind]} n=${result[node,$kind]}
       echo "| round trips/s, $UPGRADED_CLIENTS $kind sessions (Node client) | $(fmt "$s") | $(fmt "$n") | $(ratio "$s" "$n") |"

@@ -4,6 +4,7 @@ use std::io::IsTerminal;
 
 use super::{BenchConfig, run};
 use crate::cli::BenchArgs;
+use crate::client::connection::Transport;
 use crate::wire;
 
 /// `sockai bench`: run, print the summary, and choose the exit status from it.
@@ -26,6 +27,11 @@ pub fn run_bench(args: BenchArgs) -> i32 {
         hold: args.hold,
         timeout: args.timeout,
         insecure: args.insecure,
+        transport: match args.transport {
+            crate::cli::Transport::Websocket => Transport::Websocket,
+            crate::cli::Transport::Polling => Transport::Polling,
+            crate::cli::Transport::Upgrade => Transport::Upgrade,
+        },
         progress: on_terminal,
         color,
     };

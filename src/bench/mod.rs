@@ -69,6 +69,7 @@ pub struct BenchConfig {
     pub timeout: Duration,
     /// Accept any TLS certificate.
     pub insecure: bool,
+    pub transport: Transport,
     /// Live progress line on stderr.
     pub progress: bool,
     pub color: bool,
@@ -254,7 +255,7 @@ pub async fn run(config: BenchConfig) -> Result<Summary, BenchError> {
         auth: None,
         headers: Vec::new(),
         query: Vec::new(),
-        transport: Some(Transport::Websocket),
+        transport: Some(config.transport),
         eio: None,
         connect_timeout: config.timeout,
         reconnect: false,

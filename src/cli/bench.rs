@@ -12,6 +12,7 @@ Examples:
   sockai bench http://localhost:3000 -c 1000 -d 30s --connect-rate 2000
   sockai bench --ack --payload-bytes 1024 --json   wait for acks; one JSON object on stdout
   sockai bench --hold -c 10000 -d 60s              open 10,000 connections and hold them
+  sockai bench --transport upgrade -c 100          sessions that start on polling and upgrade
 
 Each client emits --event with {\"prompt\": \"…\"} of --payload-bytes and waits for --reply (or,
 with --ack, for the acknowledgement), then emits again. The window of --duration starts once every
@@ -68,6 +69,11 @@ pub struct BenchArgs {
     /// Engine.IO path on the server
     #[arg(long, default_value = crate::wire::SOCKET_IO_PATH)]
     pub path: String,
+
+    /// Transport of every client: a direct WebSocket, HTTP long-polling, or polling upgraded to
+    /// WebSocket as browsers do (the round trips then run over the upgraded socket)
+    #[arg(long, value_enum, default_value = "websocket")]
+    pub transport: super::Transport,
 
     /// Give up on a connect or a round trip after this long
     #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]

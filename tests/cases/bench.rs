@@ -127,6 +127,28 @@ fn round_trips_and_acks_against_node_socket_io() {
 }
 
 #[test]
+fn polling_and_upgraded_sessions_against_node_and_sockai_serve() {
+    let node = NodeServer::start();
+    let server = Server::start(&["--rate-limit", "0"]);
+    for url in [&node.url, &server.url] {
+        for transport in ["polling", "upgrade"] {
+            let (code, summary, stderr) =
+                bench(&[url, "-c", "3", "-d", "500ms", "--transport", transport]);
+            assert_eq!(code, 0, "{transport} against {url}: {stderr}");
+            assert_clean_run(&summary, 3);
+        }
+    }
+    // Every session really started on polling (a WebSocket one is logged as such).
+    let connected = server.wait_for_log("A user connected");
+    assert_eq!(connected["transport"], "Polling", "{connected}");
+    assert!(
+        !server.all_logs().contains(r#""transport":"Websocket""#),
+        "{}",
+        server.all_logs()
+    );
+}
+
+#[test]
 fn hold_counts_connections_that_stay_up() {
     let server = Server::start(&["--rate-limit", "0"]);
     let node = NodeServer::start();
