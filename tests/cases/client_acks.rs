@@ -1,27 +1,12 @@
 //! Acknowledgements the server asks of the client: shown with their id, answered with
 //! `reply` (REPL, scripts) or `--ack-reply` (`sockai emit`), listed by `status`.
 //!
-//! The Node server's `question` event (tests/node/sio-handlers.cjs, branch `client`) makes it
-//! emit `question` ("2+2?") asking for an ack, and report the answer as `answered`. The tests
-//! marked `needs the own client` fail on rust_socketio, which never surfaces the server's ack
-//! id; they run once the client of branch `client` replaces it.
+//! The Node server's `question` event (tests/node/sio-handlers.cjs) makes it emit `question`
+//! ("2+2?") asking for an ack, and report the answer as `answered`.
 
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::support::{NodeServer, ScriptedClient, json_lines, of_type, received, sockai};
-
-fn run(args: &[&str], stdin: &str) -> (Vec<Value>, String, i32) {
-    let output = sockai()
-        .args(args)
-        .write_stdin(stdin)
-        .output()
-        .expect("run sockai");
-    (
-        json_lines(&output.stdout),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-        output.status.code().expect("exit code"),
-    )
-}
+use crate::support::{NodeServer, ScriptedClient, of_type, received, run_sockai as run, sockai};
 
 #[test]
 fn client_acks_reply_to_an_ack_nobody_asked_for_is_an_error() {

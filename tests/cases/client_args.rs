@@ -1,22 +1,9 @@
 //! What `sockai emit` and `sockai connect` make of argument words: JSON, text, files, binary,
 //! and the error for text that starts like JSON but is not.
 
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::support::{NodeServer, json_lines, of_type, received, refused_url, sockai};
-
-fn run(args: &[&str], stdin: &str) -> (Vec<Value>, String, i32) {
-    let output = sockai()
-        .args(args)
-        .write_stdin(stdin)
-        .output()
-        .expect("run sockai");
-    (
-        json_lines(&output.stdout),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-        output.status.code().expect("exit code"),
-    )
-}
+use crate::support::{NodeServer, of_type, received, refused_url, run_sockai as run};
 
 #[test]
 fn client_args_broken_json_is_a_usage_error_that_shows_where() {

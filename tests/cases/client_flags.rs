@@ -1,22 +1,9 @@
 //! Connection flags of `sockai connect` and `sockai emit`: the URL rule, --transport, --eio,
 //! --insecure.
 
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::support::{NodeServer, json_lines, received, refused_url, sockai};
-
-fn run(args: &[&str], stdin: &str) -> (Vec<Value>, String, i32) {
-    let output = sockai()
-        .args(args)
-        .write_stdin(stdin)
-        .output()
-        .expect("run sockai");
-    (
-        json_lines(&output.stdout),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-        output.status.code().expect("exit code"),
-    )
-}
+use crate::support::{NodeServer, received, refused_url, run_sockai as run, sockai};
 
 #[test]
 fn client_flags_every_transport_and_a_url_without_scheme_reach_the_server() {

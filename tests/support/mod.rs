@@ -340,6 +340,21 @@ impl SilentListener {
 }
 
 /// Parse JSON-lines output; panics with the whole text on a line that is not JSON.
+/// Run `sockai` with these arguments and this standard input: its JSON-lines records, its
+/// stderr and its exit code.
+pub fn run_sockai(args: &[&str], stdin: &str) -> (Vec<Value>, String, i32) {
+    let output = sockai()
+        .args(args)
+        .write_stdin(stdin)
+        .output()
+        .expect("run sockai");
+    (
+        json_lines(&output.stdout),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+        output.status.code().expect("exit code"),
+    )
+}
+
 pub fn json_lines(stdout: &[u8]) -> Vec<Value> {
     let text = String::from_utf8_lossy(stdout);
     text.lines()
