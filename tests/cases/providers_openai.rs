@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::support::fake_upstream::{FakeUpstream, Reply};
+use crate::support::fake_upstream::{FakeUpstream, Reply, completion};
 use crate::support::ws::next_json;
 use crate::support::{Server, WAIT, node_client};
 
@@ -41,15 +41,6 @@ fn hello_stream() -> Reply {
         &format!("data: {usage}\n\n"),
         "data: [DONE]\n\n",
     ])
-}
-
-fn completion(text: &str) -> String {
-    json!({
-        "id": "chatcmpl-123", "object": "chat.completion", "created": 1677652288, "model": "gpt-4o-mini",
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "logprobs": null, "finish_reason": "stop"}],
-        "usage": {"prompt_tokens": 9, "completion_tokens": 12, "total_tokens": 21},
-    })
-    .to_string()
 }
 
 fn server(fake: &FakeUpstream, extra: &[&str]) -> Server {

@@ -10,11 +10,11 @@
 use std::io::{Read, Write};
 use std::net::TcpStream;
 
-use serde_json::{Value, json};
+use serde_json::Value;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::{self, Message};
 
-use crate::support::fake_upstream::{FakeUpstream, Reply};
+use crate::support::fake_upstream::{FakeUpstream, Reply, completion};
 use crate::support::ws::{Ws, next_non_chunk, next_packet, send};
 use crate::support::{Server, WAIT, sockai};
 
@@ -136,14 +136,6 @@ async fn refused_everywhere(server: &Server, page: Page<'_>) -> String {
 
 fn json_body(body: &str) -> Value {
     serde_json::from_str(body).unwrap_or_else(|e| panic!("body {body:?}: {e}"))
-}
-
-fn completion(text: &str) -> String {
-    json!({
-        "id": "chatcmpl-1", "object": "chat.completion", "model": "gpt-4o-mini",
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
-    })
-    .to_string()
 }
 
 #[tokio::test]

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::{self, Message};
 
-use crate::support::fake_upstream::{FakeUpstream, Reply};
+use crate::support::fake_upstream::{FakeUpstream, Reply, completion};
 use crate::support::ws::{Ws, next_non_chunk, next_packet, send};
 use crate::support::{Server, WAIT, health, node_client};
 
@@ -113,14 +113,6 @@ fn assert_refused(what: &str, status: u16, body: &Value) {
     assert_eq!(body["code"], "origin_not_allowed", "{what}: {body}");
     let message = body["message"].as_str().unwrap_or_default();
     assert!(message.contains("--cors-origin"), "{what}: {message}");
-}
-
-fn completion(text: &str) -> String {
-    json!({
-        "id": "chatcmpl-1", "object": "chat.completion", "model": "gpt-4o-mini",
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
-    })
-    .to_string()
 }
 
 #[tokio::test]

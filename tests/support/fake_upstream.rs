@@ -12,7 +12,7 @@ use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::Response;
-use serde_json::Value;
+use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
 use super::WAIT;
@@ -269,4 +269,14 @@ async fn write_pieces(shared: Arc<Shared>, tx: mpsc::Sender<Bytes>, pieces: Vec<
         }
     }
     shared.update(|log| log.finished += 1);
+}
+
+/// A non-streamed OpenAI chat completion answering `text`, as the API documents it.
+pub fn completion(text: &str) -> String {
+    json!({
+        "id": "chatcmpl-123", "object": "chat.completion", "created": 1677652288, "model": "gpt-4o-mini",
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "logprobs": null, "finish_reason": "stop"}],
+        "usage": {"prompt_tokens": 9, "completion_tokens": 12, "total_tokens": 21},
+    })
+    .to_string()
 }
