@@ -428,21 +428,35 @@ pub fn encode(packet: &Packet) -> String {
 }
 
 pub(crate) fn encode_into(kind: PacketType, attachments: usize, packet: &Packet, out: &mut String) {
+    encode_header(kind, attachments, &packet.namespace, packet.id, out);
+    if let Some(data) = &packet.data {
+        use std::fmt::Write as _;
+        // Writing to a String cannot fail.
+        let _ = write!(out, "{data}");
+    }
+}
+
+/// A packet's text up to its data: type, attachment count, namespace, ack id. For writers that
+/// serialize the data themselves.
+pub(crate) fn encode_header(
+    kind: PacketType,
+    attachments: usize,
+    namespace: &str,
+    id: Option<u64>,
+    out: &mut String,
+) {
     use std::fmt::Write as _;
     out.push(kind.as_char());
     // Writing to a String cannot fail.
     if kind.is_binary() {
         let _ = write!(out, "{attachments}-");
     }
-    if !packet.namespace.is_empty() && packet.namespace != "/" {
-        out.push_str(&packet.namespace);
+    if !namespace.is_empty() && namespace != "/" {
+        out.push_str(namespace);
         out.push(',');
     }
-    if let Some(id) = packet.id {
+    if let Some(id) = id {
         let _ = write!(out, "{id}");
-    }
-    if let Some(data) = &packet.data {
-        let _ = write!(out, "{data}");
     }
 }
 

@@ -188,6 +188,12 @@ pub async fn run(
     announce(local, &config, provider.as_ref());
 
     let stopping = CancellationToken::new();
+    // Every packet is written when it is ready and a client waits for it: no Nagle delay (a
+    // streamed chunk followed by its response would otherwise wait for the client's ACK). Node's
+    // `ws` does the same.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        tcp.set_nodelay(true).ok();
+    });
     let server = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),

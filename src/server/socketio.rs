@@ -15,8 +15,8 @@ use super::engine::{Handler, MakeHandler, Out, Reason, SessionInfo};
 use super::lock;
 use crate::protocol::Limits;
 use crate::protocol::socketio::{
-    Decoder, Message, Packet, PacketType, SocketError, SocketVersion, encode_into, encode_message,
-    split_query,
+    Decoder, Message, Packet, PacketType, SocketError, SocketVersion, encode_header, encode_into,
+    encode_message, split_query,
 };
 use crate::wire::{AiChunk, AiResponse, ErrorPayload, event};
 
@@ -98,8 +98,8 @@ fn push_packet(out: &mut Vec<Out>, packet: Packet) {
 }
 
 /// Write an event (`name`) or an ack (`id`, no name) whose one argument is sockai's own typed
-/// payload: the protocol layer writes the header, serde the argument straight from its type
-/// (no `Value` tree built and walked for each answer).
+/// payload: the protocol layer writes the header, serde the name and the argument straight
+/// into the packet (no `Value` tree, no intermediate strings).
 fn write_typed(
     out: &mut Vec<Out>,
     namespace: &str,
@@ -111,26 +111,25 @@ fn write_typed(
         Some(_) => PacketType::Event,
         None => PacketType::Ack,
     };
-    let header = Packet {
-        kind,
-        namespace: namespace.to_owned(),
-        id,
-        data: None,
-        attachments: 0,
-    };
-    // Our payloads hold only strings and numbers: serializing them cannot fail.
-    let data = serde_json::to_string(data).unwrap_or_else(|_| "null".to_owned());
-    let mut text = String::with_capacity(data.len() + 48);
+    let mut text = String::with_capacity(128);
     text.push('4');
-    encode_into(kind, 0, &header, &mut text);
+    encode_header(kind, 0, namespace, id, &mut text);
     text.push('[');
+    let mut bytes = text.into_bytes();
     if let Some(name) = name {
-        text.push_str(&Value::from(name).to_string());
-        text.push(',');
+        // A `&str` always serializes.
+        let _ = serde_json::to_writer(&mut bytes, name);
+        bytes.push(b',');
     }
-    text.push_str(&data);
-    text.push(']');
-    out.push(Out::Text(text));
+    let start = bytes.len();
+    // Our payloads hold only strings and numbers: serializing them cannot fail.
+    if serde_json::to_writer(&mut bytes, data).is_err() {
+        bytes.truncate(start);
+        bytes.extend_from_slice(b"null");
+    }
+    bytes.push(b']');
+    // serde_json writes UTF-8, and so did we.
+    out.push(Out::Text(String::from_utf8(bytes).unwrap_or_default()));
 }
 
 impl Handler for Socket {
@@ -374,10 +373,22 @@ impl Socket {
                     let mut on_chunk = move |chunk| lock(&chunks).push(chunk);
                     answer.run(&mut on_chunk).await
                 };
-                self.answers.push(InFlight {
+                let mut flight = InFlight {
                     answer: Box::pin(answer),
                     ack,
-                });
+                };
+                // An answer ready at once (the echo provider, every refusal) goes out now, in
+                // this wake's write. Any other is polled again with the session's waker before
+                // the session waits (`poll_work` comes first in its loop), so the no-op waker
+                // of this first poll is never the one relied on.
+                let mut cx = Context::from_waker(std::task::Waker::noop());
+                match flight.answer.as_mut().poll(&mut cx) {
+                    Poll::Ready(outcome) => {
+                        self.flush_chunks(out);
+                        self.carry_out(namespace, dispatch::answered(outcome), ack, out);
+                    }
+                    Poll::Pending => self.answers.push(flight),
+                }
             }
             Reply::Disconnect => {
                 push_packet(out, Packet::disconnect(namespace));

@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use axum::extract::ws::{Message, WebSocket};
 use bytes::Bytes;
+use futures_util::SinkExt;
 
 use super::Reason;
 use crate::protocol::engineio::{self, EngineVersion, Packet as Wire};
@@ -54,13 +55,22 @@ impl Packet {
     }
 }
 
-/// Send one frame, giving up after `limit`.
+/// Send frames, giving up after `limit`. They are buffered, then flushed together: the chunk
+/// and the response of an answer leave in one write.
 pub(super) async fn send(
     ws: &mut WebSocket,
-    message: Message,
+    messages: impl Iterator<Item = Message>,
     limit: Duration,
 ) -> Result<(), Reason> {
-    match tokio::time::timeout(limit, ws.send(message)).await {
+    let sent = async {
+        let mut any = false;
+        for message in messages {
+            ws.feed(message).await?;
+            any = true;
+        }
+        if any { ws.flush().await } else { Ok(()) }
+    };
+    match tokio::time::timeout(limit, sent).await {
         Ok(Ok(())) => Ok(()),
         Ok(Err(_)) | Err(_) => Err(Reason::TransportError),
     }

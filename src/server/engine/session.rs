@@ -284,13 +284,10 @@ impl Session {
         let limit = self.engine.ping_interval + self.engine.ping_timeout;
         match &mut self.transport {
             Transport::WebSocket(ws) => {
-                for out in self.out.drain(..) {
-                    let message = frame(self.version, out);
-                    // A client that stops reading would stall this task; give up on it after a
-                    // heartbeat's worth of time, as a missing pong would.
-                    send(ws, message, limit).await?;
-                }
-                Ok(())
+                // A client that stops reading would stall this task; give up on it after a
+                // heartbeat's worth of time, as a missing pong would.
+                let version = self.version;
+                send(ws, self.out.drain(..).map(|out| frame(version, out)), limit).await
             }
             Transport::Polling { queue, poll, .. } => {
                 queue.extend(self.out.drain(..));
@@ -328,13 +325,11 @@ impl Session {
                 if says_goodbye {
                     self.out.push(Out::Text("1".to_owned()));
                 }
-                for out in self.out.drain(..) {
-                    let message = frame(self.version, out);
-                    if send(ws, message, limit).await.is_err() {
-                        break;
-                    }
+                let version = self.version;
+                let last = self.out.drain(..).map(|out| frame(version, out));
+                if send(ws, last, limit).await.is_ok() {
+                    ws.close().await.ok();
                 }
-                ws.close().await.ok();
             }
             Transport::Polling {
                 poll, queue, inbox, ..

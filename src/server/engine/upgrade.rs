@@ -35,7 +35,7 @@ impl Session {
             ("2probe", false) => {
                 if send(
                     ws,
-                    Message::Text("3probe".into()),
+                    std::iter::once(Message::Text("3probe".into())),
                     self.engine.ping_interval,
                 )
                 .await

@@ -14,6 +14,9 @@ use super::{Engine, HttpError, Inbound, MakeHandler, Query, SessionInfo, new_sid
 /// WebSocket read buffer per connection; a bigger message still arrives (the buffer grows).
 const READ_BUFFER: usize = 1024;
 
+/// WebSocket bytes buffered before a flush forces a write.
+const WRITE_BUFFER: usize = 64 * 1024;
+
 pub async fn serve(
     engine: Arc<Engine>,
     make: Arc<dyn MakeHandler>,
@@ -37,8 +40,9 @@ pub async fn serve(
     };
     let upgrade = upgrade
         .read_buffer_size(READ_BUFFER)
-        // Each packet is written at once: a client is waiting for it.
-        .write_buffer_size(0)
+        // Frames are buffered until the session flushes, once per wake (see `packet::send`);
+        // past this much they go out as they come.
+        .write_buffer_size(WRITE_BUFFER)
         .max_message_size(engine.limits.max_payload);
     let tasks = engine.tasks.clone();
     if upgrading
