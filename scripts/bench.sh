@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # sockai serve against the official Node socket.io server, driven by `sockai bench`, in one run on
 # this machine. Prints a Markdown table: round trips/s and p99 at 1, 100 and 1000 clients, sockets
-# held and RSS per socket, with the ratio sockai/Node.
+# held and RSS per socket, with the ratio sockai/Node. The round-trip scenarios also run two peers
+# of examples/bench_peer.rs: socketioxide (the best Rust Socket.IO server we know) and `floor`, a
+# WebSocket that answers every event with a fixed frame without parsing it: what this machine's
+# loopback and one tokio event loop allow, the ceiling every server is under in the same run.
 #
 # Servers are pinned to CPU $SERVER_CPU and the load generator to CPU $BENCH_CPU (taskset), so
 # they never share a core. Both servers run at once (an idle one costs nothing) and the runs of a
@@ -19,6 +22,7 @@
 #                         (tests/node/upgrade-load.mjs), against the same client on direct
 #                         WebSockets (client-bound: compare those rows with each other); 0 skips.
 #   UPGRADED_HOLD [2000]  upgraded sessions held for the RSS-per-socket row (0 skips it)
+#   PEERS ["socketioxide floor"] extra servers of the round-trip scenarios ("" skips them)
 #   SERVER_CPU [0], BENCH_CPU [1]
 #   SERVE_ARGS []         extra flags for `sockai serve` (e.g. to try a tuning)
 #   SOCKAI_LOG [default]  sockai's RUST_LOG: `default` keeps its default logging (two info lines
@@ -40,6 +44,7 @@ SERVE_ARGS=${SERVE_ARGS:-}
 SOCKAI_LOG=${SOCKAI_LOG:-default}
 UPGRADED_CLIENTS=${UPGRADED_CLIENTS:-100}
 UPGRADED_HOLD=${UPGRADED_HOLD:-2000}
+PEERS=${PEERS-socketioxide floor}
 
 for tool in node jq taskset ss; do
   command -v "$tool" >/dev/null || { echo "bench.sh: $tool is required" >&2; exit 2; }
@@ -54,6 +59,7 @@ fi
 [ -d tests/node/node_modules/socket.io ] || npm ci --prefix tests/node --no-audit --no-fund
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
   cargo build --release --quiet
+  [ -n "$PEERS" ] && cargo build --release --quiet --example bench_peer
 fi
 bin=$PWD/target/release/sockai
 out=$PWD/target/bench/$(date +%Y%m%d-%H%M%S)
@@ -103,8 +109,10 @@ start_one() {
     # shellcheck disable=SC2086
     start_server sockai "${log[@]}" "$bin" serve --port 0 --rate-limit 0 --no-stream \
       --max-connections 20000 $SERVE_ARGS
-  else
+  elif [ "$1" = node ]; then
     start_server node node tests/node/bench-server.mjs 0
+  else
+    start_server "$1" "$PWD/target/release/examples/bench_peer" "$1" 0
   fi
 }
 
@@ -115,11 +123,11 @@ bench() {
 median() { sort -g | awk '{v[NR]=$1} END {if (NR == 0) print "null"; else print v[int((NR + 1) / 2)]}'; }
 
 declare -A result
-start_one sockai
-start_one node
+servers="sockai node $PEERS"
+for name in $servers; do start_one "$name"; done
 for clients in $CLIENTS; do
   for run in $(seq "$RUNS"); do
-    for name in sockai node; do
+    for name in $servers; do
       url_var="URL_$name"
       file=$out/$name-c$clients-r$run.json
       echo "bench.sh: $name, $clients clients, run $run/$RUNS" >&2
@@ -127,7 +135,7 @@ for clients in $CLIENTS; do
         --max-errors 1000000 >"$file" || true
     done
   done
-  for name in sockai node; do
+  for name in $servers; do
     result[$name,rt,$clients]=$(jq -s '.[].round_trips_per_sec' "$out/$name-c$clients"-r*.json | median)
     result[$name,p99,$clients]=$(jq -s '.[].latency_ms.p99' "$out/$name-c$clients"-r*.json | median)
     result[$name,err,$clients]=$(jq -s 'map(.errors + .connections.failed + .connections.dropped) | add' "$out/$name-c$clients"-r*.json)
@@ -175,8 +183,7 @@ if [ "$UPGRADED_CLIENTS" -gt 0 ]; then
     done
   done
 fi
-stop_server sockai
-stop_server node
+for name in $servers; do stop_server "$name"; done
 
 vmrss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 
@@ -260,13 +267,18 @@ fmt() { awk -v v="$1" 'BEGIN { if (v == "null" || v == "") print "–"; else if 
   echo "sockai bench: $(date -u +%Y-%m-%d), $(nproc) CPUs ($(uname -m)), servers on CPU $SERVER_CPU, load generator on CPU $BENCH_CPU"
   echo "DURATION=$DURATION RUNS=$RUNS (median) HOLD=$HOLD HOLD_DURATION=$HOLD_DURATION SERVE_ARGS='$SERVE_ARGS' SOCKAI_LOG=$SOCKAI_LOG"
   echo
-  echo "| scenario | sockai serve | Node socket.io | sockai / Node |"
-  echo "|---|---:|---:|---:|"
+  echo "| scenario | sockai serve | Node socket.io | sockai / Node |$(for p in $PEERS; do printf ' %s | sockai / %s |' "$p" "$p"; done)"
+  echo "|---|---:|---:|---:|$(for _ in $PEERS; do printf -- '---:|---:|'; done)"
+  peer_cells() { # METRIC CLIENTS
+    for p in $PEERS; do
+      printf ' %s | %s |' "$(fmt "${result[$p,$1,$2]}")" "$(ratio "${result[sockai,$1,$2]}" "${result[$p,$1,$2]}")"
+    done
+  }
   for clients in $CLIENTS; do
     s=${result[sockai,rt,$clients]} n=${result[node,rt,$clients]}
-    echo "| round trips/s, $clients clients | $(fmt "$s") | $(fmt "$n") | $(ratio "$s" "$n") |"
+    echo "| round trips/s, $clients clients | $(fmt "$s") | $(fmt "$n") | $(ratio "$s" "$n") |$(peer_cells rt "$clients")"
     s=${result[sockai,p99,$clients]} n=${result[node,p99,$clients]}
-    echo "| p99 ms, $clients clients | $(fmt "$s") | $(fmt "$n") | $(ratio "$s" "$n") |"
+    echo "| p99 ms, $clients clients | $(fmt "$s") | $(fmt "$n") | $(ratio "$s" "$n") |$(peer_cells p99 "$clients")"
   done
   if [ "$HOLD" -gt 0 ]; then
     echo "| sockets held (of $HOLD) | ${result[sockai,held]} | ${result[node,held]} | |"
@@ -293,7 +305,9 @@ fmt() { awk -v v="$1" 'BEGIN { if (v == "null" || v == "") print "–"; else if 
   fi
   errors=""
   for clients in $CLIENTS; do
-    errors+=" ${clients}c: sockai ${result[sockai,err,$clients]}, node ${result[node,err,$clients]};"
+    errors+=" ${clients}c:"
+    for name in $servers; do errors+=" $name ${result[$name,err,$clients]}"; done
+    errors+=";"
   done
   echo
   echo "errors (failed + dropped connections + failed round trips):$errors"
