@@ -217,12 +217,11 @@ impl Socket {
             }
             PacketType::Event | PacketType::BinaryEvent => {
                 if !self.is_joined(&packet.namespace) {
-                    // An event for `/` before joining it breaks the protocol; one for another
-                    // namespace not joined is dropped, as Node drops it.
-                    return match (&self.mode, packet.namespace.as_str()) {
-                        (Mode::Ai(_), "/") => Err(Reason::BadSocketIoPacket),
-                        _ => Ok(()),
-                    };
+                    // As Node: an event for a namespace not joined is dropped, the session
+                    // stays (it is closed if it never joins one: the connect timeout).
+                    tracing::debug!(sid = %self.session.sid, ns = %packet.namespace,
+                        "event for a namespace not joined, dropped");
+                    return Ok(());
                 }
                 self.on_event(packet, attachments, out);
                 Ok(())
@@ -238,7 +237,9 @@ impl Socket {
     }
 
     fn join(&mut self, namespace: &str, auth: Option<Value>, out: &mut Vec<Out>) {
-        let sid = self.session.sid.clone();
+        // As Node: each socket has its own id, not the engine's session id, which is the
+        // polling transport's credential and must not travel wherever socket ids are shown.
+        let sid = super::engine::new_sid();
         match &self.mode {
             Mode::Ai(dispatch) if namespace == "/" => {
                 let who = Identity {

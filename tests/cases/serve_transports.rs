@@ -700,14 +700,28 @@ async fn open(server: &Server) -> (Ws, String, String) {
 async fn joined(server: &Server, packet: &str) -> (Ws, String) {
     let (mut ws, _, sid) = open(server).await;
     send(&mut ws, packet).await;
-    assert_eq!(next_packet(&mut ws).await, Some(joined_packet(&sid)));
-    (ws, sid)
+    let socket_id = assert_joined(next_packet(&mut ws).await, &sid);
+    (ws, socket_id)
 }
 
-/// The CONNECT reply: today the socket id is the Engine.IO session id (the official Node server
-/// sends a separate id).
-fn joined_packet(sid: &str) -> String {
-    format!(r#"40{{"sid":"{sid}"}}"#)
+/// `packet` is the CONNECT reply `40{"sid":"<socket id>"}`; returns the socket id. As Node's,
+/// it is 20 characters of URL-safe base64 and a socket's own, never `other` (the Engine.IO
+/// session id, or an earlier socket's id).
+fn assert_joined(packet: Option<String>, other: &str) -> String {
+    let packet = packet.expect("closed instead of the CONNECT reply");
+    let socket_id = packet
+        .strip_prefix(r#"40{"sid":""#)
+        .and_then(|rest| rest.strip_suffix(r#""}"#))
+        .unwrap_or_else(|| panic!("not a CONNECT reply: {packet}"));
+    assert_eq!(socket_id.len(), 20, "{packet}");
+    assert!(
+        socket_id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'),
+        "{packet}"
+    );
+    assert_ne!(socket_id, other, "the socket id is not its own: {packet}");
+    socket_id.to_owned()
 }
 
 /// An acknowledged `ai-reset`: the reply is the next packet (pings aside). It proves the socket
@@ -800,8 +814,8 @@ async fn ws_open_packet_carries_the_configured_engine_settings() {
     ]);
     let (mut ws, packet, sid) = open(&server).await;
     let opened = Instant::now();
-    // 16 characters of URL-safe base64.
-    assert_eq!(sid.len(), 16, "{sid}");
+    // 20 characters of URL-safe base64, as Node's.
+    assert_eq!(sid.len(), 20, "{sid}");
     assert!(
         sid.chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'),
@@ -815,7 +829,7 @@ async fn ws_open_packet_carries_the_configured_engine_settings() {
     );
     // The packet after a CONNECT is its reply, not a ping.
     send(&mut ws, "40").await;
-    assert_eq!(next_text(&mut ws).await, Some(joined_packet(&sid)));
+    assert_joined(next_text(&mut ws).await, &sid);
     assert_eq!(next_text(&mut ws).await.as_deref(), Some("2"));
     // The server counts from before the client saw the open packet: a little slack.
     let first_ping = opened.elapsed();
@@ -860,24 +874,23 @@ async fn ws_namespace_connect_checks_the_auth_token() {
     );
     // A refusal leaves the Engine.IO session open: the right token, next, is admitted.
     send(&mut ws, r#"40{"token":"T"}"#).await;
-    assert_eq!(next_packet(&mut ws).await, Some(joined_packet(&sid)));
+    assert_joined(next_packet(&mut ws).await, &sid);
     reset_round_trip(&mut ws, 17, 0).await;
     let refusal = server.wait_for_log("refused a connection");
     assert_eq!(refusal["code"], "auth_required");
 
-    // An event for the namespace the client was refused ends the whole connection, with a
-    // close packet then a Close frame without a code.
-    let (mut ws, _, _) = open(&server).await;
+    // As Node: an event for the namespace the client was refused is dropped and the session
+    // stays; the next packet is the reply to joining, not an answer to the event.
+    let (mut ws, _, sid) = open(&server).await;
     send(&mut ws, "40").await;
     assert_eq!(
         next_packet(&mut ws).await.as_deref(),
         Some(refused.as_str())
     );
-    send(&mut ws, r#"42["message",1]"#).await;
-    assert_eq!(
-        until_closed(&mut ws).await,
-        (vec!["1".to_owned()], Ending::CloseFrame(None))
-    );
+    send(&mut ws, r#"42["nope"]"#).await;
+    send(&mut ws, r#"40{"token":"T"}"#).await;
+    assert_joined(next_packet(&mut ws).await, &sid);
+    reset_round_trip(&mut ws, 18, 0).await;
 }
 
 #[tokio::test]
@@ -891,7 +904,7 @@ async fn ws_namespaces_are_multiplexed_on_one_connection() {
     );
     // The same connection still joins the main namespace.
     send(&mut ws, "40").await;
-    assert_eq!(next_packet(&mut ws).await, Some(joined_packet(&sid)));
+    let sid = assert_joined(next_packet(&mut ws).await, &sid);
     // Today an event for a namespace that does not exist is dropped silently, and a second
     // CONNECT to a namespace already joined is ignored: neither gets a reply, and the connection
     // stays. (Two round trips give a reply to either time to show up first.)
@@ -962,7 +975,7 @@ async fn ws_heartbeat_keeps_an_answering_client_and_drops_a_silent_one() {
     // Answer three pings by hand: longer than the ping timeout, the connection stays.
     let mut pings = 0;
     let mut first_ping = None;
-    let mut joined = false;
+    let mut socket_id = None;
     while pings < 3 {
         let text = next_text(&mut ws)
             .await
@@ -972,11 +985,10 @@ async fn ws_heartbeat_keeps_an_answering_client_and_drops_a_silent_one() {
             first_ping.get_or_insert_with(Instant::now);
             send(&mut ws, "3").await;
         } else {
-            assert_eq!(text, joined_packet(&sid));
-            joined = true;
+            socket_id = Some(assert_joined(Some(text), &sid));
         }
     }
-    assert!(joined);
+    let sid = socket_id.expect("no CONNECT reply");
     // Paced by the interval, not sent at once (a loose bound: the first ping may be late).
     let paced = first_ping.unwrap().elapsed();
     assert!(paced >= Duration::from_millis(700), "{paced:?}");
@@ -997,7 +1009,7 @@ async fn ws_a_missing_pong_closes_the_session_at_ping_plus_ping_timeout() {
     let server = Server::start(&["--ping-interval", "300ms", "--ping-timeout", "200ms"]);
     let (mut ws, _, sid) = open(&server).await;
     send(&mut ws, "40").await;
-    assert_eq!(next_text(&mut ws).await, Some(joined_packet(&sid)));
+    let sid = assert_joined(next_text(&mut ws).await, &sid);
     assert_eq!(next_text(&mut ws).await.as_deref(), Some("2"));
     let pinged = Instant::now();
     let (texts, ending) = until_closed_with_pings(&mut ws).await;
@@ -1018,24 +1030,26 @@ async fn ws_a_missing_pong_closes_the_session_at_ping_plus_ping_timeout() {
 async fn ws_client_disconnects_are_logged_with_these_reasons() {
     let server = Server::start(&[]);
 
-    // `41`: the socket leaves the namespace; the connection stays and can join again, with the
-    // same sid.
+    // `41`: the socket leaves the namespace; the connection stays and can join again, as a new
+    // socket with an id of its own (as Node).
     let (mut ws, sid) = joined(&server, "40").await;
     send(&mut ws, "41").await;
     let left = log_of(&server, "A user disconnected", &sid);
     assert_eq!(left["reason"], REASON_NAMESPACE_LEFT);
     send(&mut ws, "40").await;
-    assert_eq!(next_packet(&mut ws).await, Some(joined_packet(&sid)));
-    assert_eq!(logs_of(&server, "A user connected", &sid, 2).len(), 2);
+    let again = assert_joined(next_packet(&mut ws).await, &sid);
+    log_of(&server, "A user connected", &again);
     reset_round_trip(&mut ws, 17, 0).await;
-    // An event after leaving ends the connection (nothing more is logged: no socket is left).
+    // An event after leaving is dropped, as Node drops it: nothing answers it, the connection
+    // stays and can join once more.
     send(&mut ws, "41").await;
-    logs_of(&server, "A user disconnected", &sid, 2);
-    send(&mut ws, r#"42["message","late"]"#).await;
-    assert_eq!(
-        until_closed(&mut ws).await,
-        (vec!["1".to_owned()], Ending::CloseFrame(None))
-    );
+    log_of(&server, "A user disconnected", &again);
+    send(&mut ws, r#"42["nope"]"#).await;
+    send(&mut ws, "40").await;
+    let third = assert_joined(next_packet(&mut ws).await, &again);
+    reset_round_trip(&mut ws, 18, 0).await;
+    send(&mut ws, "41").await;
+    log_of(&server, "A user disconnected", &third);
 
     // `1`: an Engine.IO close. The server answers with a Close frame only.
     let (mut ws, sid) = joined(&server, "40").await;

@@ -339,17 +339,28 @@ fn text_response(body: impl Into<Body>) -> Response {
     response
 }
 
-/// A random 16-character session id (URL-safe base64 alphabet), like Node's.
+/// A random 20-character id (120 bits, URL-safe base64), as Node's `base64id` makes them: the
+/// Engine.IO session id, and each Socket.IO socket's own id. The session id is what lets a
+/// polling request speak for a session, so its bits come from the operating system's CSPRNG.
 pub fn new_sid() -> String {
-    use std::hash::BuildHasher;
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    // RandomState is seeded randomly per instance: 128 random bits without a dependency.
-    let high = std::collections::hash_map::RandomState::new().hash_one(0u8);
-    let low = std::collections::hash_map::RandomState::new().hash_one(1u8);
-    let bits = (u128::from(high) << 64) | u128::from(low);
-    (0..16)
-        .map(|i| char::from(ALPHABET[((bits >> (i * 6)) & 63) as usize]))
-        .collect()
+    use base64::Engine as _;
+    let mut bytes = [0u8; 15];
+    if getrandom::fill(&mut bytes).is_err() {
+        // No OS randomness (never seen on Linux): randomly keyed SipHash of a counter, still
+        // unpredictable to a peer, rather than no session at all.
+        use std::hash::BuildHasher;
+        static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let state = std::collections::hash_map::RandomState::new();
+        let bits = [state.hash_one((n, 0u8)), state.hash_one((n, 1u8))];
+        for (byte, source) in bytes
+            .iter_mut()
+            .zip(bits.iter().flat_map(|b| b.to_le_bytes()))
+        {
+            *byte = source;
+        }
+    }
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
 #[cfg(test)]
@@ -359,7 +370,12 @@ mod tests {
     #[test]
     fn session_ids_differ() {
         let (a, b) = (new_sid(), new_sid());
-        assert_eq!(a.len(), 16);
+        assert_eq!(a.len(), 20);
+        assert!(
+            a.bytes()
+                .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_'),
+            "{a}"
+        );
         assert_ne!(a, b);
     }
 
