@@ -86,10 +86,31 @@ struct Fields<'a, 'b> {
     message_end: Option<usize>,
 }
 
+/// Control characters written from `start` on are replaced by escapes: a prompt (or any text a
+/// peer sent) cannot start a forged log line or send escape sequences to the terminal.
+fn escape_controls(queue: &mut Vec<u8>, start: usize) {
+    if !queue[start..].iter().any(u8::is_ascii_control) {
+        return;
+    }
+    let tail: Vec<u8> = queue.drain(start..).collect();
+    for byte in tail {
+        match byte {
+            b'\n' => queue.extend_from_slice(b"\\n"),
+            b'\r' => queue.extend_from_slice(b"\\r"),
+            b'\t' => queue.extend_from_slice(b"\\t"),
+            control if control.is_ascii_control() => {
+                queue.extend_from_slice(format!("\\u{{{control:x}}}").as_bytes());
+            }
+            other => queue.push(other),
+        }
+    }
+}
+
 impl Fields<'_, '_> {
     fn message(&mut self, value: &dyn Debug) {
         let before = self.line.0.len();
         let _ = write!(self.line, "{value:?}");
+        escape_controls(self.line.0, before);
         if self.message_end.is_none() && before != self.start {
             // Fields came first: move the message in front of them.
             let message: Vec<u8> = self.line.0.drain(before..).collect();
@@ -115,10 +136,13 @@ impl Visit for Fields<'_, '_> {
         }
         let name = name.strip_prefix("r#").unwrap_or(name);
         let _ = if self.ansi {
-            write!(self.line, " \x1b[3m{name}\x1b[0m\x1b[2m=\x1b[0m{value:?}")
+            write!(self.line, " \x1b[3m{name}\x1b[0m\x1b[2m=\x1b[0m")
         } else {
-            write!(self.line, " {name}={value:?}")
+            write!(self.line, " {name}=")
         };
+        let start = self.line.0.len();
+        let _ = write!(self.line, "{value:?}");
+        escape_controls(self.line.0, start);
     }
 }
 
@@ -164,6 +188,23 @@ mod tests {
                 " INFO received AI message prompt=say \"hi\" id=\"x-1\" n=3",
                 " WARN refused sid=\"abc\"",
                 "ERROR no fields",
+            ]
+        );
+    }
+
+    #[test]
+    fn text_from_a_peer_cannot_break_the_line_or_reach_the_terminal() {
+        let got = lines(false, || {
+            let prompt = "hi\n2026-12-01T00:00:00.000000Z ERROR forged\r\x1b[31mred\ttab";
+            tracing::info!(prompt = %prompt, "received AI message");
+            tracing::info!("{prompt}");
+        });
+        let escaped = r"hi\n2026-12-01T00:00:00.000000Z ERROR forged\r\u{1b}[31mred\ttab";
+        assert_eq!(
+            got,
+            [
+                format!(" INFO received AI message prompt={escaped}"),
+                format!(" INFO {escaped}"),
             ]
         );
     }
