@@ -175,3 +175,40 @@ fn cors_origin_refuses_wildcards_and_what_is_no_origin() {
         );
     }
 }
+
+/// Text logs, as users read them on a terminal: a prompt that holds a newline and an escape
+/// sequence stays on its one line, escaped, and nothing it carries reaches the terminal raw.
+#[tokio::test]
+async fn text_logs_escape_what_a_peer_sends() {
+    let server = Server::start(&["--log-format", "text", "--no-stream"]);
+    let mut ws = crate::support::ws::raw_socketio(&server).await;
+    crate::support::ws::send(
+        &mut ws,
+        r#"42["ai-message",{"prompt":"one\n2026-01-01T00:00:00Z ERROR forged\u001b[31m"}]"#,
+    )
+    .await;
+    let answer = crate::support::ws::next_packet(&mut ws).await;
+    assert!(
+        answer
+            .as_deref()
+            .is_some_and(|a| a.starts_with(r#"42["ai-message-response""#)),
+        "{answer:?}"
+    );
+    let line = server
+        .logs
+        .wait_for("the prompt's line", |l| l.contains("received AI message"));
+    // The prompt field comes before the request id: a space follows it.
+    assert!(
+        line.contains(r"prompt=one\n2026-01-01T00:00:00Z ERROR forged\u{1b}[31m "),
+        "{line}"
+    );
+    server
+        .logs
+        .wait_for("the answer's line", |l| l.contains("AI response"));
+    let logs = server.all_logs();
+    assert!(!logs.contains('\u{1b}'), "{logs}");
+    assert!(
+        !logs.lines().any(|l| l.starts_with("2026-01-01")),
+        "a forged line: {logs}"
+    );
+}

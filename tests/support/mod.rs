@@ -105,10 +105,17 @@ impl Server {
         Self::spawn(&all, env)
     }
 
-    /// `sockai serve --log-format json ARGS` with exactly these arguments.
+    /// `sockai serve --log-format json ARGS` with exactly these arguments (JSON logs unless
+    /// they name a `--log-format` themselves).
     pub fn spawn(args: &[&str], env: &[(&str, &str)]) -> Self {
+        let format: &[&str] = if args.contains(&"--log-format") {
+            &[]
+        } else {
+            &["--log-format", "json"]
+        };
         let mut child = Command::new(sockai_path())
-            .args(["serve", "--log-format", "json"])
+            .arg("serve")
+            .args(format)
             .args(args)
             .env_remove("RUST_LOG")
             // Provider settings of the person running the tests must not leak in.
