@@ -130,11 +130,12 @@ impl Session<'_> {
 
     /// Answer the server's acknowledgement request `ack_id`, once.
     pub(super) async fn reply(&mut self, ack_id: u64, args: Vec<Value>) {
-        let Some(event) = self.server_acks.get(&ack_id).cloned() else {
-            let waiting = if self.server_acks.is_empty() {
+        let Some(event) = self.server_acks.get(ack_id) else {
+            let waiting = self.server_acks.entries();
+            let waiting = if waiting.is_empty() {
                 "none is waiting".to_owned()
             } else {
-                let ids: Vec<String> = self.server_acks.keys().map(u64::to_string).collect();
+                let ids: Vec<String> = waiting.iter().map(|(id, _)| id.to_string()).collect();
                 format!("waiting: {}", ids.join(", "))
             };
             self.fail(&format!(
@@ -159,7 +160,7 @@ impl Session<'_> {
                 .out(&self.printer.reply_line(ack_id, Some(&event), &args));
         }
         // Answered or not, it is not ours to answer again.
-        self.server_acks.remove(&ack_id);
+        self.server_acks.remove(ack_id);
         if let Err(e) = connection.reply(ack_id, args).await {
             self.fail(&format!("cannot reply {ack_id} (`{event}`): {e}"));
         }

@@ -15,6 +15,7 @@ use rustyline::{Context, Editor, ExternalPrinter, Helper};
 use tokio::sync::mpsc;
 
 use super::Input;
+use super::server_acks::ServerAcks;
 use crate::client::args::open_brackets;
 use crate::client::command::COMMANDS;
 use crate::client::emit::AI_MESSAGE_CHUNK;
@@ -90,6 +91,8 @@ impl<P: ExternalPrinter + Send> LineSink for RustylinePrinter<P> {
 
 pub(super) struct ReplHelper {
     pub(super) seen: Arc<Mutex<BTreeSet<String>>>,
+    /// The server's acknowledgement requests still waiting: what `reply` completes to.
+    pub(super) server_acks: ServerAcks,
     pub(super) color: bool,
 }
 
@@ -142,6 +145,18 @@ impl Completer for ReplHelper {
                     .map(|n| pair(n))
                     .collect()
             }
+            // `reply <ack_id>`: the requests still waiting, shown with their event.
+            ["reply"] => self
+                .server_acks
+                .entries()
+                .into_iter()
+                .map(|(id, event)| (id.to_string(), event))
+                .filter(|(id, _)| id.starts_with(word))
+                .map(|(id, event)| Pair {
+                    display: format!("{id} ({event})"),
+                    replacement: id,
+                })
+                .collect(),
             _ => Vec::new(),
         };
         Ok((start, candidates))
@@ -199,3 +214,43 @@ impl Validator for ReplHelper {
 }
 
 impl Helper for ReplHelper {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn completions(helper: &ReplHelper, line: &str) -> Vec<(String, String)> {
+        let history = DefaultHistory::new();
+        let ctx = Context::new(&history);
+        let (_, pairs) = helper.complete(line, line.len(), &ctx).unwrap();
+        pairs
+            .into_iter()
+            .map(|p| (p.display, p.replacement))
+            .collect()
+    }
+
+    #[test]
+    fn reply_completes_to_the_waiting_acknowledgement_requests() {
+        let helper = ReplHelper {
+            seen: Arc::default(),
+            server_acks: ServerAcks::default(),
+            color: false,
+        };
+        assert!(completions(&helper, "reply ").is_empty());
+        helper.server_acks.insert(7, "question".into());
+        helper.server_acks.insert(12, "confirm".into());
+        assert_eq!(
+            completions(&helper, "reply "),
+            [
+                ("7 (question)".to_owned(), "7".to_owned()),
+                ("12 (confirm)".to_owned(), "12".to_owned()),
+            ]
+        );
+        assert_eq!(
+            completions(&helper, "reply 1"),
+            [("12 (confirm)".to_owned(), "12".to_owned())]
+        );
+        // Only the ack id is completed, not the arguments after it.
+        assert!(completions(&helper, "reply 7 ").is_empty());
+    }
+}

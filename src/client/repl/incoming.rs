@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use super::session::{AckOutcome, MAX_SERVER_ACKS, Session, State};
+use super::session::{AckOutcome, Session, State};
 use crate::client::connection::{ClientEvent, SendError};
 use crate::client::emit::{AI_MESSAGE_CHUNK, millis};
 use crate::wire::event;
@@ -90,9 +90,6 @@ impl Session<'_> {
                     seen.insert(name.clone());
                 }
                 if let Some(id) = ack_id {
-                    if self.server_acks.len() >= MAX_SERVER_ACKS {
-                        self.server_acks.pop_first();
-                    }
                     self.server_acks.insert(id, name.clone());
                 }
                 if self.filter.shows(&name) {

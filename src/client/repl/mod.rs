@@ -12,6 +12,7 @@ mod dispatch;
 mod editor;
 mod filter;
 mod incoming;
+mod server_acks;
 mod session;
 mod status;
 
@@ -96,6 +97,7 @@ pub async fn run_interactive(settings: Settings, printer: &Printer) -> i32 {
     let (sink_tx, sink_rx) = std::sync::mpsc::channel::<Option<Box<dyn LineSink>>>();
     let helper = ReplHelper {
         seen: session.seen.clone(),
+        server_acks: session.server_acks.clone(),
         color: printer.color(),
     };
     let prompt = session.prompt.clone();

@@ -1,6 +1,6 @@
 //! The session loop: one task owns the connection, the command lines, the events and the acks.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -10,6 +10,7 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use super::filter::Filter;
+use super::server_acks::ServerAcks;
 use super::{Input, Settings};
 use crate::client::connection::{ClientEvent, Connection, SendError};
 use crate::client::output::Printer;
@@ -17,9 +18,6 @@ use crate::wire;
 
 /// How long `wait` waits when the script gives no timeout.
 pub(super) const DEFAULT_WAIT: Duration = Duration::from_secs(10);
-/// Server acknowledgements remembered for `status` and `reply`; beyond it the oldest is
-/// forgotten (a server asking for thousands is misbehaving).
-pub(super) const MAX_SERVER_ACKS: usize = 1024;
 /// How long a disconnect may take before we stop caring.
 pub(super) const DISCONNECT_GRACE: Duration = Duration::from_secs(2);
 
@@ -51,7 +49,7 @@ pub(super) struct Session<'a> {
     pub(super) acks: JoinSet<AckOutcome>,
     /// Acknowledgements the server asked for and nobody answered yet: id → event name.
     /// Forgotten on disconnect, as the client forgets them.
-    pub(super) server_acks: BTreeMap<u64, String>,
+    pub(super) server_acks: ServerAcks,
     /// Arrivals not yet consumed by a `wait`, per name.
     pub(super) arrived: HashMap<String, usize>,
     pub(super) waiting: Option<(String, Instant)>,
@@ -97,7 +95,7 @@ impl<'a> Session<'a> {
             },
             seen: Arc::default(),
             acks: JoinSet::new(),
-            server_acks: BTreeMap::new(),
+            server_acks: ServerAcks::default(),
             arrived: HashMap::new(),
             waiting: None,
             answer: None,

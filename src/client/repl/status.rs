@@ -20,6 +20,7 @@ impl Session<'_> {
         let options = &self.settings.options;
         let server_acks: Vec<Value> = self
             .server_acks
+            .entries()
             .iter()
             .map(|(id, event)| json!({ "ack_id": id, "event": event }))
             .collect();
@@ -67,6 +68,7 @@ impl Session<'_> {
         lines.push(format!("pending acks: {}", self.acks.len()));
         let waiting: Vec<String> = self
             .server_acks
+            .entries()
             .iter()
             .map(|(id, event)| format!("{id} ({event})"))
             .collect();
