@@ -4,43 +4,15 @@
 
 use std::time::{Duration, Instant};
 
-use futures_util::{SinkExt, StreamExt};
+use futures_util::SinkExt;
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::support::polling::{Polling, get, request};
-use crate::support::ws::{Ws, connect, send};
+use crate::support::ws::{Ws, connect, next_frame, send};
 use crate::support::{Server, WAIT};
 
 const ENGINE: &str = "/engine.io/";
-
-/// The suites' settings: short heartbeats, Node's default maxPayload.
-fn echo_server() -> Server {
-    Server::start(&[
-        "--echo-server",
-        "--ping-interval",
-        "300ms",
-        "--ping-timeout",
-        "200ms",
-        "--max-payload",
-        "1000000",
-    ])
-}
-
-/// The next frame, text or binary (None once closed), within one bounded wait.
-async fn next_frame(ws: &mut Ws) -> Option<Message> {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
-        let frame = tokio::time::timeout_at(deadline, ws.next())
-            .await
-            .expect("no frame in time");
-        match frame? {
-            Ok(Message::Close(_)) | Err(_) => return None,
-            Ok(frame @ (Message::Text(_) | Message::Binary(_))) => return Some(frame),
-            Ok(_) => {}
-        }
-    }
-}
 
 /// The next frame that is not a ping (pings go unanswered).
 async fn next_non_ping(ws: &mut Ws) -> Option<Message> {
@@ -64,7 +36,7 @@ fn open_fields(open: &str) -> Value {
 
 #[tokio::test]
 async fn handshakes_announce_the_settings_on_both_transports() {
-    let server = echo_server();
+    let server = Server::echo_server();
     for path in [ENGINE, "/socket.io/"] {
         let (polling, open) = Polling::open(&server, path).await;
         let fields = open_fields(&open);
@@ -86,7 +58,7 @@ async fn handshakes_announce_the_settings_on_both_transports() {
 
 #[tokio::test]
 async fn bad_requests_get_400_with_nodes_bodies() {
-    let server = echo_server();
+    let server = Server::echo_server();
     let http = reqwest::Client::new();
     let body = |code: u32, message: &str| json!({ "code": code, "message": message });
     for path in [ENGINE, "/socket.io/"] {
@@ -159,7 +131,7 @@ async fn bad_requests_get_400_with_nodes_bodies() {
 
 #[tokio::test]
 async fn polling_posts_are_answered_ok_and_messages_come_back_in_payloads() {
-    let server = echo_server();
+    let server = Server::echo_server();
     let (polling, _) = Polling::open(&server, ENGINE).await;
     assert_eq!(polling.post("4hello").await, (200, "ok".to_owned()));
     assert_eq!(polling.get().await, (200, "4hello".to_owned()));
@@ -172,7 +144,7 @@ async fn polling_posts_are_answered_ok_and_messages_come_back_in_payloads() {
 
 #[tokio::test]
 async fn a_malformed_polling_payload_closes_the_session() {
-    let server = echo_server();
+    let server = Server::echo_server();
     let (polling, _) = Polling::open(&server, ENGINE).await;
     assert_eq!(polling.post("abc").await.0, 400);
     assert_eq!(polling.get().await.0, 400);
@@ -180,7 +152,7 @@ async fn a_malformed_polling_payload_closes_the_session() {
 
 #[tokio::test]
 async fn a_second_pending_get_closes_the_session() {
-    let server = echo_server();
+    let server = Server::echo_server();
     let (polling, _) = Polling::open(&server, ENGINE).await;
     let first = polling.get();
     let second = async {
@@ -195,7 +167,7 @@ async fn a_second_pending_get_closes_the_session() {
 
 #[tokio::test]
 async fn an_abandoned_get_closes_the_session() {
-    let server = echo_server();
+    let server = Server::echo_server();
     let (polling, _) = Polling::open(&server, ENGINE).await;
     let abandoned = polling.http.get(&polling.url).send();
     // Dropped unanswered: the connection goes with it.
@@ -220,7 +192,7 @@ async fn an_abandoned_get_closes_the_session() {
 
 #[tokio::test]
 async fn websocket_messages_are_echoed_and_garbage_closes() {
-    let server = echo_server();
+    let server = Server::echo_server();
     let mut ws = connect(&server, "/engine.io/?EIO=4&transport=websocket").await;
     next_frame(&mut ws).await.expect("open packet");
     send(&mut ws, "4hello").await;
@@ -236,7 +208,7 @@ async fn websocket_messages_are_echoed_and_garbage_closes() {
 
 #[tokio::test]
 async fn polling_heartbeat_pings_and_drops_a_silent_session() {
-    let server = echo_server();
+    let server = Server::echo_server();
     let (polling, _) = Polling::open(&server, ENGINE).await;
     for _ in 0..3 {
         assert_eq!(polling.get().await, (200, "2".to_owned()));
@@ -250,7 +222,7 @@ async fn polling_heartbeat_pings_and_drops_a_silent_session() {
 
 #[tokio::test]
 async fn websocket_heartbeat_pings_and_drops_a_silent_session() {
-    let server = echo_server();
+    let server = Server::echo_server();
     let mut ws = connect(&server, "/engine.io/?EIO=4&transport=websocket").await;
     next_frame(&mut ws).await.expect("open packet");
     let opened = Instant::now();
@@ -271,7 +243,7 @@ async fn websocket_heartbeat_pings_and_drops_a_silent_session() {
 
 #[tokio::test]
 async fn a_close_packet_ends_the_session_on_both_transports() {
-    let server = echo_server();
+    let server = Server::echo_server();
     let (polling, _) = Polling::open(&server, ENGINE).await;
     let pending = polling.get();
     let close = async {
@@ -291,7 +263,7 @@ async fn a_close_packet_ends_the_session_on_both_transports() {
 
 #[tokio::test]
 async fn polling_upgrades_to_websocket_and_the_sid_takes_nothing_else_after() {
-    let server = echo_server();
+    let server = Server::echo_server();
     let (polling, _) = Polling::open(&server, ENGINE).await;
     let (mut ws, _) = tokio_tungstenite::connect_async(polling.upgrade_url(&server))
         .await

@@ -2,38 +2,13 @@
 //! v5 test suite checks (namespaces, CONNECT payloads, DISCONNECT, plain and binary events and
 //! acks, malformed packets), written here in our own words, by hand over WebSocket and polling.
 
-use futures_util::{SinkExt, StreamExt};
+use futures_util::SinkExt;
 use serde_json::Value;
 use tokio_tungstenite::tungstenite::Message;
 
+use crate::support::Server;
 use crate::support::polling::Polling;
-use crate::support::ws::{Ws, connect, send};
-use crate::support::{Server, WAIT};
-
-fn echo_server() -> Server {
-    Server::start(&[
-        "--echo-server",
-        "--ping-interval",
-        "300ms",
-        "--ping-timeout",
-        "200ms",
-    ])
-}
-
-/// The next frame (None once closed), pings included, within one bounded wait.
-async fn next_frame(ws: &mut Ws) -> Option<Message> {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
-        match tokio::time::timeout_at(deadline, ws.next())
-            .await
-            .expect("no frame in time")?
-        {
-            Ok(Message::Close(_)) | Err(_) => return None,
-            Ok(frame @ (Message::Text(_) | Message::Binary(_))) => return Some(frame),
-            Ok(_) => {}
-        }
-    }
-}
+use crate::support::ws::{Ws, connect, next_frame, send};
 
 /// The next text frame that is not a ping (pings go unanswered).
 async fn next_text(ws: &mut Ws) -> String {
@@ -78,7 +53,7 @@ fn assert_connected(packet: &str, prefix: &str) {
 
 #[tokio::test]
 async fn namespaces_are_joined_with_their_auth_echoed_and_unknown_ones_refused() {
-    let server = echo_server();
+    let server = Server::echo_server();
     let cases = [
         ("40", "40", r#"42["auth",{}]"#),
         (
@@ -109,7 +84,7 @@ async fn namespaces_are_joined_with_their_auth_echoed_and_unknown_ones_refused()
 
 #[tokio::test]
 async fn a_bad_handshake_or_none_at_all_closes_the_connection() {
-    let server = echo_server();
+    let server = Server::echo_server();
     let mut ws = opened(&server).await;
     send(&mut ws, "4abc").await;
     until_closed(&mut ws).await;
@@ -120,7 +95,7 @@ async fn a_bad_handshake_or_none_at_all_closes_the_connection() {
 
 #[tokio::test]
 async fn leaving_a_namespace_leaves_the_others_joined() {
-    let server = echo_server();
+    let server = Server::echo_server();
     let mut ws = joined(&server).await;
     send(&mut ws, "41").await;
     // Nothing answers a DISCONNECT: the next packet is the heartbeat's.
@@ -140,7 +115,7 @@ async fn leaving_a_namespace_leaves_the_others_joined() {
 
 #[tokio::test]
 async fn events_and_acks_come_back_plain_and_binary() {
-    let server = echo_server();
+    let server = Server::echo_server();
     let mut ws = joined(&server).await;
     send(&mut ws, r#"42["message",1,"2",{"3":[true]}]"#).await;
     assert_eq!(
@@ -178,7 +153,7 @@ async fn events_and_acks_come_back_plain_and_binary() {
 
 #[tokio::test]
 async fn malformed_packets_close_the_connection() {
-    let server = echo_server();
+    let server = Server::echo_server();
     for garbage in [
         "4abc",
         "42{}",

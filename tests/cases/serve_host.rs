@@ -11,11 +11,11 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 
 use serde_json::Value;
+use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::tungstenite::{self, Message};
 
 use crate::support::fake_upstream::{FakeUpstream, Reply, completion};
-use crate::support::ws::{Ws, next_non_chunk, next_packet, send};
+use crate::support::ws::{Ws, handshake, next_non_chunk, next_packet, send};
 use crate::support::{Server, WAIT, sockai};
 
 const WS_PATH: &str = "/socket.io/?EIO=4&transport=websocket";
@@ -45,21 +45,7 @@ async fn ws_open(addr: &str, path: &str, page: Page<'_>) -> Result<Ws, (u16, Val
     if let Some(origin) = page.origin {
         headers.insert("origin", origin.parse().unwrap());
     }
-    let connecting = tokio_tungstenite::connect_async(request);
-    match tokio::time::timeout(WAIT, connecting)
-        .await
-        .expect("no handshake in time")
-    {
-        Ok((ws, _)) => Ok(ws),
-        Err(tungstenite::Error::Http(response)) => {
-            let body = response.body().clone().unwrap_or_default();
-            let body = serde_json::from_slice(&body).unwrap_or_else(|e| {
-                panic!("{path}: body {:?}: {e}", String::from_utf8_lossy(&body))
-            });
-            Err((response.status().as_u16(), body))
-        }
-        Err(other) => panic!("{path}: {other}"),
-    }
+    handshake(request, path).await
 }
 
 /// A GET (no body) or a POST of `body` as `content_type`.

@@ -4,11 +4,11 @@
 //! JSON bodies. (The start warning and `--cors-origin` refusals are in serve_cli.rs.)
 
 use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::tungstenite::{self, Message};
 
 use crate::support::fake_upstream::{FakeUpstream, Reply, completion};
-use crate::support::ws::{Ws, next_non_chunk, next_packet, send};
+use crate::support::ws::{Ws, handshake, next_non_chunk, next_packet, send};
 use crate::support::{Server, WAIT, health, node_client};
 
 const EVIL: &str = "http://evil.example";
@@ -26,21 +26,7 @@ async fn ws_open(server: &Server, path: &str, origin: Option<&str>) -> Result<Ws
             .headers_mut()
             .insert("origin", origin.parse().unwrap());
     }
-    let connecting = tokio_tungstenite::connect_async(request);
-    match tokio::time::timeout(WAIT, connecting)
-        .await
-        .expect("no handshake in time")
-    {
-        Ok((ws, _)) => Ok(ws),
-        Err(tungstenite::Error::Http(response)) => {
-            let body = response.body().clone().unwrap_or_default();
-            let body = serde_json::from_slice(&body).unwrap_or_else(|e| {
-                panic!("{path}: body {:?}: {e}", String::from_utf8_lossy(&body))
-            });
-            Err((response.status().as_u16(), body))
-        }
-        Err(other) => panic!("{path}: {other}"),
-    }
+    handshake(request, path).await
 }
 
 fn request(

@@ -22,52 +22,35 @@ impl ScriptedWs {
 
     /// `before` at once, `after` once the client has emitted an event (`42…`).
     pub fn start_after_event(before: Vec<Message>, after: Vec<Message>) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.set_nonblocking(true).unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-                let serve = async {
-                    while let Ok((tcp, _)) = listener.accept().await {
-                        let (before, after) = (before.clone(), after.clone());
-                        tokio::spawn(async move {
-                            let Ok(mut ws) = tokio_tungstenite::accept_async(tcp).await else {
-                                return;
-                            };
-                            for frame in before {
-                                if ws.send(frame).await.is_err() {
-                                    return;
-                                }
-                            }
-                            if !after.is_empty() {
-                                loop {
-                                    match ws.next().await {
-                                        Some(Ok(Message::Text(t))) if t.starts_with("42") => break,
-                                        Some(Ok(_)) => {}
-                                        _ => return,
-                                    }
-                                }
-                            }
-                            for frame in after {
-                                if ws.send(frame).await.is_err() {
-                                    return;
-                                }
-                            }
-                            while let Some(Ok(_)) = ws.next().await {}
-                        });
+        let (url, stop) = super::spawn_server("http", |listener| async move {
+            while let Ok((tcp, _)) = listener.accept().await {
+                let (before, after) = (before.clone(), after.clone());
+                tokio::spawn(async move {
+                    let Ok(mut ws) = tokio_tungstenite::accept_async(tcp).await else {
+                        return;
+                    };
+                    for frame in before {
+                        if ws.send(frame).await.is_err() {
+                            return;
+                        }
                     }
-                };
-                tokio::select! {
-                    _ = stopped => {}
-                    () = serve => {}
-                }
-            });
+                    if !after.is_empty() {
+                        loop {
+                            match ws.next().await {
+                                Some(Ok(Message::Text(t))) if t.starts_with("42") => break,
+                                Some(Ok(_)) => {}
+                                _ => return,
+                            }
+                        }
+                    }
+                    for frame in after {
+                        if ws.send(frame).await.is_err() {
+                            return;
+                        }
+                    }
+                    while let Some(Ok(_)) = ws.next().await {}
+                });
+            }
         });
         Self { url, _stop: stop }
     }

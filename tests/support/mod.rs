@@ -23,6 +23,34 @@ use serde_json::Value;
 /// Longest any single wait in a test may take.
 pub const WAIT: Duration = Duration::from_secs(15);
 
+/// A test server on a free 127.0.0.1 port, served by `serve` on a current-thread runtime in a
+/// thread of its own: its `scheme://127.0.0.1:PORT` URL, and the sender whose drop stops it
+/// (keep it as long as the server is needed).
+pub fn spawn_server<F, Fut>(scheme: &str, serve: F) -> (String, tokio::sync::oneshot::Sender<()>)
+where
+    F: FnOnce(tokio::net::TcpListener) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()>,
+{
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let url = format!("{scheme}://{}", listener.local_addr().unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            tokio::select! {
+                _ = stopped => {}
+                () = serve(listener) => {}
+            }
+        });
+    });
+    (url, stop)
+}
+
 pub fn sockai_path() -> PathBuf {
     assert_cmd::cargo::cargo_bin!("sockai").to_path_buf()
 }
@@ -95,6 +123,20 @@ pub struct Server {
 }
 
 impl Server {
+    /// `--echo-server` with the official suites' settings: short heartbeats, Node's default
+    /// maxPayload.
+    pub fn echo_server() -> Self {
+        Self::start(&[
+            "--echo-server",
+            "--ping-interval",
+            "300ms",
+            "--ping-timeout",
+            "200ms",
+            "--max-payload",
+            "1000000",
+        ])
+    }
+
     pub fn start(args: &[&str]) -> Self {
         Self::start_with_env(args, &[])
     }

@@ -3,7 +3,6 @@
 //! refused with "not authorized"). Events:
 //!   echo ...args   → emits `echo` with the same arguments (binary kept binary), acks with them
 //!   kick-me        → the server disconnects the socket
-use std::thread;
 
 use serde::de::{SeqAccess, Visitor};
 use serde::ser::SerializeTuple;
@@ -78,24 +77,16 @@ async fn guard(Data(auth): Data<serde_json::Value>) -> Result<(), NotAuthorized>
 
 /// Lives as long as the test process.
 pub fn start() -> String {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.set_nonblocking(true).unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        runtime.block_on(async move {
-            // Room for 100 acks and their echoes at once: socketioxide drops what overflows its
-            // per-socket buffer (128 packets by default).
-            let (layer, io) = SocketIo::builder().max_buffer_size(1024).build_layer();
-            io.ns("/", handlers);
-            io.ns("/admin", handlers.with(guard));
-            let app = axum::Router::new().layer(layer);
-            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-            axum::serve(listener, app).await.ok();
-        });
+    let (url, stop) = super::spawn_server("http", |listener| async move {
+        // Room for 100 acks and their echoes at once: socketioxide drops what overflows its
+        // per-socket buffer (128 packets by default).
+        let (layer, io) = SocketIo::builder().max_buffer_size(1024).build_layer();
+        io.ns("/", handlers);
+        io.ns("/admin", handlers.with(guard));
+        let app = axum::Router::new().layer(layer);
+        axum::serve(listener, app).await.ok();
     });
+    // Shared by every test that asks: never stopped.
+    std::mem::forget(stop);
     url
 }

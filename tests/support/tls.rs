@@ -2,7 +2,6 @@
 //! localhost, every connection decrypted and piped to the server behind it.
 
 use std::sync::Arc;
-use std::thread;
 
 use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::TlsAcceptor;
@@ -33,24 +32,9 @@ impl TlsProxy {
             .with_single_cert(vec![cert], key)
             .expect("a server configuration");
         let acceptor = TlsAcceptor::from(Arc::new(config));
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.set_nonblocking(true).unwrap();
-        let url = format!("https://{}", listener.local_addr().unwrap());
         let target = target.to_owned();
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            runtime.block_on(async move {
-                let listener = TcpListener::from_std(listener).unwrap();
-                tokio::select! {
-                    _ = stopped => {}
-                    () = serve(listener, acceptor, target) => {}
-                }
-            });
-        });
+        let (url, stop) =
+            super::spawn_server("https", |listener| serve(listener, acceptor, target));
         Self { url, _stop: stop }
     }
 }

@@ -9,6 +9,44 @@ use super::{Server, WAIT};
 pub type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
+/// Send a prepared WebSocket handshake (to `path`, for messages); a refusal comes back as its
+/// HTTP status and JSON body.
+pub async fn handshake(
+    request: tokio_tungstenite::tungstenite::handshake::client::Request,
+    path: &str,
+) -> Result<Ws, (u16, Value)> {
+    let connecting = tokio_tungstenite::connect_async(request);
+    match tokio::time::timeout(WAIT, connecting)
+        .await
+        .expect("no handshake in time")
+    {
+        Ok((ws, _)) => Ok(ws),
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            let body = response.body().clone().unwrap_or_default();
+            let body = serde_json::from_slice(&body).unwrap_or_else(|e| {
+                panic!("{path}: body {:?}: {e}", String::from_utf8_lossy(&body))
+            });
+            Err((response.status().as_u16(), body))
+        }
+        Err(other) => panic!("{path}: {other}"),
+    }
+}
+
+/// The next frame, text or binary, pings included (None once closed), within one bounded wait.
+pub async fn next_frame(ws: &mut Ws) -> Option<Message> {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let frame = tokio::time::timeout_at(deadline, ws.next())
+            .await
+            .expect("no frame in time");
+        match frame? {
+            Ok(Message::Close(_)) | Err(_) => return None,
+            Ok(frame @ (Message::Text(_) | Message::Binary(_))) => return Some(frame),
+            Ok(_) => {}
+        }
+    }
+}
+
 /// Open `ws://<server>/<path>`.
 pub async fn connect(server: &Server, path: &str) -> Ws {
     tokio_tungstenite::connect_async(server.ws_url(path))
