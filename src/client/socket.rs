@@ -174,15 +174,7 @@ struct DecodedMessage {
 fn to_event(packet: Packet) -> Option<SocketEvent> {
     match packet.kind {
         PacketType::Event | PacketType::BinaryEvent => {
-            let name = match packet.event_name() {
-                Some(name) => name.to_owned(),
-                // Node's parser allows a number as the name.
-                None => packet
-                    .data
-                    .as_ref()
-                    .and_then(|d| d.get(0))
-                    .map_or_else(String::new, Value::to_string),
-            };
+            let name = packet.event_label();
             let ack_id = packet.id;
             Some(SocketEvent::Event {
                 name,

@@ -241,6 +241,19 @@ impl Packet {
         }
     }
 
+    /// An event's name as text: the string, or the JSON of a number name (Node's parser allows
+    /// one); empty for other packets.
+    pub fn event_label(&self) -> String {
+        match self.event_name() {
+            Some(name) => name.to_owned(),
+            None => self
+                .array()
+                .filter(|_| matches!(self.kind, PacketType::Event | PacketType::BinaryEvent))
+                .and_then(|items| items.first())
+                .map_or_else(String::new, Value::to_string),
+        }
+    }
+
     /// An event's arguments (after the name) or an ack's; empty for other packets.
     pub fn args(&self) -> &[Value] {
         let Some(items) = self.array() else {

@@ -323,15 +323,7 @@ impl Socket {
         let namespace = packet.namespace.clone();
         let ack = packet.id;
         let binary = packet.kind == PacketType::BinaryEvent;
-        let name = match packet.event_name() {
-            Some(name) => name.to_owned(),
-            None => packet
-                .data
-                .as_ref()
-                .and_then(|d| d.get(0))
-                .map(Value::to_string)
-                .unwrap_or_default(),
-        };
+        let name = packet.event_label();
         let args = if binary {
             Vec::new()
         } else {

@@ -535,3 +535,13 @@ fn errors_read_well() {
         "text packet while 2 binary attachment(s) are still expected"
     );
 }
+
+#[test]
+fn an_event_label_is_its_name_or_the_json_of_a_number_name() {
+    let named = decode(r#"2["hello",1]"#, &limits()).unwrap();
+    assert_eq!(named.event_label(), "hello");
+    let numbered = decode("2[42,1]", &limits()).unwrap();
+    assert_eq!(numbered.event_label(), "42");
+    let ack = decode("37[1]", &limits()).unwrap();
+    assert_eq!(ack.event_label(), "");
+}
