@@ -18,6 +18,15 @@ pub enum GenerateError {
     Io(#[from] io::Error),
 }
 
+impl crate::wire::exit::Failure for GenerateError {
+    fn exit_code(&self) -> i32 {
+        match self {
+            Self::UnknownSubcommand(_) => crate::wire::exit::USAGE,
+            Self::Io(_) => crate::wire::exit::FAILURE,
+        }
+    }
+}
+
 /// Print the completion script for `shell` on stdout.
 pub fn print_completions(shell: Shell) -> Result<(), GenerateError> {
     let mut script = Vec::new();

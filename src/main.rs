@@ -18,19 +18,24 @@ fn main() -> ExitCode {
         Command::Serve(args) => report(serve(args)),
         Command::Connect(args) => client::run_connect(connect_request(args)),
         Command::Emit(args) => client::run_emit(emit_request(args)),
-        Command::Completions(args) => {
-            report(generate::print_completions(args.shell).map_err(Into::into))
-        }
-        Command::Man(args) => match generate::print_man(args.subcommand.as_deref()) {
-            Err(e @ generate::GenerateError::UnknownSubcommand(_)) => {
-                eprintln!("sockai: error: {e}");
-                wire::exit::USAGE
-            }
-            other => report(other.map_err(Into::into)),
-        },
+        Command::Completions(args) => finish(generate::print_completions(args.shell)),
+        Command::Man(args) => finish(generate::print_man(args.subcommand.as_deref())),
         Command::Bench(args) => bench::run_bench(args),
     };
     ExitCode::from(u8::try_from(code).unwrap_or(1))
+}
+
+/// The one reporter: a command's error becomes one line on stderr and its exit status.
+fn finish<E: wire::exit::Failure>(result: Result<(), E>) -> i32 {
+    match result {
+        Ok(()) => wire::exit::OK,
+        Err(e) => {
+            if e.needs_report() {
+                eprintln!("sockai: error: {e}");
+            }
+            e.exit_code()
+        }
+    }
 }
 
 /// Print an error with its causes on one line, and turn it into an exit status.

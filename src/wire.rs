@@ -279,6 +279,24 @@ pub mod exit {
     pub const USAGE: i32 = 2;
     /// Could not connect: refused, timed out, namespace or auth rejected (`connect`, `emit`).
     pub const CONNECT: i32 = 3;
+
+    /// What every subcommand's error tells `main`, whose reporter is the one place that turns an
+    /// error into its line and its exit status.
+    ///
+    /// The error's `Display` is the whole line, causes included: the reporter prints it once as
+    /// `sockai: error: {error}` and does not walk `source()` (which would repeat a cause that the
+    /// message already quotes).
+    pub trait Failure: std::error::Error {
+        /// The process's exit status for this error: one of the constants above.
+        fn exit_code(&self) -> i32;
+
+        /// False when the command has already shown the failure where it happened (a REPL
+        /// script's failed `wait`, an error record on a JSON-lines transcript that also wrote
+        /// the line): the reporter then prints nothing and only exits with [`Failure::exit_code`].
+        fn needs_report(&self) -> bool {
+            true
+        }
+    }
 }
 
 #[cfg(test)]
