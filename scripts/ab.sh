@@ -14,6 +14,7 @@
 # a file as a user's terminal or log collector would take it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib.sh
 [ $# -ge 4 ] || { sed -n '2,14p' "$0" >&2; exit 2; }
 clients=$1 duration=$2 rounds=$3
 shift 3
@@ -35,13 +36,8 @@ for i in $(seq 0 $(($# - 1))); do
   "${log[@]}" taskset -c "$SERVER_CPU" "$bin" serve --port 0 --rate-limit 0 --no-stream \
     --max-connections 20000 $SERVE_ARGS >"$out/$i.out" 2>"$out/$i.err" &
   pids+=($!)
-  for _ in $(seq 100); do
-    grep -q '^listening on ' "$out/$i.out" && break
-    kill -0 "${pids[-1]}" 2>/dev/null || break
-    sleep 0.1
-  done
-  urls+=("$(sed -n 's/^listening on //p' "$out/$i.out")")
-  [ -n "${urls[$i]}" ] || { echo "ab.sh: $bin did not start" >&2; exit 1; }
+  url=$(wait_listening "${pids[-1]}" "$out/$i.out" "$bin" "$out/$i.err") || exit 1
+  urls+=("$url")
 done
 
 read -r -a benches <<<"$BENCH"

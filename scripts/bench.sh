@@ -32,6 +32,7 @@
 # Quick run: DURATION=2s HOLD=2000 HOLD_DURATION=3s scripts/bench.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib.sh
 
 DURATION=${DURATION:-10s}
 CLIENTS=${CLIENTS:-"1 100 1000"}
@@ -80,17 +81,10 @@ start_server() {
   taskset -c "$SERVER_CPU" "$@" >"$log" 2>"$out/$name.err" &
   local pid=$!
   pids+=("$pid")
-  for _ in $(seq 150); do
-    if grep -q '^listening on ' "$log"; then
-      printf -v "URL_$name" '%s' "$(sed -n 's/^listening on //p' "$log" | head -1)"
-      printf -v "PID_$name" '%s' "$pid"
-      return
-    fi
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  echo "bench.sh: $name did not start; see $out/$name.err" >&2
-  exit 1
+  local url
+  url=$(wait_listening "$pid" "$log" "$name" "$out/$name.err") || exit 1
+  printf -v "URL_$name" '%s' "$url"
+  printf -v "PID_$name" '%s' "$pid"
 }
 
 stop_server() {

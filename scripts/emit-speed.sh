@@ -7,6 +7,7 @@
 #   scripts/emit-speed.sh [RUNS] [SOCKAI]      defaults: 50, target/release/sockai
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib.sh
 runs=${1:-50}
 bin=${2:-target/release/sockai}
 [ -x "$bin" ] || { echo "emit-speed.sh: build $bin first (cargo build --release)" >&2; exit 2; }
@@ -14,10 +15,9 @@ out=$(mktemp -d)
 trap 'kill "$server" 2>/dev/null || true; rm -rf "$out"' EXIT
 # The server leaves when its stdin closes: keep a pipe open for it.
 sleep 100000 | node tests/node/sio-server.mjs >"$out/server" &
+node_pid=$!
 server=$(jobs -p | tail -1)
-for _ in $(seq 100); do grep -q '^listening on ' "$out/server" && break; sleep 0.05; done
-url=$(sed -n 's/^listening on //p' "$out/server")
-[ -n "$url" ] || { echo "emit-speed.sh: the Node server did not start" >&2; exit 1; }
+url=$(wait_listening "$node_pid" "$out/server" "the Node server") || exit 1
 
 now() { date +%s%N; }
 for i in $(seq "$runs"); do

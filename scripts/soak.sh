@@ -13,6 +13,7 @@
 # SKIP_BUILD [0] (1: use the existing target/release/sockai).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib.sh
 
 SOCKETS=${SOCKETS:-10000}
 DURATION=${DURATION:-60s}
@@ -29,9 +30,7 @@ trap 'kill $server_pid 2>/dev/null || true; wait 2>/dev/null || true' EXIT
 taskset -c "$SERVER_CPU" env RUST_LOG=warn "$bin" serve --port 0 --rate-limit 0 \
   --max-connections $((SOCKETS + 100)) > "$out/serve.out" 2> "$out/serve.err" &
 server_pid=$!
-for _ in $(seq 100); do grep -q '^listening on ' "$out/serve.out" && break; sleep 0.1; done
-url=$(sed -n 's/^listening on //p' "$out/serve.out")
-[ -n "$url" ] || { echo "soak.sh: the server did not start" >&2; exit 1; }
+url=$(wait_listening "$server_pid" "$out/serve.out" "the server" "$out/serve.err") || exit 1
 
 rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$server_pid/status"; }
 health() { curl -fsS --max-time 5 "$url/health" | jq -r ".$1"; }
