@@ -2,26 +2,9 @@
 
 use serde_json::{Value, json};
 
-use crate::support::{NodeServer, Server, SilentListener, json_lines, refused_url, sockai};
-
-/// stdout, stderr and the exit code of `sockai emit ARGS`.
-fn emit(args: &[&str]) -> (String, String, i32) {
-    emit_with_stdin(args, "")
-}
-
-fn emit_with_stdin(args: &[&str], stdin: &str) -> (String, String, i32) {
-    let output = sockai()
-        .arg("emit")
-        .args(args)
-        .write_stdin(stdin)
-        .output()
-        .expect("run sockai emit");
-    (
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-        output.status.code().expect("exit code"),
-    )
-}
+use crate::support::{
+    NodeServer, Server, SilentListener, emit, emit_with_stdin, json_lines, refused_url, sockai,
+};
 
 fn lines(stdout: &str) -> Vec<Value> {
     json_lines(stdout.as_bytes())

@@ -3,29 +3,25 @@
 
 use tokio_tungstenite::tungstenite::Message;
 
+use crate::support::emit;
 use crate::support::garbage::{ScriptedWs, http_responder};
-use crate::support::sockai;
 
 const OPEN: &str =
     r#"0{"sid":"s1","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}"#;
 
-fn emit(args: &[&str]) -> (String, i32) {
-    let output = sockai()
-        .arg("emit")
-        .args(args)
-        .output()
-        .expect("run sockai emit");
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+/// `sockai emit ARGS`, whose stderr must be one line and no panic: that line and the exit code.
+fn emit_one_line(args: &[&str]) -> (String, i32) {
+    let (_, stderr, code) = emit(args);
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
-    (stderr, output.status.code().expect("exit code"))
+    (stderr, code)
 }
 
 #[test]
 fn client_hostile_a_plain_http_server_is_named_with_its_answer_and_path() {
     let url = http_responder("404 Not Found", "text/html", "<h1>nope</h1>");
     for transport in ["websocket", "polling"] {
-        let (stderr, code) = emit(&[&url, "x", "--transport", transport]);
+        let (stderr, code) = emit_one_line(&[&url, "x", "--transport", transport]);
         assert_eq!(code, 3, "{stderr}");
         assert!(
             stderr.contains(&format!(
@@ -35,12 +31,12 @@ fn client_hostile_a_plain_http_server_is_named_with_its_answer_and_path() {
         );
     }
     // The default (WebSocket, then polling) says the same.
-    let (stderr, code) = emit(&[&url, "x"]);
+    let (stderr, code) = emit_one_line(&[&url, "x"]);
     assert_eq!(code, 3);
     assert!(stderr.contains("404 Not Found (text/html)"), "{stderr}");
 
     let url = http_responder("200 OK", "text/plain", "hello");
-    let (stderr, code) = emit(&[&url, "x", "--transport", "polling"]);
+    let (stderr, code) = emit_one_line(&[&url, "x", "--transport", "polling"]);
     assert_eq!(code, 3);
     assert!(
         stderr.contains("is not a Socket.IO server") && stderr.contains("hello"),
@@ -56,7 +52,7 @@ fn client_hostile_broken_handshakes_are_refused() {
         (vec![Message::binary(vec![0u8, 1, 2])], "binary"),
     ] {
         let server = ScriptedWs::start(frames);
-        let (stderr, code) = emit(&[&server.url, "x", "--transport", "websocket"]);
+        let (stderr, code) = emit_one_line(&[&server.url, "x", "--transport", "websocket"]);
         assert_eq!(code, 3, "{stderr}");
         assert!(stderr.contains(expected), "{expected}: {stderr}");
     }
@@ -105,7 +101,7 @@ fn client_hostile_bad_packets_after_the_handshake_end_the_session_clearly() {
         ),
     ] {
         let server = ScriptedWs::start_after_event(joined(), garbage);
-        let (stderr, code) = emit(&[
+        let (stderr, code) = emit_one_line(&[
             &server.url,
             "x",
             "--transport",
@@ -130,7 +126,7 @@ fn client_hostile_a_server_that_never_pings_times_out() {
         r#"0{"sid":"s1","upgrades":[],"pingInterval":200,"pingTimeout":100,"maxPayload":1000000}"#;
     let server = ScriptedWs::start(vec![Message::text(open), Message::text(r#"40{"sid":"x"}"#)]);
     let started = std::time::Instant::now();
-    let (stderr, code) = emit(&[
+    let (stderr, code) = emit_one_line(&[
         &server.url,
         "x",
         "--transport",

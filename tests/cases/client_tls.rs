@@ -2,20 +2,7 @@
 //! problem and `--insecure`, and accepted with `--insecure` (and its warning), on both transports.
 
 use crate::support::tls::TlsProxy;
-use crate::support::{NodeServer, sockai};
-
-fn emit(args: &[&str]) -> (String, String, i32) {
-    let output = sockai()
-        .arg("emit")
-        .args(args)
-        .output()
-        .expect("run sockai emit");
-    (
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-        output.status.code().expect("exit code"),
-    )
-}
+use crate::support::{NodeServer, emit};
 
 #[test]
 fn client_tls_self_signed_refused_without_insecure_accepted_with_it() {

@@ -23,4 +23,5 @@ mod serve_host;
 mod serve_http;
 mod serve_origin;
 mod serve_socketio;
-mod serve_transports;
+mod serve_socketio_packets;
+mod serve_transports_alike;

@@ -6,6 +6,7 @@ use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 
+use crate::support::api;
 use crate::support::fake_upstream::{FakeUpstream, Reply};
 use crate::support::ws::Ws;
 use crate::support::{Server, WAIT, sockai};
@@ -63,20 +64,6 @@ async fn ask_over_bridge(server: &Server, prompt: &str) -> (Ws, Vec<Value>) {
             return (ws, frames);
         }
     }
-}
-
-async fn post(server: &Server, prompt: &str) -> (u16, Value) {
-    let response = tokio::time::timeout(
-        WAIT,
-        reqwest::Client::new()
-            .post(format!("{}/api/ai", server.url))
-            .json(&json!({ "prompt": prompt }))
-            .send(),
-    )
-    .await
-    .expect("no answer in time")
-    .unwrap();
-    (response.status().as_u16(), response.json().await.unwrap())
 }
 
 #[tokio::test]
@@ -195,7 +182,7 @@ async fn google_api_key_wins_over_gemini_api_key() {
             ("GOOGLE_API_KEY", KEY),
         ],
     );
-    assert_eq!(post(&server, "hi").await.0, 200);
+    assert_eq!(api::ask(&server, "hi").await.0, 200);
     assert_eq!(fake.requests()[0].headers["x-goog-api-key"], KEY);
 }
 
@@ -210,7 +197,7 @@ async fn a_blocked_prompt_is_blocked() {
     });
     let fake = FakeUpstream::start(vec![Reply::sse(&[&crlf_event(&blocked)])]);
     let server = server(&fake, &[], &[("GEMINI_API_KEY", KEY)]);
-    let (status, error) = post(&server, "something dangerous").await;
+    let (status, error) = api::ask(&server, "something dangerous").await;
     assert_eq!((status, error["code"].as_str()), (502, Some("blocked")));
     assert!(
         error["message"].as_str().unwrap().contains("SAFETY"),
@@ -278,7 +265,7 @@ async fn error_statuses_map_to_codes_without_the_key() {
         (502, "upstream", "internal error"),
         (503, "unavailable", "overloaded"),
     ] {
-        let (got_status, error) = post(&server, "hi").await;
+        let (got_status, error) = api::ask(&server, "hi").await;
         assert_eq!((got_status, error["code"].as_str()), (status, Some(code)));
         let message = error["message"].as_str().unwrap();
         assert!(message.contains(text), "{message}");

@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_tungstenite::tungstenite::Message;
 
+use crate::support::api;
 use crate::support::fake_upstream::{FakeUpstream, Reply, completion};
 use crate::support::ws::next_json;
 use crate::support::{Server, WAIT, node_client};
@@ -48,20 +49,6 @@ fn server(fake: &FakeUpstream, extra: &[&str]) -> Server {
     let mut args = vec!["--provider", "openai", "--base-url", &base];
     args.extend_from_slice(extra);
     Server::start_with_env(&args, &[("OPENAI_API_KEY", KEY)])
-}
-
-async fn post(server: &Server, body: &str, accept: Option<&str>) -> reqwest::Response {
-    let mut request = reqwest::Client::new()
-        .post(format!("{}/api/ai", server.url))
-        .header("content-type", "application/json")
-        .body(body.to_owned());
-    if let Some(accept) = accept {
-        request = request.header("accept", accept);
-    }
-    tokio::time::timeout(WAIT, request.send())
-        .await
-        .expect("no answer in time")
-        .unwrap()
 }
 
 #[test]
@@ -270,7 +257,7 @@ async fn error_statuses_map_to_codes_after_bounded_retries_and_never_show_the_ke
     ];
     let mut requests = 0;
     for (status, code, text, attempts) in cases {
-        let response = post(&server, r#"{"prompt": "hi"}"#, None).await;
+        let response = api::send(api::request(&server, r#"{"prompt": "hi"}"#)).await;
         assert_eq!(response.status().as_u16(), status, "case {code}");
         let body: Value = response.json().await.unwrap();
         if status == 200 {
@@ -302,7 +289,7 @@ async fn rate_limited_after_retries() {
         .with_header("retry-after", "0"),
     ]);
     let server = server(&fake, &["--no-stream", "--ai-retries", "1"]);
-    let response = post(&server, r#"{"prompt": "hi"}"#, None).await;
+    let response = api::send(api::request(&server, r#"{"prompt": "hi"}"#)).await;
     assert_eq!(response.status().as_u16(), 429);
     assert_eq!(
         response.json::<Value>().await.unwrap()["code"],
@@ -364,7 +351,10 @@ fn sse_events(text: &str) -> Vec<(String, Value)> {
 async fn api_ai_streams_server_sent_events_when_asked() {
     let fake = FakeUpstream::start(vec![hello_stream()]);
     let server = server(&fake, &[]);
-    let response = post(&server, r#"{"prompt": "hi"}"#, Some("text/event-stream")).await;
+    let response = api::send(
+        api::request(&server, r#"{"prompt": "hi"}"#).header("accept", "text/event-stream"),
+    )
+    .await;
     assert_eq!(response.status(), 200);
     assert!(
         response.headers()["content-type"]
@@ -386,7 +376,7 @@ async fn api_ai_streams_server_sent_events_when_asked() {
     assert_eq!(events[3].1["response"], "Hello there!");
     assert_eq!(events[0].1["id"], events[3].1["id"]);
     // Without Accept, the same answer is one JSON object.
-    let plain: Value = post(&server, r#"{"prompt": "hi"}"#, None)
+    let plain: Value = api::send(api::request(&server, r#"{"prompt": "hi"}"#))
         .await
         .json()
         .await
@@ -404,7 +394,10 @@ async fn a_stream_that_stops_without_finishing_is_an_error_not_an_empty_answer()
     ]);
     let server = server(&fake, &[]);
     // Failing before the first chunk: the plain JSON error and its status.
-    let response = post(&server, r#"{"prompt": "hi"}"#, Some("text/event-stream")).await;
+    let response = api::send(
+        api::request(&server, r#"{"prompt": "hi"}"#).header("accept", "text/event-stream"),
+    )
+    .await;
     assert_eq!(response.status().as_u16(), 502);
     let error: Value = response.json().await.unwrap();
     assert_eq!(error["code"], "upstream");
@@ -413,7 +406,10 @@ async fn a_stream_that_stops_without_finishing_is_an_error_not_an_empty_answer()
         "{error}"
     );
     // Failing after a chunk: the stream ends with an ai-message-error event.
-    let response = post(&server, r#"{"prompt": "hi"}"#, Some("text/event-stream")).await;
+    let response = api::send(
+        api::request(&server, r#"{"prompt": "hi"}"#).header("accept", "text/event-stream"),
+    )
+    .await;
     assert_eq!(response.status(), 200);
     let events = sse_events(&response.text().await.unwrap());
     assert_eq!(events[0].0, "ai-message-chunk");
@@ -425,7 +421,7 @@ async fn a_stream_that_stops_without_finishing_is_an_error_not_an_empty_answer()
 async fn a_server_that_never_answers_times_out() {
     let fake = FakeUpstream::start(vec![Reply::Hang]);
     let server = server(&fake, &["--ai-timeout", "500ms"]);
-    let response = post(&server, r#"{"prompt": "hi"}"#, None).await;
+    let response = api::send(api::request(&server, r#"{"prompt": "hi"}"#)).await;
     assert_eq!(response.status().as_u16(), 504);
     let error: Value = response.json().await.unwrap();
     assert_eq!(error["code"], "timeout");
@@ -445,7 +441,7 @@ async fn an_unreachable_server_is_unavailable() {
         .port();
     let base = format!("http://127.0.0.1:{port}/v1");
     let server = Server::start(&["--provider", "openai", "--base-url", &base]);
-    let response = post(&server, r#"{"prompt": "hi"}"#, None).await;
+    let response = api::send(api::request(&server, r#"{"prompt": "hi"}"#)).await;
     assert_eq!(response.status().as_u16(), 503);
     assert_eq!(
         response.json::<Value>().await.unwrap()["code"],
@@ -459,19 +455,9 @@ async fn max_concurrent_ai_bounds_the_requests_to_the_provider() {
     // The first answer holds the only slot for the whole --ai-timeout; the second, meanwhile,
     // must wait for it and never reach the provider.
     let server = server(&fake, &["--max-concurrent-ai", "1", "--ai-timeout", "10s"]);
-    let url = format!("{}/api/ai", server.url);
-    let first = tokio::spawn(
-        reqwest::Client::new()
-            .post(url.clone())
-            .header("content-type", "application/json")
-            .body(r#"{"prompt": "one"}"#)
-            .send(),
-    );
+    let first = tokio::spawn(api::request(&server, r#"{"prompt": "one"}"#).send());
     fake.wait_requests(1);
-    let second = reqwest::Client::new()
-        .post(url)
-        .header("content-type", "application/json")
-        .body(r#"{"prompt": "two"}"#)
+    let second = api::request(&server, r#"{"prompt": "two"}"#)
         .timeout(std::time::Duration::from_secs(1))
         .send()
         .await;

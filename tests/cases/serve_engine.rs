@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::support::polling::{Polling, get, request};
-use crate::support::ws::{Ws, connect, next_frame, send};
+use crate::support::ws::{Ws, connect, next_frame, send, until_closed};
 use crate::support::{Server, WAIT};
 
 const ENGINE: &str = "/engine.io/";
@@ -22,11 +22,6 @@ async fn next_non_ping(ws: &mut Ws) -> Option<Message> {
             frame => return Some(frame),
         }
     }
-}
-
-/// Read until the server closes the connection; panics on a timeout.
-async fn until_closed(ws: &mut Ws) {
-    while next_frame(ws).await.is_some() {}
 }
 
 fn open_fields(open: &str) -> Value {

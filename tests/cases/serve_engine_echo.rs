@@ -8,7 +8,7 @@ use tokio_tungstenite::tungstenite::Message;
 
 use crate::support::Server;
 use crate::support::polling::Polling;
-use crate::support::ws::{Ws, connect, next_frame, send};
+use crate::support::ws::{Ws, connect, next_frame, send, until_closed};
 
 /// The next text frame that is not a ping (pings go unanswered).
 async fn next_text(ws: &mut Ws) -> String {
@@ -19,10 +19,6 @@ async fn next_text(ws: &mut Ws) -> String {
             other => panic!("expected text, got {other:?}"),
         }
     }
-}
-
-async fn until_closed(ws: &mut Ws) {
-    while next_frame(ws).await.is_some() {}
 }
 
 async fn opened(server: &Server) -> Ws {

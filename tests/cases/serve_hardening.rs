@@ -7,7 +7,7 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::{self, Message};
 
 use crate::support::ws::{Ws, next_text};
-use crate::support::{Server, health, node_client};
+use crate::support::{Server, api, health, node_client};
 
 async fn bridge(server: &Server, token: Option<&str>) -> Result<Ws, tungstenite::Error> {
     let mut request = server.ws_url("/").into_client_request().unwrap();
@@ -90,28 +90,13 @@ async fn auth_token_guards_socketio_the_bridge_and_the_api() {
     }
     assert_eq!(answer["data"]["response"], "echo: hi");
 
-    let http = reqwest::Client::new();
-    let api = format!("{}/api/ai", server.url);
-    let denied = http
-        .post(&api)
-        .header("content-type", "application/json")
-        .body(r#"{"prompt":"x"}"#)
-        .send()
-        .await
-        .unwrap();
+    let denied = api::send(api::request(&server, r#"{"prompt":"x"}"#)).await;
     assert_eq!(denied.status(), 401);
     assert_eq!(
         denied.json::<Value>().await.unwrap()["code"],
         "auth_required"
     );
-    let allowed = http
-        .post(&api)
-        .bearer_auth(token)
-        .header("content-type", "application/json")
-        .body(r#"{"prompt":"x"}"#)
-        .send()
-        .await
-        .unwrap();
+    let allowed = api::send(api::request(&server, r#"{"prompt":"x"}"#).bearer_auth(token)).await;
     assert_eq!(allowed.status(), 200);
     // Health checks stay open for load balancers.
     assert_eq!(
@@ -243,16 +228,6 @@ fn unknown_socketio_events_get_a_server_error_event() {
     );
 }
 
-async fn post_ai(server: &Server, prompt: &str) -> (u16, Value) {
-    let response = reqwest::Client::new()
-        .post(format!("{}/api/ai", server.url))
-        .json(&json!({ "prompt": prompt }))
-        .send()
-        .await
-        .unwrap();
-    (response.status().as_u16(), response.json().await.unwrap())
-}
-
 async fn open_connections(server: &Server) -> u64 {
     health(server).await["connections"].as_u64().unwrap()
 }
@@ -262,7 +237,7 @@ async fn http_ai_requests_are_rate_limited_per_address() {
     let server = Server::start(&["--rate-limit", "2"]);
     let mut statuses = Vec::new();
     for n in 0..6 {
-        let (status, body) = post_ai(&server, &format!("q{n}")).await;
+        let (status, body) = api::ask(&server, &format!("q{n}")).await;
         if status != 200 {
             assert_eq!(
                 (status, body["code"].as_str()),
@@ -280,17 +255,8 @@ async fn http_ai_requests_are_rate_limited_per_address() {
 async fn an_http_ai_request_holds_a_connection_place_while_answered() {
     let server = Server::start(&["--max-connections", "1", "--echo-delay-ms", "2000"]);
     let slow = tokio::spawn({
-        let url = format!("{}/api/ai", server.url);
-        async move {
-            reqwest::Client::new()
-                .post(url)
-                .json(&json!({ "prompt": "slow" }))
-                .send()
-                .await
-                .unwrap()
-                .status()
-                .as_u16()
-        }
+        let request = api::request(&server, &json!({ "prompt": "slow" }).to_string());
+        async move { api::send(request).await.status().as_u16() }
     });
     // Bounded wait for the slow request to be admitted.
     for _ in 0..100 {
@@ -299,7 +265,7 @@ async fn an_http_ai_request_holds_a_connection_place_while_answered() {
         }
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
-    let (status, body) = post_ai(&server, "second").await;
+    let (status, body) = api::ask(&server, "second").await;
     assert_eq!((status, body["code"].as_str()), (503, Some("server_full")));
     assert_eq!(slow.await.unwrap(), 200);
     assert_eq!(open_connections(&server).await, 0);

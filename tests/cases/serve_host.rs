@@ -10,24 +10,14 @@
 use std::io::{Read, Write};
 use std::net::TcpStream;
 
-use serde_json::Value;
-use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-
 use crate::support::fake_upstream::{FakeUpstream, Reply, completion};
-use crate::support::ws::{Ws, handshake, next_non_chunk, next_packet, send};
+use crate::support::gate::{
+    HOST, POLLING_PATH, Page, WS_PATH, bridge_answers, http, json_body, post_ai, session_path,
+    socketio_answers, upgrade_path, upgrade_probed, ws_open,
+};
 use crate::support::{Server, WAIT, sockai};
 
-const WS_PATH: &str = "/socket.io/?EIO=4&transport=websocket";
-const POLLING_PATH: &str = "/socket.io/?EIO=4&transport=polling";
 const REFUSED_LOG: &str = "refused a request for a host name that is not allowed";
-
-/// What a browser sends: the `Host` it addressed and, when it sends one, its page's `Origin`.
-#[derive(Clone, Copy, Debug)]
-struct Page<'a> {
-    host: &'a str,
-    origin: Option<&'a str>,
-}
 
 /// The address to connect to: the server's port on 127.0.0.1, whatever it listens on.
 fn loopback(server: &Server) -> String {
@@ -38,56 +28,9 @@ fn port(server: &Server) -> &str {
     server.addr.rsplit(':').next().unwrap()
 }
 
-async fn ws_open(addr: &str, path: &str, page: Page<'_>) -> Result<Ws, (u16, Value)> {
-    let mut request = format!("ws://{addr}{path}").into_client_request().unwrap();
-    let headers = request.headers_mut();
-    headers.insert("host", page.host.parse().unwrap());
-    if let Some(origin) = page.origin {
-        headers.insert("origin", origin.parse().unwrap());
-    }
-    handshake(request, path).await
-}
-
-/// A GET (no body) or a POST of `body` as `content_type`.
-async fn http(addr: &str, path: &str, page: Page<'_>, post: Option<(&str, &str)>) -> (u16, String) {
-    let url = format!("http://{addr}{path}");
-    let client = reqwest::Client::new();
-    let mut request = match post {
-        Some((content_type, body)) => client
-            .post(url)
-            .header("content-type", content_type)
-            .body(body.to_owned()),
-        None => client.get(url),
-    }
-    .timeout(WAIT)
-    .header("host", page.host);
-    if let Some(origin) = page.origin {
-        request = request.header("origin", origin);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    (status, response.text().await.unwrap())
-}
-
-async fn post_ai(addr: &str, page: Page<'_>) -> (u16, Value) {
-    let json = Some(("application/json", r#"{"prompt": "hi"}"#));
-    let (status, body) = http(addr, "/api/ai", page, json).await;
-    (status, serde_json::from_str(&body).unwrap())
-}
-
-/// Open a polling session; returns the path of its later requests.
+/// Open a polling session as a plain HTTP tool would; returns the path of its later requests.
 async fn polling_session(addr: &str, page: Page<'_>) -> String {
-    let (status, open) = http(addr, POLLING_PATH, page, None).await;
-    assert_eq!(status, 200, "{page:?}: {open}");
-    let fields: Value = serde_json::from_str(open.trim_start_matches('0')).unwrap();
-    format!("{POLLING_PATH}&sid={}", fields["sid"].as_str().unwrap())
-}
-
-fn assert_refused(what: &str, status: u16, body: &Value) {
-    assert_eq!(status, 403, "{what}: {body}");
-    assert_eq!(body["code"], "host_not_allowed", "{what}: {body}");
-    let message = body["message"].as_str().unwrap_or_default();
-    assert!(message.contains("--allowed-host"), "{what}: {message}");
+    session_path(http(addr, POLLING_PATH, page, None).await)
 }
 
 /// Every way in refuses `page` with `host_not_allowed`; returns the message of `/api/ai`.
@@ -95,33 +38,24 @@ async fn refused_everywhere(server: &Server, page: Page<'_>) -> String {
     let addr = loopback(server);
     for path in [WS_PATH, "/", "/elsewhere"] {
         let (status, body) = ws_open(&addr, path, page).await.err().unwrap();
-        assert_refused(&format!("{page:?} WebSocket {path}"), status, &body);
+        HOST.assert_refused(&format!("{page:?} WebSocket {path}"), status, &body);
     }
     for path in [POLLING_PATH, "/health", "/"] {
         let (status, body) = http(&addr, path, page, None).await;
-        assert_refused(&format!("{page:?} GET {path}"), status, &json_body(&body));
+        HOST.assert_refused(&format!("{page:?} GET {path}"), status, &json_body(&body));
     }
     // A session opened by loopback name cannot be carried on under another.
-    let session = polling_session(
-        &addr,
-        Page {
-            host: &addr,
-            origin: None,
-        },
-    )
-    .await;
+    let session = polling_session(&addr, Page::host(&addr)).await;
     let (status, body) = http(&addr, &session, page, Some(("text/plain", "40"))).await;
-    assert_refused(&format!("{page:?} polling POST"), status, &json_body(&body));
-    let upgrade = format!("{WS_PATH}&sid={}", &session[POLLING_PATH.len() + 5..]);
-    let (status, body) = ws_open(&addr, &upgrade, page).await.err().unwrap();
-    assert_refused(&format!("{page:?} upgrade"), status, &body);
-    let (status, body) = post_ai(&addr, page).await;
-    assert_refused(&format!("{page:?} /api/ai"), status, &body);
+    HOST.assert_refused(&format!("{page:?} polling POST"), status, &json_body(&body));
+    let (status, body) = ws_open(&addr, &upgrade_path(&session), page)
+        .await
+        .err()
+        .unwrap();
+    HOST.assert_refused(&format!("{page:?} upgrade"), status, &body);
+    let (status, body) = post_ai(&addr, page, "application/json").await;
+    HOST.assert_refused(&format!("{page:?} /api/ai"), status, &body);
     body["message"].as_str().unwrap_or_default().to_owned()
-}
-
-fn json_body(body: &str) -> Value {
-    serde_json::from_str(body).unwrap_or_else(|e| panic!("body {body:?}: {e}"))
 }
 
 #[tokio::test]
@@ -144,36 +78,21 @@ async fn a_rebinding_page_is_refused_on_every_way_in_before_the_provider_is_call
     let origin = format!("http://{host}");
     // The page's own origin on WebSockets and POSTs; none on its same-origin GETs.
     for page in [
-        Page {
-            host: &host,
-            origin: Some(&origin),
-        },
-        Page {
-            host: &host,
-            origin: None,
-        },
+        Page::host(&host).with_origin(&origin),
+        Page::host(&host),
         // Case and a missing port change nothing.
-        Page {
-            host: "EVIL.Example",
-            origin: None,
-        },
+        Page::host("EVIL.Example"),
     ] {
         refused_everywhere(&server, page).await;
     }
     for other in ["localhost.", "127.1", "0.0.0.0", "[::ffff:127.0.0.1]"] {
         let other = format!("{other}:{}", port(&server));
-        let page = Page {
-            host: &other,
-            origin: None,
-        };
-        let (status, body) = post_ai(&loopback(&server), page).await;
-        assert_refused(&other, status, &body);
+        let page = Page::host(&other);
+        let (status, body) = post_ai(&loopback(&server), page, "application/json").await;
+        HOST.assert_refused(&other, status, &body);
     }
-    let page = Page {
-        host: &host,
-        origin: Some(&origin),
-    };
-    let (_, body) = post_ai(&loopback(&server), page).await;
+    let page = Page::host(&host).with_origin(&origin);
+    let (_, body) = post_ai(&loopback(&server), page, "application/json").await;
     assert_eq!(
         body["message"],
         "host evil.example is not allowed: this server listens on a loopback address; \
@@ -191,14 +110,11 @@ async fn a_rebinding_page_is_refused_on_every_way_in_before_the_provider_is_call
     );
     assert!(fake.requests().is_empty(), "the provider was called");
     let addr = loopback(&server);
-    let local = Page {
-        host: &addr,
-        origin: None,
-    };
+    let local = Page::host(&addr);
     let health = json_body(&http(&addr, "/health", local, None).await.1);
     assert_eq!(health["connections"], 0, "{health}");
     // The control: the same request by a loopback name reaches the provider.
-    let (status, body) = post_ai(&addr, local).await;
+    let (status, body) = post_ai(&addr, local, "application/json").await;
     assert_eq!(
         (status, body["response"].as_str()),
         (200, Some("from the provider"))
@@ -208,40 +124,15 @@ async fn a_rebinding_page_is_refused_on_every_way_in_before_the_provider_is_call
 
 /// Socket.IO over WebSocket, the bridge, polling (join, then upgrade) and `/api/ai` all answer.
 async fn served_everywhere(addr: &str, page: Page<'_>) {
-    let mut ws = ws_open(addr, WS_PATH, page).await.unwrap();
-    assert!(next_packet(&mut ws).await.unwrap().starts_with("0{"));
-    send(&mut ws, "40").await;
-    assert!(next_packet(&mut ws).await.unwrap().starts_with("40{"));
-    send(&mut ws, r#"42["ai-message",{"prompt":"hi"}]"#).await;
-    let answer = loop {
-        let packet = next_packet(&mut ws).await.expect("an answer");
-        if packet.starts_with(r#"42["ai-message-response""#) {
-            break packet;
-        }
-    };
-    assert!(answer.contains("echo: hi"), "{page:?}: {answer}");
-    close(ws).await;
-
-    let mut bridge = ws_open(addr, "/", page).await.unwrap();
-    send(
-        &mut bridge,
-        r#"{"event": "ai-message", "data": {"prompt": "hi"}}"#,
-    )
-    .await;
-    let answer = next_non_chunk(&mut bridge).await;
-    assert_eq!(answer["data"]["response"], "echo: hi", "{page:?}: {answer}");
-    close(bridge).await;
+    socketio_answers(addr, page).await;
+    bridge_answers(addr, page).await;
 
     let session = polling_session(addr, page).await;
     let posted = http(addr, &session, page, Some(("text/plain", "40"))).await;
     assert_eq!(posted, (200, "ok".to_owned()), "{page:?}");
-    let upgrade = format!("{WS_PATH}&sid={}", &session[POLLING_PATH.len() + 5..]);
-    let mut ws = ws_open(addr, &upgrade, page).await.unwrap();
-    send(&mut ws, "2probe").await;
-    assert_eq!(next_packet(&mut ws).await.as_deref(), Some("3probe"));
-    close(ws).await;
+    upgrade_probed(addr, &upgrade_path(&session), page).await;
 
-    let (status, body) = post_ai(addr, page).await;
+    let (status, body) = post_ai(addr, page, "application/json").await;
     assert_eq!(
         (status, body["response"].as_str()),
         (200, Some("echo: hi")),
@@ -249,19 +140,10 @@ async fn served_everywhere(addr: &str, page: Page<'_>) {
     );
 }
 
-async fn close(mut ws: Ws) {
-    futures_util::SinkExt::send(&mut ws, Message::Close(None))
-        .await
-        .ok();
-}
-
 /// A page on `http://HOST` using the server as its own origin.
 async fn own_origin_served(server: &Server, host: &str) {
     let origin = format!("http://{host}");
-    let page = Page {
-        host,
-        origin: Some(&origin),
-    };
+    let page = Page::host(host).with_origin(&origin);
     served_everywhere(&loopback(server), page).await;
 }
 
@@ -281,7 +163,7 @@ async fn loopback_names_are_served() {
     }
     // No port in Host, no Origin (as from a proxy on port 80).
     for host in ["localhost", "[::1]"] {
-        let page = Page { host, origin: None };
+        let page = Page::host(host);
         served_everywhere(&loopback(&server), page).await;
     }
     assert_eq!(server.count_logs(REFUSED_LOG), 0, "{}", server.all_logs());
@@ -293,37 +175,27 @@ async fn allowed_host_and_cors_origin_hosts_are_served() {
     for host in ["evil.example", "devbox.lan", "a.b.lan"] {
         own_origin_served(&allowed, &format!("{host}:{}", port(&allowed))).await;
     }
-    let (status, body) = post_ai(
-        &loopback(&allowed),
-        Page {
-            host: "other.example",
-            origin: None,
-        },
-    )
-    .await;
-    assert_refused("other.example", status, &body);
+    let page = Page::host("other.example");
+    let (status, body) = post_ai(&loopback(&allowed), page, "application/json").await;
+    HOST.assert_refused("other.example", status, &body);
 
     // A frontend on a dev server at evil.example:5173 using the server by the same name: the
     // user trusts that name on any port.
     let listed = Server::start(&["--cors-origin", "http://evil.example:5173"]);
     let host = format!("evil.example:{}", port(&listed));
-    let page = Page {
-        host: &host,
-        origin: Some("http://evil.example:5173"),
-    };
+    let page = Page::host(&host).with_origin("http://evil.example:5173");
     served_everywhere(&loopback(&listed), page).await;
-    let page = Page {
-        host: &host,
-        origin: None,
-    };
-    assert_eq!(post_ai(&loopback(&listed), page).await.0, 200);
+    let page = Page::host(&host);
+    assert_eq!(
+        post_ai(&loopback(&listed), page, "application/json")
+            .await
+            .0,
+        200
+    );
     let sub = format!("sub.evil.example:{}", port(&listed));
-    let page = Page {
-        host: &sub,
-        origin: None,
-    };
-    let (status, body) = post_ai(&loopback(&listed), page).await;
-    assert_refused(&sub, status, &body);
+    let page = Page::host(&sub);
+    let (status, body) = post_ai(&loopback(&listed), page, "application/json").await;
+    HOST.assert_refused(&sub, status, &body);
 }
 
 #[tokio::test]
@@ -339,14 +211,7 @@ async fn beyond_loopback_no_host_is_checked_unless_allowed_host_is_given() {
     }
     let evil = format!("evil.example:{port}");
     let origin = format!("http://{evil}");
-    let message = refused_everywhere(
-        &listed,
-        Page {
-            host: &evil,
-            origin: Some(&origin),
-        },
-    )
-    .await;
+    let message = refused_everywhere(&listed, Page::host(&evil).with_origin(&origin)).await;
     assert_eq!(
         message,
         "host evil.example is not allowed: it is not one of this server's --allowed-host \
@@ -395,7 +260,7 @@ fn a_request_naming_no_host_is_served_and_every_named_host_is_checked() {
                 status.contains(" 403 "),
                 "{mode:?} {head:?}: {status} {body}"
             );
-            assert_refused(head, 403, &json_body(&body));
+            HOST.assert_refused(head, 403, &json_body(&body));
         }
     }
 }

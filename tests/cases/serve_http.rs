@@ -2,18 +2,7 @@
 
 use serde_json::{Value, json};
 
-use crate::support::Server;
-
-async fn post(server: &Server, body: &str) -> (u16, Value) {
-    let response = reqwest::Client::new()
-        .post(format!("{}/api/ai", server.url))
-        .header("content-type", "application/json")
-        .body(body.to_owned())
-        .send()
-        .await
-        .unwrap();
-    (response.status().as_u16(), response.json().await.unwrap())
-}
+use crate::support::{Server, api};
 
 #[tokio::test]
 async fn health_answers_ok() {
@@ -59,7 +48,7 @@ async fn root_describes_the_server() {
 #[tokio::test]
 async fn api_ai_answers_a_prompt() {
     let server = Server::start(&[]);
-    let (status, body) = post(&server, r#"{"prompt": "Hello AI"}"#).await;
+    let (status, body) = api::post(&server, r#"{"prompt": "Hello AI"}"#).await;
     assert_eq!(status, 200);
     assert_eq!(body["response"], "echo: Hello AI");
 }
@@ -75,7 +64,7 @@ async fn api_ai_maps_bad_input_to_statuses_and_codes() {
         (r#"{"prompt": "   "}"#, 400, "empty_prompt"),
         (r#"{"prompt": "eleven bytes"}"#, 413, "prompt_too_large"),
     ] {
-        let (got_status, got) = post(&server, body).await;
+        let (got_status, got) = api::post(&server, body).await;
         assert_eq!(
             (got_status, got["code"].as_str()),
             (status, Some(code)),
@@ -87,7 +76,7 @@ async fn api_ai_maps_bad_input_to_statuses_and_codes() {
         );
     }
     // The server is still fine afterwards.
-    assert_eq!(post(&server, r#"{"prompt": "ok"}"#).await.0, 200);
+    assert_eq!(api::post(&server, r#"{"prompt": "ok"}"#).await.0, 200);
 }
 
 #[tokio::test]

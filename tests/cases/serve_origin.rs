@@ -3,103 +3,19 @@
 //! on a listed origin and pages on the server's own origin are served; and `/api/ai` reads only
 //! JSON bodies. (The start warning and `--cors-origin` refusals are in serve_cli.rs.)
 
-use serde_json::{Value, json};
-use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use serde_json::json;
 
 use crate::support::fake_upstream::{FakeUpstream, Reply, completion};
-use crate::support::ws::{Ws, handshake, next_non_chunk, next_packet, send};
-use crate::support::{Server, WAIT, health, node_client};
+use crate::support::gate::{
+    ORIGIN, POLLING_PATH, Page, WS_PATH, bridge_answers, poll, post_ai, request, session_path,
+    socketio_answers, upgrade_path, upgrade_probed, ws_open,
+};
+use crate::support::{Server, health, node_client};
 
 const EVIL: &str = "http://evil.example";
 /// What the test servers get as `--cors-origin`; browsers send it as `LISTED`.
 const LISTED_FLAG: &str = "HTTP://LocalHost:5173/";
 const LISTED: &str = "http://localhost:5173";
-const WS_PATH: &str = "/socket.io/?EIO=4&transport=websocket";
-const POLLING_PATH: &str = "/socket.io/?EIO=4&transport=polling";
-
-/// Open a WebSocket at `path`, sending `origin`; a refusal comes back as its status and body.
-async fn ws_open(server: &Server, path: &str, origin: Option<&str>) -> Result<Ws, (u16, Value)> {
-    let mut request = server.ws_url(path).into_client_request().unwrap();
-    if let Some(origin) = origin {
-        request
-            .headers_mut()
-            .insert("origin", origin.parse().unwrap());
-    }
-    handshake(request, path).await
-}
-
-fn request(
-    method: reqwest::Method,
-    url: &str,
-    origin: Option<&str>,
-    content_type: &str,
-    body: &str,
-) -> reqwest::RequestBuilder {
-    let mut request = reqwest::Client::new()
-        .request(method, url)
-        .timeout(WAIT)
-        .header("content-type", content_type)
-        .body(body.to_owned());
-    if let Some(origin) = origin {
-        request = request.header("origin", origin);
-    }
-    request
-}
-
-async fn send_http(request: reqwest::RequestBuilder) -> (u16, String) {
-    let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    (status, response.text().await.unwrap())
-}
-
-/// `POST /api/ai`, as JSON unless told otherwise.
-async fn post_ai(server: &Server, origin: Option<&str>, content_type: &str) -> (u16, Value) {
-    let url = format!("{}/api/ai", server.url);
-    let post = request(
-        reqwest::Method::POST,
-        &url,
-        origin,
-        content_type,
-        r#"{"prompt": "hi"}"#,
-    );
-    let (status, body) = send_http(post).await;
-    (status, serde_json::from_str(&body).unwrap())
-}
-
-/// An Engine.IO polling request (GET without a body, POST with packets, as socket.io-client
-/// sends them).
-async fn poll(server: &Server, path: &str, origin: Option<&str>, packets: &str) -> (u16, String) {
-    let url = format!("{}{path}", server.url);
-    let method = if packets.is_empty() {
-        reqwest::Method::GET
-    } else {
-        reqwest::Method::POST
-    };
-    send_http(request(
-        method,
-        &url,
-        origin,
-        "text/plain;charset=UTF-8",
-        packets,
-    ))
-    .await
-}
-
-/// Open a polling session; returns the path of its later requests.
-async fn polling_session(server: &Server, origin: Option<&str>) -> String {
-    let (status, open) = poll(server, POLLING_PATH, origin, "").await;
-    assert_eq!(status, 200, "{open}");
-    let fields: Value = serde_json::from_str(open.trim_start_matches('0')).unwrap();
-    format!("{POLLING_PATH}&sid={}", fields["sid"].as_str().unwrap())
-}
-
-fn assert_refused(what: &str, status: u16, body: &Value) {
-    assert_eq!(status, 403, "{what}: {body}");
-    assert_eq!(body["code"], "origin_not_allowed", "{what}: {body}");
-    let message = body["message"].as_str().unwrap_or_default();
-    assert!(message.contains("--cors-origin"), "{what}: {message}");
-}
 
 #[tokio::test]
 async fn a_foreign_origin_is_refused_on_every_way_in_before_the_provider_is_called() {
@@ -123,22 +39,26 @@ async fn a_foreign_origin_is_refused_on_every_way_in_before_the_provider_is_call
     for origin in [EVIL, "null", other_name.as_str()] {
         // Any WebSocket: direct Socket.IO, the bridge, any other path.
         for path in [WS_PATH, "/", "/elsewhere"] {
-            let (status, body) = ws_open(&server, path, Some(origin)).await.err().unwrap();
-            assert_refused(&format!("{origin} WebSocket {path}"), status, &body);
+            let (status, body) = ws_open(&server.addr, path, Page::origin(Some(origin)))
+                .await
+                .err()
+                .unwrap();
+            ORIGIN.assert_refused(&format!("{origin} WebSocket {path}"), status, &body);
         }
-        let (status, body) = poll(&server, POLLING_PATH, Some(origin), "").await;
-        assert_refused(
+        let (status, body) = poll(&server.addr, POLLING_PATH, Page::origin(Some(origin)), "").await;
+        ORIGIN.assert_refused(
             &format!("{origin} polling"),
             status,
             &serde_json::from_str(&body).unwrap(),
         );
         for content_type in ["application/json", "text/plain"] {
-            let (status, body) = post_ai(&server, Some(origin), content_type).await;
-            assert_refused(&format!("{origin} /api/ai {content_type}"), status, &body);
+            let (status, body) =
+                post_ai(&server.addr, Page::origin(Some(origin)), content_type).await;
+            ORIGIN.assert_refused(&format!("{origin} /api/ai {content_type}"), status, &body);
         }
     }
     // The message says what to allow.
-    let (_, body) = post_ai(&server, Some(EVIL), "application/json").await;
+    let (_, body) = post_ai(&server.addr, Page::origin(Some(EVIL)), "application/json").await;
     assert_eq!(
         body["message"],
         "origin http://evil.example is not allowed: start the server with \
@@ -146,16 +66,19 @@ async fn a_foreign_origin_is_refused_on_every_way_in_before_the_provider_is_call
     );
     // A session opened without an Origin cannot be carried on from a foreign page either:
     // its polling requests and its upgrade are checked too.
-    let session = polling_session(&server, None).await;
-    let (status, body) = poll(&server, &session, Some(EVIL), "40").await;
-    assert_refused(
+    let session = session_path(poll(&server.addr, POLLING_PATH, Page::origin(None), "").await);
+    let (status, body) = poll(&server.addr, &session, Page::origin(Some(EVIL)), "40").await;
+    ORIGIN.assert_refused(
         "polling POST",
         status,
         &serde_json::from_str(&body).unwrap(),
     );
-    let upgrade = format!("{WS_PATH}&sid={}", &session[POLLING_PATH.len() + 5..]);
-    let (status, body) = ws_open(&server, &upgrade, Some(EVIL)).await.err().unwrap();
-    assert_refused("upgrade", status, &body);
+    let upgrade = upgrade_path(&session);
+    let (status, body) = ws_open(&server.addr, &upgrade, Page::origin(Some(EVIL)))
+        .await
+        .err()
+        .unwrap();
+    ORIGIN.assert_refused("upgrade", status, &body);
 
     let logged = server.wait_for_log("refused a request from a foreign origin");
     assert_eq!(logged["origin"], EVIL, "{logged}");
@@ -168,7 +91,7 @@ async fn a_foreign_origin_is_refused_on_every_way_in_before_the_provider_is_call
     assert!(fake.requests().is_empty(), "the provider was called");
     assert_eq!(health(&server).await["connections"], 0);
     // The control: the same request without an Origin does reach the provider.
-    let (status, body) = post_ai(&server, None, "application/json").await;
+    let (status, body) = post_ai(&server.addr, Page::origin(None), "application/json").await;
     assert_eq!(
         (status, body["response"].as_str()),
         (200, Some("from the provider"))
@@ -176,51 +99,18 @@ async fn a_foreign_origin_is_refused_on_every_way_in_before_the_provider_is_call
     assert_eq!(fake.requests().len(), 1);
 }
 
-/// Direct Socket.IO over WebSocket: join the main namespace and get an answer.
-async fn socketio_ws_answers(server: &Server, origin: Option<&str>) {
-    let mut ws = ws_open(server, WS_PATH, origin).await.unwrap();
-    assert!(next_packet(&mut ws).await.unwrap().starts_with("0{"));
-    send(&mut ws, "40").await;
-    assert!(next_packet(&mut ws).await.unwrap().starts_with("40{"));
-    send(&mut ws, r#"42["ai-message",{"prompt":"hi"}]"#).await;
-    loop {
-        let packet = next_packet(&mut ws).await.expect("an answer");
-        if packet.starts_with(r#"42["ai-message-response""#) {
-            assert!(packet.contains("echo: hi"), "{packet}");
-            break;
-        }
-    }
-    futures_util::SinkExt::send(&mut ws, Message::Close(None))
-        .await
-        .ok();
-}
-
-async fn bridge_answers(server: &Server, origin: Option<&str>) {
-    let mut ws = ws_open(server, "/", origin).await.unwrap();
-    send(
-        &mut ws,
-        r#"{"event": "ai-message", "data": {"prompt": "hi"}}"#,
-    )
-    .await;
-    let answer = next_non_chunk(&mut ws).await;
-    assert_eq!(answer["data"]["response"], "echo: hi", "{answer}");
-    futures_util::SinkExt::send(&mut ws, Message::Close(None))
-        .await
-        .ok();
-}
-
 /// GET (a few times at most) until a payload holds a packet starting with `what`; the
 /// server's first ping may come before it.
-async fn poll_until(server: &Server, session: &str, origin: Option<&str>, what: &str) {
+async fn poll_until(addr: &str, session: &str, page: Page<'_>, what: &str) {
     for _ in 0..5 {
-        let (status, payload) = poll(server, session, origin, "").await;
+        let (status, payload) = poll(addr, session, page, "").await;
         assert_eq!(status, 200, "{payload}");
         let mut packets = payload.split('\u{1e}');
         if packets.any(|packet| packet.starts_with(what)) {
             return;
         }
         if payload.split('\u{1e}').any(|packet| packet == "2") {
-            assert_eq!(poll(server, session, origin, "3").await.0, 200);
+            assert_eq!(poll(addr, session, page, "3").await.0, 200);
         }
     }
     panic!("polling never delivered {what:?}");
@@ -228,34 +118,30 @@ async fn poll_until(server: &Server, session: &str, origin: Option<&str>, what: 
 
 /// Polling: open, join the namespace, read the CONNECT packet, then upgrade to WebSocket.
 /// Returns the CORS header of the handshake.
-async fn polling_joins_and_upgrades(server: &Server, origin: Option<&str>) -> Option<String> {
-    let url = format!("{}{POLLING_PATH}", server.url);
-    let open = request(reqwest::Method::GET, &url, origin, "text/plain", "")
-        .send()
-        .await
-        .unwrap();
+async fn polling_joins_and_upgrades(addr: &str, page: Page<'_>) -> Option<String> {
+    let open = request(
+        reqwest::Method::GET,
+        addr,
+        POLLING_PATH,
+        page,
+        Some(("text/plain", "")),
+    )
+    .send()
+    .await
+    .unwrap();
     assert_eq!(open.status(), 200);
     let cors = open
         .headers()
         .get("access-control-allow-origin")
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let fields: Value =
-        serde_json::from_str(open.text().await.unwrap().trim_start_matches('0')).unwrap();
-    let sid = fields["sid"].as_str().unwrap();
-    let session = format!("{POLLING_PATH}&sid={sid}");
+    let session = session_path((200, open.text().await.unwrap()));
     assert_eq!(
-        poll(server, &session, origin, "40").await,
+        poll(addr, &session, page, "40").await,
         (200, "ok".to_owned())
     );
-    poll_until(server, &session, origin, "40{").await;
-    let upgrade = format!("{WS_PATH}&sid={sid}");
-    let mut ws = ws_open(server, &upgrade, origin).await.unwrap();
-    send(&mut ws, "2probe").await;
-    assert_eq!(next_packet(&mut ws).await.as_deref(), Some("3probe"));
-    futures_util::SinkExt::send(&mut ws, Message::Close(None))
-        .await
-        .ok();
+    poll_until(addr, &session, page, "40{").await;
+    upgrade_probed(addr, &upgrade_path(&session), page).await;
     cors
 }
 
@@ -264,13 +150,18 @@ async fn no_origin_a_listed_origin_and_the_servers_own_are_served_everywhere() {
     let server = Server::start(&["--cors-origin", LISTED_FLAG]);
     let own = server.url.clone();
     for origin in [None, Some(LISTED), Some(own.as_str())] {
-        socketio_ws_answers(&server, origin).await;
-        bridge_answers(&server, origin).await;
-        let cors = polling_joins_and_upgrades(&server, origin).await;
+        socketio_answers(&server.addr, Page::origin(origin)).await;
+        bridge_answers(&server.addr, Page::origin(origin)).await;
+        let cors = polling_joins_and_upgrades(&server.addr, Page::origin(origin)).await;
         // The listed origin gets its CORS header, normalized as the browser sent it.
         let expected = (origin == Some(LISTED)).then(|| LISTED.to_owned());
         assert_eq!(cors, expected, "{origin:?}");
-        let (status, body) = post_ai(&server, origin, "application/json; charset=utf-8").await;
+        let (status, body) = post_ai(
+            &server.addr,
+            Page::origin(origin),
+            "application/json; charset=utf-8",
+        )
+        .await;
         assert_eq!(
             (status, body["response"].as_str()),
             (200, Some("echo: hi")),
@@ -293,7 +184,7 @@ async fn api_ai_reads_only_json_bodies() {
             "application/x-www-form-urlencoded",
             "multipart/form-data; boundary=x",
         ] {
-            let (status, body) = post_ai(&server, origin, content_type).await;
+            let (status, body) = post_ai(&server.addr, Page::origin(origin), content_type).await;
             assert_eq!(
                 (status, body["code"].as_str()),
                 (415, Some("unsupported_media_type")),
@@ -301,7 +192,7 @@ async fn api_ai_reads_only_json_bodies() {
             );
         }
     }
-    let (status, _) = post_ai(&server, None, "Application/JSON").await;
+    let (status, _) = post_ai(&server.addr, Page::origin(None), "Application/JSON").await;
     assert_eq!(status, 200);
 }
 

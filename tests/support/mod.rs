@@ -4,15 +4,22 @@
 
 #![allow(dead_code)] // Each test module uses a different part of the kit.
 
+pub mod api;
+pub mod both_transports;
 pub mod fake_upstream;
 pub mod garbage;
+pub mod gate;
+pub mod node;
 pub mod polling;
 pub mod sioxide;
+pub mod socket_log;
 pub mod tls;
 pub mod ws;
 
+pub use node::{NodeRun, NodeServer, node_client, node_dir, node_script, require_node_modules};
+
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, ChildStdout, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
@@ -62,10 +69,6 @@ pub fn sockai() -> assert_cmd::Command {
         .env("NO_COLOR", "1")
         .timeout(WAIT);
     cmd
-}
-
-pub fn node_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/node")
 }
 
 /// Lines a child wrote, shared with a reader thread, with a way to wait for a new one.
@@ -241,7 +244,7 @@ fn log_message(line: &str) -> Option<String> {
 }
 
 /// Read `listening on http://…` from the server's stdout (bounded by WAIT).
-fn read_listening_line(stdout: ChildStdout, logs: &Lines) -> String {
+pub(crate) fn read_listening_line(stdout: ChildStdout, logs: &Lines) -> String {
     let (tx, rx) = std::sync::mpsc::channel();
     thread::spawn(move || {
         let mut line = String::new();
@@ -264,103 +267,6 @@ fn read_listening_line(stdout: ChildStdout, logs: &Lines) -> String {
             )
         });
     url.to_owned()
-}
-
-/// What the scripted official `socket.io-client` saw.
-pub struct NodeRun {
-    pub success: bool,
-    pub records: Vec<Value>,
-    pub stderr: String,
-}
-
-impl NodeRun {
-    /// Payloads (all arguments) of every received `event`, in order.
-    pub fn events(&self, event: &str) -> Vec<Vec<Value>> {
-        self.records
-            .iter()
-            .filter(|r| r["type"] == "event" && r["event"] == event)
-            .map(|r| r["args"].as_array().cloned().unwrap_or_default())
-            .collect()
-    }
-
-    pub fn first(&self, kind: &str) -> &Value {
-        self.records
-            .iter()
-            .find(|r| r["type"] == kind)
-            .unwrap_or_else(|| panic!("no {kind} record in {:#?}", self.records))
-    }
-}
-
-/// Run `tests/node/sio-client.mjs` with a scenario (see that file) and collect its records.
-pub fn node_client(scenario: Value) -> NodeRun {
-    node_script("sio-client.mjs", scenario)
-}
-
-/// Run a scenario script of `tests/node/` (`sio-client.mjs`, `sio2-client.mjs`).
-pub fn node_script(script: &str, scenario: Value) -> NodeRun {
-    require_node_modules();
-    let output = assert_cmd::Command::new("node")
-        .current_dir(node_dir())
-        .arg(script)
-        .arg(scenario.to_string())
-        .timeout(WAIT)
-        .output()
-        .expect("run node");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let records = stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad record {l:?}: {e}")))
-        .collect();
-    NodeRun {
-        success: output.status.success(),
-        records,
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
-}
-
-pub fn require_node_modules() {
-    assert!(
-        node_dir().join("node_modules/socket.io-client").is_dir(),
-        "the Node test peers are not installed: run `npm ci --prefix tests/node`"
-    );
-}
-
-/// The official Node `socket.io` server of `tests/node/sio-server.mjs`, killed when dropped.
-/// See that file for its namespaces and events.
-pub struct NodeServer {
-    child: Child,
-    pub url: String,
-}
-
-impl NodeServer {
-    pub fn start() -> Self {
-        Self::start_script("sio-server.mjs", &[])
-    }
-
-    /// A Node peer of `tests/node` (`sio-server.mjs`: socket.io 4.x, `sio-server-v2.cjs`:
-    /// socket.io 2.x), with environment settings (`SIO_PORT`, `SIO_PING_INTERVAL`, …).
-    pub fn start_script(script: &str, env: &[(&str, &str)]) -> Self {
-        require_node_modules();
-        let mut child = Command::new("node")
-            .current_dir(node_dir())
-            .arg(script)
-            .envs(env.iter().copied())
-            // It also exits when this pipe closes, should the test process die without Drop.
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap_or_else(|e| panic!("spawn node {script}: {e}"));
-        let url = read_listening_line(child.stdout.take().unwrap(), &Lines::default());
-        Self { child, url }
-    }
-}
-
-impl Drop for NodeServer {
-    fn drop(&mut self) {
-        self.child.kill().ok();
-        self.child.wait().ok();
-    }
 }
 
 /// A URL where nothing listens: bind a free port, then let it go.
@@ -388,22 +294,41 @@ impl SilentListener {
     }
 }
 
-/// Parse JSON-lines output; panics with the whole text on a line that is not JSON.
-/// Run `sockai` with these arguments and this standard input: its JSON-lines records, its
-/// stderr and its exit code.
-pub fn run_sockai(args: &[&str], stdin: &str) -> (Vec<Value>, String, i32) {
+/// Run `sockai` with these arguments and this standard input: its stdout, its stderr and its
+/// exit code.
+pub fn run_sockai_text(args: &[&str], stdin: &str) -> (String, String, i32) {
     let output = sockai()
         .args(args)
         .write_stdin(stdin)
         .output()
         .expect("run sockai");
     (
-        json_lines(&output.stdout),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
         String::from_utf8_lossy(&output.stderr).into_owned(),
         output.status.code().expect("exit code"),
     )
 }
 
+/// Run `sockai` with these arguments and this standard input: its JSON-lines records, its
+/// stderr and its exit code.
+pub fn run_sockai(args: &[&str], stdin: &str) -> (Vec<Value>, String, i32) {
+    let (stdout, stderr, code) = run_sockai_text(args, stdin);
+    (json_lines(stdout.as_bytes()), stderr, code)
+}
+
+/// `sockai emit ARGS`: its stdout, its stderr and its exit code.
+pub fn emit(args: &[&str]) -> (String, String, i32) {
+    emit_with_stdin(args, "")
+}
+
+/// `sockai emit ARGS` with this standard input: its stdout, its stderr and its exit code.
+pub fn emit_with_stdin(args: &[&str], stdin: &str) -> (String, String, i32) {
+    let mut all = vec!["emit"];
+    all.extend_from_slice(args);
+    run_sockai_text(&all, stdin)
+}
+
+/// Parse JSON-lines output; panics with the whole text on a line that is not JSON.
 pub fn json_lines(stdout: &[u8]) -> Vec<Value> {
     let text = String::from_utf8_lossy(stdout);
     text.lines()

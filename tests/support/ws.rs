@@ -47,6 +47,11 @@ pub async fn next_frame(ws: &mut Ws) -> Option<Message> {
     }
 }
 
+/// Read until the server closes the connection, whatever it sends (bounded by WAIT).
+pub async fn until_closed(ws: &mut Ws) {
+    while next_frame(ws).await.is_some() {}
+}
+
 /// Open `ws://<server>/<path>`.
 pub async fn connect(server: &Server, path: &str) -> Ws {
     tokio_tungstenite::connect_async(server.ws_url(path))
@@ -93,9 +98,54 @@ pub async fn send(ws: &mut Ws, text: &str) {
         .unwrap();
 }
 
+/// The Socket.IO path, straight on a WebSocket.
+pub const WS_PATH: &str = "/socket.io/?EIO=4&transport=websocket";
+
+/// Open an Engine.IO session over a WebSocket: the socket, the raw open packet and its sid.
+pub async fn open_session(server: &Server) -> (Ws, String, String) {
+    let mut ws = connect(server, WS_PATH).await;
+    let packet = next_text(&mut ws).await.expect("an open packet");
+    let fields: Value = serde_json::from_str(
+        packet
+            .strip_prefix('0')
+            .unwrap_or_else(|| panic!("not an open packet: {packet:?}")),
+    )
+    .unwrap();
+    let sid = fields["sid"].as_str().unwrap().to_owned();
+    (ws, packet, sid)
+}
+
+/// Open a session and join the main namespace with `packet` (`40`, `40{"token":…}`).
+pub async fn joined(server: &Server, packet: &str) -> (Ws, String) {
+    let (mut ws, _, sid) = open_session(server).await;
+    send(&mut ws, packet).await;
+    let socket_id = assert_joined(next_packet(&mut ws).await, &sid);
+    (ws, socket_id)
+}
+
+/// `packet` is the CONNECT reply `40{"sid":"<socket id>"}`; returns the socket id. As Node's,
+/// it is 20 characters of URL-safe base64 and a socket's own, never `other` (the Engine.IO
+/// session id, or an earlier socket's id).
+pub fn assert_joined(packet: Option<String>, other: &str) -> String {
+    let packet = packet.expect("closed instead of the CONNECT reply");
+    let socket_id = packet
+        .strip_prefix(r#"40{"sid":""#)
+        .and_then(|rest| rest.strip_suffix(r#""}"#))
+        .unwrap_or_else(|| panic!("not a CONNECT reply: {packet}"));
+    assert_eq!(socket_id.len(), 20, "{packet}");
+    assert!(
+        socket_id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'),
+        "{packet}"
+    );
+    assert_ne!(socket_id, other, "the socket id is not its own: {packet}");
+    socket_id.to_owned()
+}
+
 /// Engine.IO v4 over a raw WebSocket: what a broken or hostile client can send.
 pub async fn raw_socketio(server: &Server) -> Ws {
-    let mut ws = connect(server, "/socket.io/?EIO=4&transport=websocket").await;
+    let mut ws = connect(server, WS_PATH).await;
     let open = next_packet(&mut ws).await.expect("engine.io open packet");
     assert!(open.starts_with("0{"), "{open:?}");
     send(&mut ws, "40").await;
