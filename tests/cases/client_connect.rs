@@ -2,22 +2,8 @@
 
 use serde_json::{Value, json};
 
-use crate::support::{
-    NodeServer, Server, WAIT, json_lines, of_type, received, refused_url, sockai, sockai_path,
-};
-
-/// Run `sockai connect ARGS` with `script` on stdin; returns the JSON records, stderr, exit code.
-fn script(args: &[&str], script: &str) -> (Vec<Value>, String, i32) {
-    let output = sockai()
-        .arg("connect")
-        .args(args)
-        .write_stdin(script)
-        .output()
-        .expect("run sockai connect");
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    let records = json_lines(&output.stdout);
-    (records, stderr, output.status.code().expect("exit code"))
-}
+use crate::support::pty;
+use crate::support::{NodeServer, Server, connect_script, of_type, received, refused_url, sockai};
 
 fn args_of(record: &Value) -> &Value {
     &record["args"]
@@ -26,7 +12,7 @@ fn args_of(record: &Value) -> &Value {
 #[test]
 fn client_connect_script_ai_and_msg_against_sockai_serve() {
     let server = Server::start(&[]);
-    let (records, stderr, code) = script(
+    let (records, stderr, code) = connect_script(
         &[&server.url],
         "ai Hello AI\nwait ai-message-response\nmsg Hello from sockai\n",
     );
@@ -63,7 +49,7 @@ fn client_connect_script_ai_and_msg_against_sockai_serve() {
 #[test]
 fn client_connect_script_sends_auth_headers_query_and_namespace() {
     let node = NodeServer::start();
-    let (records, stderr, code) = script(
+    let (records, stderr, code) = connect_script(
         &[
             &format!("{}/admin", node.url),
             "--auth",
@@ -87,7 +73,7 @@ fn client_connect_script_sends_auth_headers_query_and_namespace() {
 #[test]
 fn client_connect_script_multi_arg_emit_and_every_event_shown() {
     let node = NodeServer::start();
-    let (records, stderr, code) = script(
+    let (records, stderr, code) = connect_script(
         &[&node.url],
         "emit echo {\"a\": 1} 2 two \"3\"\nwait echo\n\
          emit greet-me\nwait MixedCase-Event\n\
@@ -111,7 +97,7 @@ fn client_connect_script_multi_arg_emit_and_every_event_shown() {
         &json!([{"text": "hi"}])
     );
     // Streaming: chunks and the final answer are all shown, in order.
-    let (records, _, code) = script(&[&node.url], "ai hi\nwait ai-message-response\n");
+    let (records, _, code) = connect_script(&[&node.url], "ai hi\nwait ai-message-response\n");
     assert_eq!(code, 0);
     let names: Vec<_> = of_type(&records, "received")
         .iter()
@@ -130,7 +116,7 @@ fn client_connect_script_multi_arg_emit_and_every_event_shown() {
 #[test]
 fn client_connect_script_ack_prints_arguments_and_latency() {
     let node = NodeServer::start();
-    let (records, stderr, code) = script(
+    let (records, stderr, code) = connect_script(
         &[&node.url],
         "ack ack-me {\"x\": 1} 2\nemit --ack echo solo\n",
     );
@@ -144,7 +130,7 @@ fn client_connect_script_ack_prints_arguments_and_latency() {
     assert_eq!(args_of(echo), &json!(["solo"]));
 
     // An ack that never comes: a clear error, and the script fails.
-    let (records, _, code) = script(
+    let (records, _, code) = connect_script(
         &[&node.url, "--ack-timeout", "300ms"],
         "ack never-answered\n",
     );
@@ -159,7 +145,7 @@ fn client_connect_script_ack_prints_arguments_and_latency() {
 #[test]
 fn client_connect_script_filters_choose_what_is_shown() {
     let node = NodeServer::start();
-    let (records, stderr, code) = script(
+    let (records, stderr, code) = connect_script(
         &[&node.url],
         "off first\nemit order\nwait second\n\
          only first\nemit order\nwait second\n\
@@ -180,7 +166,7 @@ fn client_connect_script_filters_choose_what_is_shown() {
 #[test]
 fn client_connect_script_server_disconnect_then_reconnect() {
     let node = NodeServer::start();
-    let (records, stderr, code) = script(
+    let (records, stderr, code) = connect_script(
         &[&node.url],
         "emit kick-me\nwait disconnect\nemit echo 1\nstatus\nreconnect\nemit echo 2\nwait echo\n",
     );
@@ -204,7 +190,8 @@ fn client_connect_script_server_disconnect_then_reconnect() {
 #[test]
 fn client_connect_script_client_disconnect_and_help() {
     let server = Server::start(&[]);
-    let (records, stderr, code) = script(&[&server.url], "help\nhelp ack\ndisconnect\nstatus\n");
+    let (records, stderr, code) =
+        connect_script(&[&server.url], "help\nhelp ack\ndisconnect\nstatus\n");
     assert_eq!(code, 0, "{stderr}");
     let help = of_type(&records, "help");
     assert!(
@@ -225,7 +212,7 @@ fn client_connect_script_client_disconnect_and_help() {
 #[test]
 fn client_connect_script_wait_times_out_with_exit_1() {
     let node = NodeServer::start();
-    let (records, _, code) = script(&[&node.url], "wait nothing-comes 200ms\nbogus\n");
+    let (records, _, code) = connect_script(&[&node.url], "wait nothing-comes 200ms\nbogus\n");
     assert_eq!(code, 1);
     let errors = of_type(&records, "error");
     assert_eq!(
@@ -243,7 +230,7 @@ fn client_connect_script_wait_times_out_with_exit_1() {
 #[test]
 fn client_connect_refused_and_unknown_namespace_exit_3() {
     let url = refused_url();
-    let (records, stderr, code) = script(&[&url], "ai hi\n");
+    let (records, stderr, code) = connect_script(&[&url], "ai hi\n");
     assert_eq!(code, 3);
     assert!(records.is_empty());
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
@@ -253,13 +240,13 @@ fn client_connect_refused_and_unknown_namespace_exit_3() {
     );
 
     let node = NodeServer::start();
-    let (_, stderr, code) = script(&[&format!("{}/nowhere", node.url)], "");
+    let (_, stderr, code) = connect_script(&[&format!("{}/nowhere", node.url)], "");
     assert_eq!(code, 3);
     assert!(
         stderr.contains("namespace /nowhere rejected: Invalid namespace"),
         "{stderr}"
     );
-    let (_, stderr, code) = script(
+    let (_, stderr, code) = connect_script(
         &[&node.url, "-n", "/admin", "--auth", r#"{"token":"wrong"}"#],
         "",
     );
@@ -271,23 +258,10 @@ fn client_connect_refused_and_unknown_namespace_exit_3() {
 /// printed above the prompt, and the prompt comes back with the typed text intact.
 #[test]
 fn client_connect_pty_event_arrives_while_typing() {
-    use expectrl::{Eof, Expect, Regex, Session};
+    use expectrl::{Eof, Expect, Regex};
 
     let node = NodeServer::start();
-    let dir = std::env::temp_dir().join(format!("sockai-pty-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let history = dir.join("history");
-    let mut command = std::process::Command::new(sockai_path());
-    command
-        .args(["connect", &node.url, "--history-file"])
-        .arg(&history)
-        .env("NO_COLOR", "1")
-        .env("TERM", "xterm")
-        .env_remove("RUST_LOG");
-    let mut repl = Session::spawn(command).expect("spawn sockai connect on a pty");
-    repl.set_expect_timeout(Some(WAIT));
-    repl.expect("connected to").unwrap();
-    repl.expect("sockai> ").unwrap();
+    let (mut repl, dir) = pty::repl(&node.url);
 
     repl.send("emit echo hel").unwrap();
     // The editor has the text once it echoed the last characters (the hint shown after `emit`
@@ -312,8 +286,7 @@ fn client_connect_pty_event_arrives_while_typing() {
     repl.send_line("quit").unwrap();
     repl.expect(Eof).unwrap();
 
-    let saved = std::fs::read_to_string(&history).unwrap_or_default();
-    std::fs::remove_dir_all(&dir).ok();
+    let saved = std::fs::read_to_string(dir.path().join("history")).unwrap_or_default();
     assert!(saved.contains("emit echo hello"), "history: {saved:?}");
     assert!(saved.contains("ack ack-me 1"), "history: {saved:?}");
 }

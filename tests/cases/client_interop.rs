@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use crate::support::{NodeServer, ScriptedClient, json_lines, of_type, received, sockai};
+use crate::support::{NodeServer, ScriptedClient, connect_script, of_type, received, run_sockai};
 
 /// (script, label) of every Node peer.
 const PEERS: [(&str, &str); 2] = [
@@ -15,32 +15,7 @@ const TRANSPORTS: [&str; 3] = ["websocket", "polling", "upgrade"];
 
 /// `sockai emit ARGS --json`: the records, stderr, exit code.
 fn emit_json(args: &[&str]) -> (Vec<Value>, String, i32) {
-    let output = sockai()
-        .arg("emit")
-        .args(args)
-        .arg("--json")
-        .output()
-        .expect("run sockai emit");
-    (
-        json_lines(&output.stdout),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-        output.status.code().expect("exit code"),
-    )
-}
-
-/// `sockai connect ARGS` fed `script` on stdin (script mode, JSON lines out).
-fn script(args: &[&str], script: &str) -> (Vec<Value>, String, i32) {
-    let output = sockai()
-        .arg("connect")
-        .args(args)
-        .write_stdin(script)
-        .output()
-        .expect("run sockai connect");
-    (
-        json_lines(&output.stdout),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-        output.status.code().expect("exit code"),
-    )
+    run_sockai(&[&["emit"], args, &["--json"]].concat(), "")
 }
 
 fn args_of(records: &[Value], event: &str) -> Vec<Value> {
@@ -167,7 +142,7 @@ fn interop_a_hundred_acks_in_flight_each_get_their_own_answer() {
 }
 
 fn script_run(node: &NodeServer, transport: &str, lines: &str) -> (Vec<Value>, String, i32) {
-    script(&[&node.url, "--transport", transport], lines)
+    connect_script(&[&node.url, "--transport", transport], lines)
 }
 
 #[test]
@@ -240,7 +215,7 @@ fn interop_server_disconnect_is_reported_and_not_retried() {
     for (script, peer) in PEERS {
         let node = NodeServer::start_script(script, &[]);
         for transport in TRANSPORTS {
-            let (records, stderr, code) = self::script(
+            let (records, stderr, code) = self::connect_script(
                 &[&node.url, "--transport", transport],
                 "emit kick-me\nwait disconnect\nwait connect 1500ms\n",
             );
@@ -265,7 +240,7 @@ fn interop_a_session_outlives_many_ping_intervals() {
         let node = NodeServer::start_script(script, &env);
         for transport in TRANSPORTS {
             // 1.2 s: six ping intervals, three times interval + timeout.
-            let (records, stderr, code) = self::script(
+            let (records, stderr, code) = self::connect_script(
                 &[&node.url, "--transport", transport],
                 "wait nothing 1200ms\nemit echo still-here\nwait echo\n",
             );
@@ -337,7 +312,7 @@ fn interop_socketioxide_events_binary_acks_namespaces_and_disconnect() {
         assert_eq!(code, 0, "{transport}: {stderr}");
         assert_eq!(args_of(&records, "echo"), vec![sent.clone()], "{transport}");
 
-        let (records, stderr, code) = script(&[&url, "--transport", transport], &acks);
+        let (records, stderr, code) = connect_script(&[&url, "--transport", transport], &acks);
         assert_eq!(
             code,
             0,
@@ -372,7 +347,7 @@ fn interop_socketioxide_events_binary_acks_namespaces_and_disconnect() {
         assert_eq!(code, 0, "{transport}: {stderr}");
         assert_eq!(args_of(&records, "echo"), vec![json!(["in"])]);
 
-        let (records, _, code) = script(
+        let (records, _, code) = connect_script(
             &[&url, "--transport", transport],
             "emit kick-me\nwait disconnect\n",
         );

@@ -1,27 +1,10 @@
 //! The human view of `sockai connect` on a pseudo-terminal: how arguments, binary data and
 //! server acknowledgements are shown.
 
-use expectrl::session::OsSession;
-use expectrl::{Eof, Expect, Regex, Session};
+use expectrl::{Eof, Expect, Regex};
 
-use crate::support::{NodeServer, WAIT, sockai_path};
-
-/// `sockai connect URL` on a pty, connected and prompting; the history lives in the temp dir.
-fn repl(url: &str) -> (OsSession, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let mut command = std::process::Command::new(sockai_path());
-    command
-        .args(["connect", url, "--history-file"])
-        .arg(dir.path().join("history"))
-        .env("NO_COLOR", "1")
-        .env("TERM", "xterm")
-        .env_remove("RUST_LOG");
-    let mut repl = Session::spawn(command).expect("spawn sockai connect on a pty");
-    repl.set_expect_timeout(Some(WAIT));
-    repl.expect("connected to").unwrap();
-    repl.expect("sockai> ").unwrap();
-    (repl, dir)
-}
+use crate::support::NodeServer;
+use crate::support::pty::repl;
 
 #[test]
 fn client_view_binary_arguments_are_shown_in_place() {

@@ -11,6 +11,7 @@ pub mod garbage;
 pub mod gate;
 pub mod node;
 pub mod polling;
+pub mod pty;
 pub mod sioxide;
 pub mod socket_log;
 pub mod tls;
@@ -316,6 +317,12 @@ pub fn run_sockai(args: &[&str], stdin: &str) -> (Vec<Value>, String, i32) {
     (json_lines(stdout.as_bytes()), stderr, code)
 }
 
+/// `sockai connect ARGS` fed `script` on stdin (script mode, JSON lines out): its records, its
+/// stderr and its exit code.
+pub fn connect_script(args: &[&str], script: &str) -> (Vec<Value>, String, i32) {
+    run_sockai(&[&["connect"], args].concat(), script)
+}
+
 /// `sockai emit ARGS`: its stdout, its stderr and its exit code.
 pub fn emit(args: &[&str]) -> (String, String, i32) {
     emit_with_stdin(args, "")
@@ -323,9 +330,7 @@ pub fn emit(args: &[&str]) -> (String, String, i32) {
 
 /// `sockai emit ARGS` with this standard input: its stdout, its stderr and its exit code.
 pub fn emit_with_stdin(args: &[&str], stdin: &str) -> (String, String, i32) {
-    let mut all = vec!["emit"];
-    all.extend_from_slice(args);
-    run_sockai_text(&all, stdin)
+    run_sockai_text(&[&["emit"], args].concat(), stdin)
 }
 
 /// Parse JSON-lines output; panics with the whole text on a line that is not JSON.
