@@ -44,17 +44,10 @@ fn hello_stream() -> Reply {
     ])
 }
 
-fn server(fake: &FakeUpstream, extra: &[&str]) -> Server {
-    let base = format!("{}/v1", fake.url);
-    let mut args = vec!["--provider", "openai", "--base-url", &base];
-    args.extend_from_slice(extra);
-    Server::start_with_env(&args, &[("OPENAI_API_KEY", KEY)])
-}
-
 #[test]
 fn streamed_answer_reaches_the_official_client_as_chunks_then_response() {
     let fake = FakeUpstream::start(vec![hello_stream()]);
-    let server = server(&fake, &["--model", "llama3.2", "--system", "Be brief."]);
+    let server = fake.openai_server(KEY, &["--model", "llama3.2", "--system", "Be brief."]);
     let started = server.wait_for_log("sockai AI server started");
     assert_eq!(
         (started["provider"].as_str(), started["model"].as_str()),
@@ -124,7 +117,7 @@ fn memory_sends_the_last_exchanges_and_ai_reset_forgets_them() {
         Reply::json(200, &completion("A3")),
         Reply::json(200, &completion("A4")),
     ]);
-    let server = server(&fake, &["--history", "1", "--no-stream"]);
+    let server = fake.openai_server(KEY, &["--history", "1", "--no-stream"]);
     let run = node_client(json!({
         "url": server.url, "options": { "transports": ["websocket"] },
         "steps": [
@@ -186,7 +179,7 @@ fn a_second_ai_message_while_one_is_in_flight_is_busy() {
         .collect();
     let pieces: Vec<&str> = pieces.iter().map(String::as_str).collect();
     let fake = FakeUpstream::start(vec![Reply::sse(&pieces)]);
-    let server = server(&fake, &[]);
+    let server = fake.openai_server(KEY, &[]);
     let run = node_client(json!({
         "url": server.url, "options": { "transports": ["websocket"] },
         "steps": [
@@ -212,7 +205,7 @@ fn a_client_that_disconnects_mid_answer_cancels_the_upstream_request() {
         &chunk(json!({"role": "assistant", "content": ""}), Value::Null),
         &chunk(json!({"content": "Once upon a time"}), Value::Null),
     ])]);
-    let server = server(&fake, &[]);
+    let server = fake.openai_server(KEY, &[]);
     let run = node_client(json!({
         "url": server.url, "options": { "transports": ["websocket"] },
         "steps": [
@@ -246,7 +239,7 @@ async fn error_statuses_map_to_codes_after_bounded_retries_and_never_show_the_ke
         // 503, then a Retry-After too long to wait for: reported at once.
         Reply::json(503, r#"{"error": {"message": "The server is overloaded", "type": "server_error"}}"#).with_header("retry-after", "3600"),
     ]);
-    let server = server(&fake, &["--no-stream", "--ai-retries", "2"]);
+    let server = fake.openai_server(KEY, &["--no-stream", "--ai-retries", "2"]);
     let cases = [
         (502, "bad_request", "maximum context length", 1),
         (502, "unauthorized", "Invalid API key", 1),
@@ -288,7 +281,7 @@ async fn rate_limited_after_retries() {
         )
         .with_header("retry-after", "0"),
     ]);
-    let server = server(&fake, &["--no-stream", "--ai-retries", "1"]);
+    let server = fake.openai_server(KEY, &["--no-stream", "--ai-retries", "1"]);
     let response = api::send(api::request(&server, r#"{"prompt": "hi"}"#)).await;
     assert_eq!(response.status().as_u16(), 429);
     assert_eq!(
@@ -304,7 +297,7 @@ async fn an_error_mid_stream_reaches_the_bridge_after_its_chunks() {
         &chunk(json!({"role": "assistant", "content": "Hel"}), Value::Null),
         "data: {\"error\": {\"message\": \"Model crashed while generating\", \"type\": \"server_error\", \"code\": 500}}\n\n",
     ])]);
-    let server = server(&fake, &[]);
+    let server = fake.openai_server(KEY, &[]);
     let (mut ws, _) = tokio_tungstenite::connect_async(server.ws_url("/"))
         .await
         .unwrap();
@@ -350,7 +343,7 @@ fn sse_events(text: &str) -> Vec<(String, Value)> {
 #[tokio::test]
 async fn api_ai_streams_server_sent_events_when_asked() {
     let fake = FakeUpstream::start(vec![hello_stream()]);
-    let server = server(&fake, &[]);
+    let server = fake.openai_server(KEY, &[]);
     let response = api::send(
         api::request(&server, r#"{"prompt": "hi"}"#).header("accept", "text/event-stream"),
     )
@@ -392,7 +385,7 @@ async fn a_stream_that_stops_without_finishing_is_an_error_not_an_empty_answer()
         // Some text, then the connection ends without a finish reason or [DONE].
         Reply::sse(&[&chunk(json!({"content": "Half an ans"}), Value::Null)]),
     ]);
-    let server = server(&fake, &[]);
+    let server = fake.openai_server(KEY, &[]);
     // Failing before the first chunk: the plain JSON error and its status.
     let response = api::send(
         api::request(&server, r#"{"prompt": "hi"}"#).header("accept", "text/event-stream"),
@@ -420,7 +413,7 @@ async fn a_stream_that_stops_without_finishing_is_an_error_not_an_empty_answer()
 #[tokio::test]
 async fn a_server_that_never_answers_times_out() {
     let fake = FakeUpstream::start(vec![Reply::Hang]);
-    let server = server(&fake, &["--ai-timeout", "500ms"]);
+    let server = fake.openai_server(KEY, &["--ai-timeout", "500ms"]);
     let response = api::send(api::request(&server, r#"{"prompt": "hi"}"#)).await;
     assert_eq!(response.status().as_u16(), 504);
     let error: Value = response.json().await.unwrap();
@@ -454,7 +447,7 @@ async fn max_concurrent_ai_bounds_the_requests_to_the_provider() {
     let fake = FakeUpstream::start(vec![Reply::Hang]);
     // The first answer holds the only slot for the whole --ai-timeout; the second, meanwhile,
     // must wait for it and never reach the provider.
-    let server = server(&fake, &["--max-concurrent-ai", "1", "--ai-timeout", "10s"]);
+    let server = fake.openai_server(KEY, &["--max-concurrent-ai", "1", "--ai-timeout", "10s"]);
     let first = tokio::spawn(api::request(&server, r#"{"prompt": "one"}"#).send());
     fake.wait_requests(1);
     let second = api::request(&server, r#"{"prompt": "two"}"#)
@@ -475,7 +468,7 @@ async fn an_http_stream_client_that_goes_away_cancels_the_upstream_request() {
         &chunk(json!({"role": "assistant", "content": ""}), Value::Null),
         &chunk(json!({"content": "Once upon a time"}), Value::Null),
     ])]);
-    let server = server(&fake, &[]);
+    let server = fake.openai_server(KEY, &[]);
     // A plain TCP client: dropping it surely closes the connection (an HTTP client library
     // may keep it open to drain the body).
     let mut tcp = tokio::net::TcpStream::connect(&server.addr).await.unwrap();

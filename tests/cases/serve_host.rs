@@ -61,18 +61,9 @@ async fn refused_everywhere(server: &Server, page: Page<'_>) -> String {
 #[tokio::test]
 async fn a_rebinding_page_is_refused_on_every_way_in_before_the_provider_is_called() {
     let fake = FakeUpstream::start(vec![Reply::json(200, &completion("from the provider"))]);
-    let base = format!("{}/v1", fake.url);
-    let server = Server::start_with_env(
-        &[
-            "--provider",
-            "openai",
-            "--base-url",
-            &base,
-            "--no-stream",
-            "--cors-origin",
-            "http://localhost:5173",
-        ],
-        &[("OPENAI_API_KEY", "sk-test")],
+    let server = fake.openai_server(
+        "sk-test",
+        &["--no-stream", "--cors-origin", "http://localhost:5173"],
     );
     let host = format!("evil.example:{}", port(&server));
     let origin = format!("http://{host}");

@@ -20,19 +20,7 @@ const LISTED: &str = "http://localhost:5173";
 #[tokio::test]
 async fn a_foreign_origin_is_refused_on_every_way_in_before_the_provider_is_called() {
     let fake = FakeUpstream::start(vec![Reply::json(200, &completion("from the provider"))]);
-    let base = format!("{}/v1", fake.url);
-    let server = Server::start_with_env(
-        &[
-            "--provider",
-            "openai",
-            "--base-url",
-            &base,
-            "--no-stream",
-            "--cors-origin",
-            LISTED_FLAG,
-        ],
-        &[("OPENAI_API_KEY", "sk-test")],
-    );
+    let server = fake.openai_server("sk-test", &["--no-stream", "--cors-origin", LISTED_FLAG]);
     let port = server.addr.rsplit(':').next().unwrap();
     // The same server under another name is another origin, as browsers see it.
     let other_name = format!("http://localhost:{port}");

@@ -18,7 +18,7 @@ pub fn request(server: &Server, body: &str) -> reqwest::RequestBuilder {
     request_as(&server.url, "application/json", body)
 }
 
-/// Send a request of `request`; the response (its status and headers in, the body to read).
+/// Send `request` (bounded by its timeout): the response, its body still to read.
 pub async fn send(request: reqwest::RequestBuilder) -> reqwest::Response {
     request.send().await.expect("no answer to POST /api/ai")
 }

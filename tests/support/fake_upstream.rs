@@ -15,11 +15,12 @@ use axum::response::Response;
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
-use super::WAIT;
+use super::{Server, WAIT};
 
 /// Delay between the pieces of a streamed reply, so they leave in separate TCP writes.
 const PIECE_GAP: Duration = Duration::from_millis(30);
 
+/// One scripted answer of the fake provider.
 #[derive(Clone)]
 pub enum Reply {
     /// A whole body at once.
@@ -35,6 +36,7 @@ pub enum Reply {
     Hang,
 }
 
+/// How a streamed reply ends.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum End {
     /// Close the stream after the last piece.
@@ -44,6 +46,7 @@ pub enum End {
 }
 
 impl Reply {
+    /// A whole JSON body with this status.
     pub fn json(status: u16, body: &str) -> Self {
         Self::Body {
             status,
@@ -53,6 +56,7 @@ impl Reply {
         }
     }
 
+    /// A whole `text/plain` body with this status.
     pub fn text(status: u16, body: &str) -> Self {
         Self::Body {
             status,
@@ -62,6 +66,7 @@ impl Reply {
         }
     }
 
+    /// This whole-body reply with one more response header.
     pub fn with_header(mut self, name: &'static str, value: &str) -> Self {
         if let Self::Body { headers, .. } = &mut self {
             headers.push((name, value.to_owned()));
@@ -120,6 +125,7 @@ impl Shared {
     }
 }
 
+/// The running fake provider, stopped when dropped.
 pub struct FakeUpstream {
     /// `http://127.0.0.1:PORT`, the base URL to give `sockai serve --base-url`.
     pub url: String,
@@ -128,6 +134,15 @@ pub struct FakeUpstream {
 }
 
 impl FakeUpstream {
+    /// `sockai serve --provider openai --base-url <this fake>/v1 EXTRA…` with `OPENAI_API_KEY=key`.
+    pub fn openai_server(&self, key: &str, extra: &[&str]) -> Server {
+        let base = format!("{}/v1", self.url);
+        let mut args = vec!["--provider", "openai", "--base-url", &base];
+        args.extend_from_slice(extra);
+        Server::start_with_env(&args, &[("OPENAI_API_KEY", key)])
+    }
+
+    /// Serve `replies` in order (the last one again once they run out).
     pub fn start(replies: Vec<Reply>) -> Self {
         assert!(!replies.is_empty(), "a fake upstream needs a reply");
         let shared = Arc::new(Shared {
@@ -157,6 +172,7 @@ impl FakeUpstream {
         }
     }
 
+    /// Every request received so far, in order.
     pub fn requests(&self) -> Vec<Recorded> {
         self.shared.log.lock().unwrap().requests.clone()
     }
@@ -172,6 +188,7 @@ impl FakeUpstream {
         self.wait("a cancelled stream", |log| log.cancelled > 0);
     }
 
+    /// How many streamed replies the client abandoned before their end.
     pub fn cancelled(&self) -> usize {
         self.shared.log.lock().unwrap().cancelled
     }

@@ -16,6 +16,7 @@ pub struct ScriptedWs {
 }
 
 impl ScriptedWs {
+    /// Send `frames` to every client, then read until it leaves.
     pub fn start(frames: Vec<Message>) -> Self {
         Self::start_after_event(frames, Vec::new())
     }

@@ -10,7 +10,9 @@ use super::WAIT;
 use super::api;
 use super::ws::{Ws, handshake, next_non_chunk, next_packet, send};
 
+/// The Socket.IO path, straight on a WebSocket.
 pub use super::ws::WS_PATH;
+/// The Socket.IO path of a polling handshake.
 pub const POLLING_PATH: &str = "/socket.io/?EIO=4&transport=polling";
 
 /// What a browser sends: the `Host` it addressed (none: the address connected to, as any
@@ -61,11 +63,13 @@ pub struct Gate {
     pub flag: &'static str,
 }
 
+/// The `Host` gate (DNS rebinding): `--allowed-host` allows a name.
 pub const HOST: Gate = Gate {
     code: "host_not_allowed",
     flag: "--allowed-host",
 };
 
+/// The `Origin` gate: `--cors-origin` allows an origin.
 pub const ORIGIN: Gate = Gate {
     code: "origin_not_allowed",
     flag: "--cors-origin",

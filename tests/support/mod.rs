@@ -17,6 +17,7 @@ pub mod socket_log;
 pub mod tls;
 pub mod ws;
 
+/// The Node peers, at the top as every case names them.
 pub use node::{NodeRun, NodeServer, node_client, node_dir, node_script, require_node_modules};
 
 use std::io::{BufRead, BufReader};
@@ -59,6 +60,7 @@ where
     (url, stop)
 }
 
+/// The `sockai` binary under test.
 pub fn sockai_path() -> PathBuf {
     assert_cmd::cargo::cargo_bin!("sockai").to_path_buf()
 }
@@ -89,6 +91,7 @@ impl Lines {
         });
     }
 
+    /// Every line so far.
     pub fn snapshot(&self) -> Vec<String> {
         self.0.0.lock().unwrap().clone()
     }
@@ -112,6 +115,7 @@ impl Lines {
         }
     }
 
+    /// How many lines so far match `pred`.
     pub fn count(&self, pred: impl Fn(&str) -> bool) -> usize {
         self.0.0.lock().unwrap().iter().filter(|l| pred(l)).count()
     }
@@ -141,10 +145,12 @@ impl Server {
         ])
     }
 
+    /// `sockai serve --port 0 ARGS`.
     pub fn start(args: &[&str]) -> Self {
         Self::start_with_env(args, &[])
     }
 
+    /// `sockai serve --port 0 ARGS` with these environment variables.
     pub fn start_with_env(args: &[&str], env: &[(&str, &str)]) -> Self {
         let mut all = vec!["--port", "0"];
         all.extend_from_slice(args);
@@ -190,6 +196,7 @@ impl Server {
         }
     }
 
+    /// `ws://ADDR/PATH` of this server.
     pub fn ws_url(&self, path: &str) -> String {
         format!("ws://{}{path}", self.addr)
     }
@@ -207,6 +214,7 @@ impl Server {
         self.logs.snapshot().join("\n")
     }
 
+    /// How many log lines so far have this `message`.
     pub fn count_logs(&self, message: &str) -> usize {
         self.logs
             .count(|l| log_message(l).as_deref() == Some(message))
@@ -220,15 +228,9 @@ impl Server {
         self.wait_exit()
     }
 
+    /// Wait (bounded) for the process to exit.
     pub fn wait_exit(&mut self) -> ExitStatus {
-        let deadline = Instant::now() + WAIT;
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status;
-            }
-            assert!(Instant::now() < deadline, "server did not exit");
-            thread::sleep(Duration::from_millis(20)); // polling a child process: no event to await
-        }
+        wait_child(&mut self.child, "server")
     }
 }
 
@@ -236,6 +238,18 @@ impl Drop for Server {
     fn drop(&mut self) {
         self.child.kill().ok();
         self.child.wait().ok();
+    }
+}
+
+/// Wait (bounded by WAIT) for a child process to exit; `what` names it if it does not.
+fn wait_child(child: &mut Child, what: &str) -> ExitStatus {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        assert!(Instant::now() < deadline, "{what} did not exit");
+        thread::sleep(Duration::from_millis(20)); // polling a child process: no event to await
     }
 }
 
@@ -285,6 +299,7 @@ pub struct SilentListener {
 }
 
 impl SilentListener {
+    /// Listen on a free 127.0.0.1 port.
     pub fn start() -> Self {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
@@ -364,6 +379,7 @@ pub struct ScriptedClient {
 }
 
 impl ScriptedClient {
+    /// Start `sockai connect ARGS` with its stdin and stdout piped.
     pub fn start(args: &[&str]) -> Self {
         let mut child = Command::new(sockai_path())
             .arg("connect")
@@ -385,6 +401,7 @@ impl ScriptedClient {
         }
     }
 
+    /// Write one line (a command) to its stdin.
     pub fn send(&mut self, line: &str) {
         use std::io::Write;
         let stdin = self.stdin.as_mut().expect("stdin still open");
@@ -410,14 +427,7 @@ impl ScriptedClient {
     /// Close stdin and wait (bounded) for the exit status.
     pub fn finish(&mut self) -> ExitStatus {
         self.stdin.take();
-        let deadline = Instant::now() + WAIT;
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status;
-            }
-            assert!(Instant::now() < deadline, "sockai connect did not exit");
-            thread::sleep(Duration::from_millis(20)); // polling a child process: no event to await
-        }
+        wait_child(&mut self.child, "sockai connect")
     }
 }
 

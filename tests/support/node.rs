@@ -30,6 +30,7 @@ impl NodeRun {
             .collect()
     }
 
+    /// The first record of this `type`.
     pub fn first(&self, kind: &str) -> &Value {
         self.records
             .iter()
@@ -65,6 +66,7 @@ pub fn node_script(script: &str, scenario: Value) -> NodeRun {
     }
 }
 
+/// Fail with the command to run when the Node peers are not installed.
 pub fn require_node_modules() {
     assert!(
         node_dir().join("node_modules/socket.io-client").is_dir(),
@@ -80,6 +82,7 @@ pub struct NodeServer {
 }
 
 impl NodeServer {
+    /// `tests/node/sio-server.mjs`, socket.io 4.x.
     pub fn start() -> Self {
         Self::start_script("sio-server.mjs", &[])
     }

@@ -4,6 +4,7 @@ use serde_json::Value;
 
 use super::{Server, WAIT};
 
+/// One open Engine.IO polling session.
 pub struct Polling {
     pub http: reqwest::Client,
     /// `…?EIO=4&transport=polling&sid=<sid>`
@@ -43,10 +44,12 @@ impl Polling {
         (Self { http, url, sid }, open)
     }
 
+    /// `GET` of the session: status and payload.
     pub async fn get(&self) -> (u16, String) {
         request(self.http.get(&self.url)).await
     }
 
+    /// `POST` of `body` to the session: status and answer.
     pub async fn post(&self, body: impl Into<reqwest::Body>) -> (u16, String) {
         request(self.http.post(&self.url).body(body)).await
     }

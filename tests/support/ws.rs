@@ -6,6 +6,7 @@ use tokio_tungstenite::tungstenite::Message;
 
 use super::{Server, WAIT};
 
+/// A client WebSocket to a test server.
 pub type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
