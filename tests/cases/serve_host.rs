@@ -12,8 +12,8 @@ use std::net::TcpStream;
 
 use crate::support::fake_upstream::{FakeUpstream, Reply, completion};
 use crate::support::gate::{
-    HOST, POLLING_PATH, Page, WS_PATH, bridge_answers, http, json_body, post_ai, session_path,
-    socketio_answers, upgrade_path, upgrade_probed, ws_open,
+    HOST, POLLING_PATH, Page, WS_PATH, assert_loopback_peer, bridge_answers, http, json_body,
+    post_ai, session_path, socketio_answers, upgrade_path, upgrade_probed, ws_open,
 };
 use crate::support::{Server, WAIT, sockai};
 
@@ -93,12 +93,7 @@ async fn a_rebinding_page_is_refused_on_every_way_in_before_the_provider_is_call
     let logged = server.wait_for_log(REFUSED_LOG);
     assert_eq!(logged["level"], "WARN", "{logged}");
     assert_eq!(logged["host"], host, "{logged}");
-    assert!(
-        logged["peer"]
-            .as_str()
-            .is_some_and(|p| p.starts_with("127.0.0.1:")),
-        "{logged}"
-    );
+    assert_loopback_peer(&logged);
     assert!(fake.requests().is_empty(), "the provider was called");
     let addr = loopback(&server);
     let local = Page::host(&addr);

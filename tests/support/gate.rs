@@ -85,6 +85,16 @@ impl Gate {
     }
 }
 
+/// A gate's log line of a refusal names the peer: a loopback address, as every test connects.
+pub fn assert_loopback_peer(logged: &Value) {
+    assert!(
+        logged["peer"]
+            .as_str()
+            .is_some_and(|p| p.starts_with("127.0.0.1:")),
+        "{logged}"
+    );
+}
+
 /// Open `ws://ADDR/PATH` with `page`'s headers; a refusal comes back as its status and body.
 pub async fn ws_open(addr: &str, path: &str, page: Page<'_>) -> Result<Ws, (u16, Value)> {
     let mut request = format!("ws://{addr}{path}").into_client_request().unwrap();
