@@ -3,6 +3,7 @@
 //!
 //!   cargo run --release --example bench_peer -- socketioxide [PORT]
 //!   cargo run --release --example bench_peer -- floor [PORT]
+//!   cargo run --release --example bench_peer -- json [PORT]
 //!
 //! Each prints `listening on http://127.0.0.1:PORT` on stdout, runs on one event loop (as
 //! `sockai serve` and Node do), and answers `ai-message` {"prompt": "…"} with
@@ -14,14 +15,18 @@
 //!   client expects and then one fixed `ai-message-response` frame per event frame it reads
 //!   (it parses nothing). It shows what this machine's loopback and a tokio event loop allow,
 //!   the ceiling any server is under in the same run; no acks, no pings, no polling.
+//! - `json`: the floor plus what any Socket.IO server must at least do per event: parse the
+//!   frame's JSON with serde_json, take the prompt, and serialize an answer. The baseline of
+//!   `scripts/instructions.sh`: what sockai spends beyond it is its own machinery.
 
 use futures_util::{SinkExt, StreamExt};
 use socketioxide::SocketIo;
 use socketioxide::extract::{Data, SocketRef};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
-const USAGE: &str = "usage: bench_peer socketioxide|floor [PORT]";
+const USAGE: &str = "usage: bench_peer socketioxide|floor|json [PORT]";
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -45,7 +50,8 @@ fn main() {
         println!("listening on http://{}", listener.local_addr()?);
         match mode.as_str() {
             "socketioxide" => socketioxide(listener).await,
-            "floor" => floor(listener).await,
+            "floor" => serve_ws(listener, Answer::Fixed).await,
+            "json" => serve_ws(listener, Answer::Parsed).await,
             _ => {
                 eprintln!("{USAGE}");
                 std::process::exit(2);
@@ -83,26 +89,53 @@ const OPEN: &str = r#"0{"sid":"floor","upgrades":[],"pingInterval":25000,"pingTi
 const CONNECTED: &str = r#"40{"sid":"floor"}"#;
 const RESPONSE: &str = r#"42["ai-message-response",{"response":"echo: floor"}]"#;
 
-async fn floor(listener: TcpListener) -> std::io::Result<()> {
+/// How a WebSocket peer answers an event frame.
+#[derive(Clone, Copy)]
+enum Answer {
+    /// One fixed frame, nothing parsed (`floor`).
+    Fixed,
+    /// The event parsed and an answer serialized (`json`).
+    Parsed,
+}
+
+async fn serve_ws(listener: TcpListener, answer: Answer) -> std::io::Result<()> {
     loop {
         let (stream, _) = listener.accept().await?;
-        tokio::spawn(floor_connection(stream));
+        tokio::spawn(ws_connection(stream, answer));
     }
 }
 
-async fn floor_connection(stream: TcpStream) {
+/// `42["ai-message",{"prompt":"…"}]` → `42["ai-message-response",{"response":"echo: …"}]`.
+fn json_answer(frame: &str) -> Option<String> {
+    let event: serde_json::Value = serde_json::from_str(frame.get(2..)?).ok()?;
+    let prompt = event.get(1)?.get("prompt")?.as_str()?;
+    let answer =
+        serde_json::json!(["ai-message-response", { "response": format!("echo: {prompt}") }]);
+    Some(format!("42{answer}"))
+}
+
+async fn ws_connection(stream: TcpStream, answer: Answer) {
     stream.set_nodelay(true).ok();
-    let Ok(mut ws) = tokio_tungstenite::accept_async(stream).await else {
+    // sockai's read buffer (src/server/engine/websocket.rs): tungstenite's default 128 KiB is
+    // zeroed as it is filled, which would bill the peers for a memset per read.
+    let config = WebSocketConfig::default().read_buffer_size(1024);
+    let Ok(mut ws) = tokio_tungstenite::accept_async_with_config(stream, Some(config)).await else {
         return;
     };
     if ws.send(Message::text(OPEN)).await.is_err() {
         return;
     }
     while let Some(Ok(message)) = ws.next().await {
-        let reply = match &message {
-            Message::Text(text) if text.starts_with("40") => CONNECTED,
-            Message::Text(text) if text.starts_with("42") => RESPONSE,
-            Message::Close(_) => break,
+        let reply = match (&message, answer) {
+            (Message::Text(text), _) if text.starts_with("40") => CONNECTED.to_owned(),
+            (Message::Text(text), Answer::Fixed) if text.starts_with("42") => RESPONSE.to_owned(),
+            (Message::Text(text), Answer::Parsed) if text.starts_with("42") => {
+                match json_answer(text) {
+                    Some(reply) => reply,
+                    None => continue,
+                }
+            }
+            (Message::Close(_), _) => break,
             _ => continue,
         };
         if ws.send(Message::text(reply)).await.is_err() {
