@@ -21,6 +21,7 @@
 # callgrind outputs in, for callgrind_annotate).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib.sh
 
 CLIENTS=${CLIENTS:-10}
 SHORT=${SHORT:-3}
@@ -64,20 +65,14 @@ server_command() {
 # Start one server under callgrind, load it for $2 seconds, stop it; sets $instructions and
 # $round_trips (not a subshell: the EXIT trap must see $server_pid).
 measure() {
-  local name=$1 seconds=$2 tag=$1.$2 url= i
-  : >"$out/$tag.out"
+  local name=$1 seconds=$2 tag=$1.$2 url
   server_command "$name"
   env "${server_env[@]}" valgrind --tool=callgrind --callgrind-out-file="$out/$tag.callgrind" \
     "${server_cmd[@]}" >"$out/$tag.out" 2>"$out/$tag.err" &
   server_pid=$!
   # Under valgrind start-up takes seconds: wait for the address, at most 120 s.
-  for i in $(seq 1200); do
-    url=$(sed -n 's/^listening on //p' "$out/$tag.out" || true)
-    [ -n "$url" ] && break
-    kill -0 "$server_pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  [ -n "$url" ] || { echo "instructions.sh: $name did not start (see $out/$tag.err)" >&2; exit 1; }
+  url=$(LISTEN_TRIES=1200 wait_listening "$server_pid" "$out/$tag.out" "$name" "$out/$tag.err") ||
+    exit 1
   round_trips=$("$load" "$url" "$CLIENTS" "$seconds" | jq .round_trips)
   kill -TERM "$server_pid"
   wait "$server_pid" 2>/dev/null || true
