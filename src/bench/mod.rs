@@ -28,7 +28,8 @@ use tokio_tungstenite::tungstenite::Utf8Bytes;
 use tokio_util::sync::CancellationToken;
 
 use crate::client::connect::{ConnectError, Plan};
-use crate::client::connection::{ConnectOptions, Transport};
+use crate::client::{ConnectOptions, Transport};
+use crate::wire;
 use client::event_frame;
 pub use command::run_bench;
 use stats::{Latency, LatencySummary};
@@ -54,8 +55,9 @@ const MAX_ERROR_KINDS: usize = 16;
 #[derive(Debug, Clone)]
 pub struct BenchConfig {
     pub url: String,
-    pub path: String,
-    pub namespace: Option<String>,
+    /// The connection flags `connect` and `emit` take too. No transport means WebSocket only
+    /// (a load test measures one transport, never a fallback); reconnect is never used.
+    pub options: ConnectOptions,
     pub clients: u32,
     /// Connections opened per second; 0: as fast as [`MAX_IN_FLIGHT`] allows.
     pub connect_rate: u32,
@@ -65,22 +67,46 @@ pub struct BenchConfig {
     pub payload_bytes: usize,
     pub ack: bool,
     pub hold: bool,
-    /// Bound of each connect and each round trip.
+    /// Bound of each round trip (each connect's is the options').
     pub timeout: Duration,
-    /// Accept any TLS certificate.
-    pub insecure: bool,
-    pub transport: Transport,
     /// Live progress line on stderr.
     pub progress: bool,
     pub color: bool,
 }
 
+/// Why `sockai bench` failed, and so its exit status.
 #[derive(Debug, thiserror::Error)]
 pub enum BenchError {
     #[error(transparent)]
     Url(#[from] ConnectError),
     #[error("{0}")]
     Usage(String),
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(std::io::Error),
+    #[error("cannot write the summary: {0}")]
+    Summary(serde_json::Error),
+    #[error("could not connect to {url}: {reason}")]
+    NoConnection { url: String, reason: String },
+    #[error(
+        "{errors} errors (failed or dropped connections, failed round trips), more than \
+         --max-errors {max_errors}; most frequent: {main}"
+    )]
+    TooManyErrors {
+        errors: u64,
+        max_errors: u64,
+        main: String,
+    },
+}
+
+impl wire::exit::Failure for BenchError {
+    fn exit_code(&self) -> i32 {
+        match self {
+            // A bad URL or an impossible combination of flags.
+            Self::Url(_) | Self::Usage(_) => wire::exit::USAGE,
+            Self::NoConnection { .. } => wire::exit::CONNECT,
+            Self::Runtime(_) | Self::Summary(_) | Self::TooManyErrors { .. } => wire::exit::FAILURE,
+        }
+    }
 }
 
 /// What a run measured; `--json` prints exactly this.
@@ -248,19 +274,10 @@ impl BenchConfig {
 /// window, then [`CLOSE_GRACE`].
 pub async fn run(config: BenchConfig) -> Result<Summary, BenchError> {
     config.validate()?;
-    let mut plan = Plan::new(&ConnectOptions {
-        url: config.url.clone(),
-        namespace: config.namespace.clone(),
-        path: config.path.clone(),
-        auth: None,
-        headers: Vec::new(),
-        query: Vec::new(),
-        transport: Some(config.transport),
-        eio: None,
-        connect_timeout: config.timeout,
-        reconnect: false,
-        insecure: config.insecure,
-    })?;
+    let mut options = config.options.clone();
+    options.transport = Some(options.transport.unwrap_or(Transport::Websocket));
+    options.reconnect = false;
+    let mut plan = Plan::new(&config.url, &options)?;
     plan.read_buffer = READ_BUFFER;
     let payload = serde_json::json!({ "prompt": prompt_of(config.payload_bytes) });
     let frame = event_frame(&plan, &config.event, &payload, None)?;

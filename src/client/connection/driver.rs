@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use tokio::sync::{mpsc, oneshot};
 
-use super::{ClientEvent, Command, ConnectError, MAX_SERVER_ACKS, SessionInfo, Shared, lock};
-use crate::client::connect::{Plan, establish};
+use super::{ClientEvent, Command, MAX_SERVER_ACKS, SessionInfo, Shared, lock};
+use crate::client::connect::{ConnectError, Plan, establish};
 use crate::client::engine::LinkError;
 use crate::client::socket::{Socket, SocketEvent};
 use crate::client::transport::TransportError;
