@@ -465,6 +465,33 @@ mod tests {
     use super::*;
 
     #[test]
+    fn each_failure_has_its_exit_status_and_one_line() {
+        use crate::wire::exit::{self, Failure};
+        let none = BenchError::NoConnection {
+            url: "http://h:1".into(),
+            reason: "connection refused".into(),
+        };
+        assert_eq!(none.exit_code(), exit::CONNECT);
+        assert_eq!(
+            none.to_string(),
+            "could not connect to http://h:1: connection refused"
+        );
+        let many = BenchError::TooManyErrors {
+            errors: 3,
+            max_errors: 1,
+            main: "no answer within 1s".into(),
+        };
+        assert_eq!(many.exit_code(), exit::FAILURE);
+        assert_eq!(
+            many.to_string(),
+            "3 errors (failed or dropped connections, failed round trips), more than \
+             --max-errors 1; most frequent: no answer within 1s"
+        );
+        assert_eq!(BenchError::Usage("x".into()).exit_code(), exit::USAGE);
+        assert!(many.needs_report());
+    }
+
+    #[test]
     fn prompt_has_the_requested_size() {
         assert_eq!(prompt_of(5), "socka");
         assert_eq!(prompt_of(1000).len(), 1000);

@@ -220,3 +220,31 @@ pub fn run_connect(args: ConnectRequest) -> Result<(), ClientError> {
     runtime.shutdown_background();
     result
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wire::exit::Failure;
+
+    #[test]
+    fn each_failure_has_its_exit_status() {
+        assert_eq!(
+            ClientError::Usage("x".into()).exit_code(),
+            wire::exit::USAGE
+        );
+        let refused = ConnectError::Refused {
+            url: "u".into(),
+            port: 1,
+        };
+        assert_eq!(ClientError::from(refused).exit_code(), wire::exit::CONNECT);
+        let bad_url = ConnectError::InvalidUrl {
+            url: "u".into(),
+            reason: "r".into(),
+        };
+        assert_eq!(ClientError::from(bad_url).exit_code(), wire::exit::USAGE);
+        // A failed script already showed what failed on its transcript.
+        assert_eq!(ClientError::Script.exit_code(), wire::exit::FAILURE);
+        assert!(!ClientError::Script.needs_report());
+        assert!(ClientError::Usage("x".into()).needs_report());
+    }
+}

@@ -1,4 +1,5 @@
 mod bench;
+mod bench_flags;
 mod client_acks;
 mod client_args;
 mod client_connect;

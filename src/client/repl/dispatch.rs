@@ -101,7 +101,7 @@ impl Session<'_> {
 
     pub(super) async fn send(&mut self, event: &str, args: Vec<Value>, ack: bool) {
         let connection = match (&self.connection, &self.state) {
-            // After the server's goodbye the library would drop emits silently.
+            // Refused here rather than by the connection, so the line can say what to do.
             (Some(connection), State::Connected) => connection.clone(),
             _ => {
                 self.fail(&format!(
