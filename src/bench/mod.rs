@@ -38,7 +38,7 @@ use stats::{Latency, LatencySummary};
 pub const MAX_CLIENTS: u32 = 20_000;
 /// Longest measuring window accepted.
 pub const MAX_DURATION: Duration = Duration::from_secs(3600);
-/// Longest --timeout accepted: it bounds every handshake and round trip.
+/// Longest --timeout (and --connect-timeout) accepted: they bound every handshake and round trip.
 const MAX_TIMEOUT: Duration = Duration::from_secs(600);
 /// Longest ramp accepted (`clients / connect_rate`).
 const MAX_RAMP: Duration = Duration::from_secs(600);
@@ -243,6 +243,12 @@ impl BenchConfig {
         if self.timeout > MAX_TIMEOUT || self.timeout.is_zero() {
             return Err(BenchError::Usage(
                 "--timeout must be more than 0 and at most 10m".into(),
+            ));
+        }
+        let connect_timeout = self.options.connect_timeout;
+        if connect_timeout > MAX_TIMEOUT || connect_timeout.is_zero() {
+            return Err(BenchError::Usage(
+                "--connect-timeout must be more than 0 and at most 10m".into(),
             ));
         }
         if self.connect_rate > 0

@@ -61,7 +61,7 @@ pub enum ClientEvent {
     Disconnected { reason: String },
     /// The next reconnection attempt starts after `delay`.
     Reconnecting { attempt: u32, delay: Duration },
-    /// Something went wrong that did not end the session, or a reconnection gave up.
+    /// A reconnection was refused (the namespace or the auth): no more attempts follow.
     Error { message: String },
 }
 
@@ -115,6 +115,27 @@ impl Shared {
             .store(false, std::sync::atomic::Ordering::SeqCst);
         lock(&self.acks).clear();
         lock(&self.server_acks).clear();
+    }
+
+    /// A session was joined.
+    fn joined(&self, info: SessionInfo) {
+        *lock(&self.info) = info;
+        self.connected
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Remember the server's request `id` for [`Connection::reply`]; false when too many wait
+    /// already (or the id is a duplicate): the event is then shown without it.
+    fn remember_server_ack(&self, id: u64) -> bool {
+        let mut pending = lock(&self.server_acks);
+        pending.len() < MAX_SERVER_ACKS && pending.insert(id)
+    }
+
+    /// Hand the server's acknowledgement to whoever awaits ack `id`.
+    fn acknowledged(&self, id: u64, args: Vec<Value>) {
+        if let Some(waiting) = lock(&self.acks).remove(&id) {
+            waiting.send(args).ok();
+        }
     }
 }
 
