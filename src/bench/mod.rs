@@ -12,10 +12,11 @@
 
 mod client;
 mod command;
+mod error;
+mod progress;
 mod stats;
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -27,11 +28,12 @@ use tokio::task::JoinSet;
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 use tokio_util::sync::CancellationToken;
 
-use crate::client::connect::{ConnectError, Plan};
+use crate::client::connect::Plan;
 use crate::client::{ConnectOptions, Transport};
-use crate::wire;
 use client::event_frame;
 pub use command::run_bench;
+pub use error::BenchError;
+use progress::Progress;
 use stats::{Latency, LatencySummary};
 
 /// Most connections one run may open: the open-file limit of a process here is about 20,000.
@@ -72,41 +74,6 @@ pub struct BenchConfig {
     /// Live progress line on stderr.
     pub progress: bool,
     pub color: bool,
-}
-
-/// Why `sockai bench` failed, and so its exit status.
-#[derive(Debug, thiserror::Error)]
-pub enum BenchError {
-    #[error(transparent)]
-    Url(#[from] ConnectError),
-    #[error("{0}")]
-    Usage(String),
-    #[error("cannot start the async runtime: {0}")]
-    Runtime(std::io::Error),
-    #[error("cannot write the summary: {0}")]
-    Summary(serde_json::Error),
-    #[error("could not connect to {url}: {reason}")]
-    NoConnection { url: String, reason: String },
-    #[error(
-        "{errors} errors (failed or dropped connections, failed round trips), more than \
-         --max-errors {max_errors}; most frequent: {main}"
-    )]
-    TooManyErrors {
-        errors: u64,
-        max_errors: u64,
-        main: String,
-    },
-}
-
-impl wire::exit::Failure for BenchError {
-    fn exit_code(&self) -> i32 {
-        match self {
-            // A bad URL or an impossible combination of flags.
-            Self::Url(_) | Self::Usage(_) => wire::exit::USAGE,
-            Self::NoConnection { .. } => wire::exit::CONNECT,
-            Self::Runtime(_) | Self::Summary(_) | Self::TooManyErrors { .. } => wire::exit::FAILURE,
-        }
-    }
 }
 
 /// What a run measured; `--json` prints exactly this.
@@ -413,89 +380,9 @@ fn prompt_of(bytes: usize) -> String {
         .collect()
 }
 
-/// The live line on stderr: redrawn every second, erased at the end.
-struct Progress {
-    task: tokio::task::JoinHandle<()>,
-    done: CancellationToken,
-}
-
-impl Progress {
-    fn start(shared: Arc<Shared>) -> Self {
-        let done = CancellationToken::new();
-        let stop = done.clone();
-        let task = tokio::spawn(async move {
-            let mut tick = tokio::time::interval(Duration::from_secs(1));
-            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            tick.tick().await; // the first tick is immediate: nothing to show yet
-            let mut last = (Instant::now(), 0u64);
-            loop {
-                tokio::select! {
-                    () = stop.cancelled() => break,
-                    _ = tick.tick() => {}
-                }
-                let now = Instant::now();
-                let completed = shared.completed.load(Ordering::Relaxed);
-                let rate = (completed - last.1) as f64 / (now - last.0).as_secs_f64().max(1e-3);
-                last = (now, completed);
-                let failed = shared.failed.load(Ordering::Relaxed)
-                    + shared.dropped.load(Ordering::Relaxed)
-                    + shared.errors.load(Ordering::Relaxed);
-                let (bold, reset) = if shared.config.color {
-                    ("\x1b[1m", "\x1b[0m")
-                } else {
-                    ("", "")
-                };
-                let line = format!(
-                    "\r\x1b[2K{bold}connections{reset} {}/{}  {bold}round trips/s{reset} {rate:.0}  {bold}errors{reset} {failed}",
-                    shared.up.load(Ordering::Relaxed),
-                    shared.config.clients,
-                );
-                let mut stderr = std::io::stderr().lock();
-                // A closed stderr only costs the progress line.
-                stderr.write_all(line.as_bytes()).ok();
-                stderr.flush().ok();
-            }
-            std::io::stderr().write_all(b"\r\x1b[2K").ok();
-        });
-        Self { task, done }
-    }
-
-    async fn finish(self) {
-        self.done.cancel();
-        self.task.await.ok();
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn each_failure_has_its_exit_status_and_one_line() {
-        use crate::wire::exit::{self, Failure};
-        let none = BenchError::NoConnection {
-            url: "http://h:1".into(),
-            reason: "connection refused".into(),
-        };
-        assert_eq!(none.exit_code(), exit::CONNECT);
-        assert_eq!(
-            none.to_string(),
-            "could not connect to http://h:1: connection refused"
-        );
-        let many = BenchError::TooManyErrors {
-            errors: 3,
-            max_errors: 1,
-            main: "no answer within 1s".into(),
-        };
-        assert_eq!(many.exit_code(), exit::FAILURE);
-        assert_eq!(
-            many.to_string(),
-            "3 errors (failed or dropped connections, failed round trips), more than \
-             --max-errors 1; most frequent: no answer within 1s"
-        );
-        assert_eq!(BenchError::Usage("x".into()).exit_code(), exit::USAGE);
-        assert!(many.needs_report());
-    }
 
     #[test]
     fn prompt_has_the_requested_size() {
