@@ -122,6 +122,28 @@ fn runtime() -> Result<tokio::runtime::Runtime, ClientError> {
     crate::runtime::build(0).map_err(ClientError::Runtime)
 }
 
+/// `--assert` and `--assert-contains`, checked before anything connects.
+fn assertions(args: &EmitRequest) -> Result<Vec<args::Assertion>, ClientError> {
+    let mut asserts = Vec::new();
+    for text in &args.assert_equals {
+        let assertion = args::parse_assert_equals(text)
+            .map_err(|e| ClientError::Usage(format!("invalid --assert {text:?}: {e}")))?;
+        asserts.push(assertion);
+    }
+    for text in &args.assert_contains {
+        let assertion = args::parse_assert_contains(text)
+            .map_err(|e| ClientError::Usage(format!("invalid --assert-contains {text:?}: {e}")))?;
+        asserts.push(assertion);
+    }
+    if !asserts.is_empty() && args.expect.is_empty() && !args.ack {
+        return Err(ClientError::Usage(
+            "--assert and --assert-contains check the payload of --expect or --ack; give one"
+                .to_owned(),
+        ));
+    }
+    Ok(asserts)
+}
+
 /// `sockai emit`.
 pub fn run_emit(args: EmitRequest) -> Result<(), ClientError> {
     let mode = if args.json {
@@ -150,25 +172,7 @@ pub fn run_emit(args: EmitRequest) -> Result<(), ClientError> {
     };
     let reply_args = event_args.split_off(words.len());
     let ack_reply = args.ack_reply.as_ref().map(|_| reply_args);
-    let mut asserts = Vec::new();
-    for text in &args.assert_equals {
-        match args::parse_assert_equals(text) {
-            Ok(assertion) => asserts.push(assertion),
-            Err(e) => return usage(format!("invalid --assert {text:?}: {e}")),
-        }
-    }
-    for text in &args.assert_contains {
-        match args::parse_assert_contains(text) {
-            Ok(assertion) => asserts.push(assertion),
-            Err(e) => return usage(format!("invalid --assert-contains {text:?}: {e}")),
-        }
-    }
-    if !asserts.is_empty() && args.expect.is_empty() && !args.ack {
-        return usage(
-            "--assert and --assert-contains check the payload of --expect or --ack; give one"
-                .to_owned(),
-        );
-    }
+    let asserts = assertions(&args)?;
     check(&url, &args.options, &printer)?;
     let plan = emit::EmitPlan {
         url,
