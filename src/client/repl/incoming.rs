@@ -50,6 +50,8 @@ impl Session<'_> {
             }
             ClientEvent::Error { message } => {
                 self.flush_answer();
+                // `status` then says why the session stays down, not "reconnecting".
+                self.state = State::Disconnected(message.clone());
                 if self.json {
                     self.printer.record("error", json!({ "message": message }));
                 } else {
