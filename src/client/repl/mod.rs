@@ -22,8 +22,8 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 
-use super::ClientError;
 use super::args::open_brackets;
+use super::error::ClientError;
 use super::options::ConnectOptions;
 use super::output::{LineSink, Printer};
 use editor::{ReplHelper, line_editor};

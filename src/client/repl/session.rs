@@ -12,9 +12,9 @@ use tokio::time::Instant;
 use super::filter::Filter;
 use super::server_acks::ServerAcks;
 use super::{Input, Settings};
-use crate::client::ClientError;
 use crate::client::connect::ConnectError;
 use crate::client::connection::{ClientEvent, Connection, SendError};
+use crate::client::error::ClientError;
 use crate::client::output::Printer;
 
 /// How long `wait` waits when the script gives no timeout.
