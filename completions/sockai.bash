@@ -79,7 +79,7 @@ _sockai() {
             return 0
             ;;
         sockai__subcmd__bench)
-            opts="-c -d -h --clients --connect-rate --duration --event --payload-bytes --reply --ack --hold --namespace --path --transport --timeout --insecure --max-errors --threads --json --help"
+            opts="-c -d -n -H -h --clients --connect-rate --duration --event --payload-bytes --reply --ack --hold --namespace --path --auth --header --query --eio --insecure --timeout --max-errors --threads --json --transport --connect-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -121,12 +121,32 @@ _sockai() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --path)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --transport)
-                    COMPREPLY=($(compgen -W "websocket polling upgrade" -- "${cur}"))
+                --auth)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --header)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -H)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --query)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --eio)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --timeout)
@@ -138,6 +158,14 @@ _sockai() {
                     return 0
                     ;;
                 --threads)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --transport)
+                    COMPREPLY=($(compgen -W "websocket polling upgrade" -- "${cur}"))
+                    return 0
+                    ;;
+                --connect-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

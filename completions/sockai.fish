@@ -74,7 +74,7 @@ complete -c sockai -n "__fish_sockai_using_subcommand connect" -l transport -d '
 polling\t'HTTP long-polling only'
 upgrade\t'HTTP long-polling first, then upgraded to WebSocket, as browsers do'"
 complete -c sockai -n "__fish_sockai_using_subcommand connect" -l eio -d 'Engine.IO version: 4 (Socket.IO 3.x/4.x servers) or 3 (Socket.IO 2.x servers) [default: detected from the server\'s handshake]' -r
-complete -c sockai -n "__fish_sockai_using_subcommand connect" -l connect-timeout -d 'Give up connecting after this long (e.g. 10s, 500ms)' -r
+complete -c sockai -n "__fish_sockai_using_subcommand connect" -l connect-timeout -d 'Give up connecting after this long (e.g. 10s, 500ms) [default: 10s]' -r
 complete -c sockai -n "__fish_sockai_using_subcommand connect" -l history-file -d 'Where to keep the command history [default: $XDG_DATA_HOME/sockai/history]' -r -F
 complete -c sockai -n "__fish_sockai_using_subcommand connect" -l ack-timeout -d 'How long `ack` and `emit --ack` wait for the acknowledgement' -r
 complete -c sockai -n "__fish_sockai_using_subcommand connect" -l insecure -d 'Accept any TLS certificate, e.g. a development server\'s self-signed one. Certificates are then not checked at all: never use it against a server you do not control'
@@ -91,7 +91,7 @@ complete -c sockai -n "__fish_sockai_using_subcommand emit" -l transport -d 'Tra
 polling\t'HTTP long-polling only'
 upgrade\t'HTTP long-polling first, then upgraded to WebSocket, as browsers do'"
 complete -c sockai -n "__fish_sockai_using_subcommand emit" -l eio -d 'Engine.IO version: 4 (Socket.IO 3.x/4.x servers) or 3 (Socket.IO 2.x servers) [default: detected from the server\'s handshake]' -r
-complete -c sockai -n "__fish_sockai_using_subcommand emit" -l connect-timeout -d 'Give up connecting after this long (e.g. 10s, 500ms)' -r
+complete -c sockai -n "__fish_sockai_using_subcommand emit" -l connect-timeout -d 'Give up connecting after this long (e.g. 10s, 500ms) [default: 10s]' -r
 complete -c sockai -n "__fish_sockai_using_subcommand emit" -s e -l expect -d 'Wait for this event and print its payload (repeatable: in this order)' -r
 complete -c sockai -n "__fish_sockai_using_subcommand emit" -l ack-reply -d 'Answer every acknowledgement the server asks for during the run with this argument (repeatable: the arguments, in order, read like the event\'s; alone: no arguments)' -r
 complete -c sockai -n "__fish_sockai_using_subcommand emit" -s t -l timeout -d 'Bound on the whole run, connecting included' -r
@@ -115,17 +115,22 @@ complete -c sockai -n "__fish_sockai_using_subcommand bench" -s d -l duration -d
 complete -c sockai -n "__fish_sockai_using_subcommand bench" -l event -d 'Event each client emits, with {"prompt": "…"}' -r
 complete -c sockai -n "__fish_sockai_using_subcommand bench" -l payload-bytes -d 'Size of the prompt in bytes' -r
 complete -c sockai -n "__fish_sockai_using_subcommand bench" -l reply -d 'Event that answers it (other events, e.g. ai-message-chunk, are skipped)' -r
-complete -c sockai -n "__fish_sockai_using_subcommand bench" -l namespace -d 'Socket.IO namespace (default: the URL\'s path, or /)' -r
+complete -c sockai -n "__fish_sockai_using_subcommand bench" -s n -l namespace -d 'Namespace to join [default: the URL\'s path, else /]' -r
 complete -c sockai -n "__fish_sockai_using_subcommand bench" -l path -d 'Engine.IO path on the server' -r
-complete -c sockai -n "__fish_sockai_using_subcommand bench" -l transport -d 'Transport of every client: a direct WebSocket, HTTP long-polling, or polling upgraded to WebSocket as browsers do (the round trips then run over the upgraded socket)' -r -f -a "websocket\t'WebSocket only'
-polling\t'HTTP long-polling only'
-upgrade\t'HTTP long-polling first, then upgraded to WebSocket, as browsers do'"
-complete -c sockai -n "__fish_sockai_using_subcommand bench" -l timeout -d 'Give up on a connect or a round trip after this long' -r
+complete -c sockai -n "__fish_sockai_using_subcommand bench" -l auth -d 'The handshake `auth` payload, a JSON object (e.g. \'{"token":"abc"}\')' -r
+complete -c sockai -n "__fish_sockai_using_subcommand bench" -s H -l header -d 'Extra HTTP header for the handshake, \'Name: value\' (repeatable)' -r
+complete -c sockai -n "__fish_sockai_using_subcommand bench" -l query -d 'Extra query parameter for the handshake, key=value (repeatable)' -r
+complete -c sockai -n "__fish_sockai_using_subcommand bench" -l eio -d 'Engine.IO version: 4 (Socket.IO 3.x/4.x servers) or 3 (Socket.IO 2.x servers) [default: detected from the server\'s handshake]' -r
+complete -c sockai -n "__fish_sockai_using_subcommand bench" -l timeout -d 'Give up on a connect (unless --connect-timeout says otherwise) or a round trip after this long' -r
 complete -c sockai -n "__fish_sockai_using_subcommand bench" -l max-errors -d 'Failed connections + dropped connections + failed round trips tolerated before exit 1' -r
 complete -c sockai -n "__fish_sockai_using_subcommand bench" -l threads -d 'Runtime threads of the load generator; 1 (a single-threaded runtime) drives well over 100,000 round trips/s and leaves the other cores to the server' -r
+complete -c sockai -n "__fish_sockai_using_subcommand bench" -l transport -d 'Transport of every client: a direct WebSocket (the default, without a fallback), HTTP long-polling, or polling upgraded to WebSocket as browsers do (the round trips then run over the upgraded socket)' -r -f -a "websocket\t'WebSocket only'
+polling\t'HTTP long-polling only'
+upgrade\t'HTTP long-polling first, then upgraded to WebSocket, as browsers do'"
+complete -c sockai -n "__fish_sockai_using_subcommand bench" -l connect-timeout -d 'Give up connecting after this long (e.g. 10s, 500ms) [default: --timeout]' -r
 complete -c sockai -n "__fish_sockai_using_subcommand bench" -l ack -d 'Wait for the acknowledgement instead of the reply event'
 complete -c sockai -n "__fish_sockai_using_subcommand bench" -l hold -d 'Only open the connections and hold them; report how many stayed up and the connect rate'
-complete -c sockai -n "__fish_sockai_using_subcommand bench" -l insecure -d 'Accept any TLS certificate (a development server\'s self-signed one); certificates are then not checked at all'
+complete -c sockai -n "__fish_sockai_using_subcommand bench" -l insecure -d 'Accept any TLS certificate, e.g. a development server\'s self-signed one. Certificates are then not checked at all: never use it against a server you do not control'
 complete -c sockai -n "__fish_sockai_using_subcommand bench" -l json -d 'Print the summary as one JSON object on stdout'
 complete -c sockai -n "__fish_sockai_using_subcommand bench" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sockai -n "__fish_sockai_using_subcommand help; and not __fish_seen_subcommand_from serve connect emit completions man bench help" -f -a "serve" -d 'Run the Socket.IO AI server'

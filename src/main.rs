@@ -10,17 +10,17 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::Parser;
 
-use cli::{Cli, Command, ConnectArgs, ConnectionArgs, EmitArgs, ServeArgs};
+use cli::{Cli, Command, ConnectArgs, EmitArgs, ServeArgs};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let code = match cli.command {
         Command::Serve(args) => report(serve(args)),
-        Command::Connect(args) => client::run_connect(connect_request(args)),
-        Command::Emit(args) => client::run_emit(emit_request(args)),
+        Command::Connect(args) => finish(client::run_connect(connect_request(args))),
+        Command::Emit(args) => finish(client::run_emit(emit_request(args))),
         Command::Completions(args) => finish(generate::print_completions(args.shell)),
         Command::Man(args) => finish(generate::print_man(args.subcommand.as_deref())),
-        Command::Bench(args) => bench::run_bench(args),
+        Command::Bench(args) => finish(bench::run_bench(args)),
     };
     ExitCode::from(u8::try_from(code).unwrap_or(1))
 }
@@ -63,36 +63,11 @@ fn report(result: anyhow::Result<()>) -> i32 {
     }
 }
 
-fn connection_settings(args: ConnectionArgs) -> client::ConnectionSettings {
-    let reconnect = if args.reconnect {
-        Some(true)
-    } else if args.no_reconnect {
-        Some(false)
-    } else {
-        None
-    };
-    client::ConnectionSettings {
-        namespace: args.namespace,
-        path: args.path,
-        auth: args.auth,
-        headers: args.header,
-        query: args.query,
-        transport: args.transport.map(|t| match t {
-            cli::Transport::Websocket => client::connection::Transport::Websocket,
-            cli::Transport::Polling => client::connection::Transport::Polling,
-            cli::Transport::Upgrade => client::connection::Transport::Upgrade,
-        }),
-        eio: args.eio,
-        insecure: args.insecure,
-        connect_timeout: args.connect_timeout,
-        reconnect,
-    }
-}
-
 fn connect_request(args: ConnectArgs) -> client::ConnectRequest {
     client::ConnectRequest {
         url: args.url,
-        connection: connection_settings(args.connection),
+        // A REPL keeps its session unless told otherwise.
+        options: args.connection.into_options(args.reconnect.or(true)),
         json: args.json,
         history_file: args.history_file,
         ack_timeout: args.ack_timeout,
@@ -102,7 +77,8 @@ fn connect_request(args: ConnectArgs) -> client::ConnectRequest {
 fn emit_request(args: EmitArgs) -> client::EmitRequest {
     client::EmitRequest {
         words: args.words,
-        connection: connection_settings(args.connection),
+        // A script's session ends with its first loss unless told otherwise.
+        options: args.connection.into_options(args.reconnect.or(false)),
         expect: args.expect,
         ack: args.ack,
         ack_reply: args.ack_reply,

@@ -1,4 +1,5 @@
-//! The tokio runtime of `sockai serve` and `sockai bench`, sized by their `--threads`.
+//! The one tokio runtime builder: `sockai serve` and `sockai bench` size it with `--threads`,
+//! `connect` and `emit` take the default (0: one worker per CPU).
 
 /// A runtime with `threads` workers; 0 means one per CPU.
 ///

@@ -1,22 +1,22 @@
-//! `sockai bench` as a command: flags in, summary out, exit status from the outcome.
+//! `sockai bench` as a command: flags in, summary out, the outcome as the command's error.
 
 use std::io::IsTerminal;
 
-use super::{BenchConfig, run};
+use super::{BenchConfig, BenchError, run};
 use crate::cli::BenchArgs;
-use crate::client::connection::Transport;
-use crate::wire;
 
-/// `sockai bench`: run, print the summary, and choose the exit status from it.
-pub fn run_bench(args: BenchArgs) -> i32 {
+/// `sockai bench`: run, print the summary, and judge the outcome from it.
+pub fn run_bench(args: BenchArgs) -> Result<(), BenchError> {
     let json = args.json;
     let max_errors = args.max_errors;
-    let on_terminal = std::io::stderr().is_terminal();
-    let color = crate::color::stderr();
+    // `--timeout` bounds the connects too unless `--connect-timeout` was given.
+    let connect_timeout = args.connection.connect_timeout.unwrap_or(args.timeout);
+    let mut options = args.connection.into_options(false);
+    options.connect_timeout = connect_timeout;
+    let insecure = options.insecure;
     let config = BenchConfig {
         url: args.url,
-        path: args.path,
-        namespace: args.namespace,
+        options,
         clients: args.clients,
         connect_rate: args.connect_rate,
         duration: args.duration,
@@ -26,65 +26,41 @@ pub fn run_bench(args: BenchArgs) -> i32 {
         ack: args.ack,
         hold: args.hold,
         timeout: args.timeout,
-        insecure: args.insecure,
-        transport: match args.transport {
-            crate::cli::Transport::Websocket => Transport::Websocket,
-            crate::cli::Transport::Polling => Transport::Polling,
-            crate::cli::Transport::Upgrade => Transport::Upgrade,
-        },
-        progress: on_terminal,
-        color,
+        progress: std::io::stderr().is_terminal(),
+        color: crate::color::stderr(),
     };
-    if args.insecure {
+    if insecure {
         eprintln!("sockai: {}", crate::client::INSECURE_WARNING);
     }
     // One thread by default, so the generator's own latency stays small and steady.
-    let runtime = match crate::runtime::build(usize::from(args.threads)) {
-        Ok(runtime) => runtime,
-        Err(e) => {
-            eprintln!("sockai: error: cannot start the async runtime: {e}");
-            return wire::exit::FAILURE;
-        }
-    };
-    let summary = match runtime.block_on(run(config)) {
-        Ok(summary) => summary,
-        // Every bench error is about its arguments (a bad URL, an impossible combination).
-        Err(e) => {
-            eprintln!("sockai: error: {e}");
-            return wire::exit::USAGE;
-        }
-    };
+    let runtime = crate::runtime::build(usize::from(args.threads)).map_err(BenchError::Runtime)?;
+    let summary = runtime.block_on(run(config))?;
     // Clients may still be closing; do not wait for them past the summary.
     runtime.shutdown_background();
     if json {
-        match serde_json::to_string(&summary) {
-            Ok(line) => println!("{line}"),
-            Err(e) => {
-                eprintln!("sockai: error: cannot write the summary: {e}");
-                return wire::exit::FAILURE;
-            }
-        }
+        println!(
+            "{}",
+            serde_json::to_string(&summary).map_err(BenchError::Summary)?
+        );
     } else {
         print!("{}", summary.render());
     }
     if summary.connections.established == 0 {
-        eprintln!(
-            "sockai: error: could not connect to {}: {}",
-            summary.url,
-            summary
+        return Err(BenchError::NoConnection {
+            reason: summary
                 .main_error()
                 .map_or("no answer", |e| e.trim_start_matches("connect: "))
-        );
-        return wire::exit::CONNECT;
+                .to_owned(),
+            url: summary.url,
+        });
     }
     let errors = summary.total_errors();
     if errors > max_errors {
-        eprintln!(
-            "sockai: error: {errors} errors (failed or dropped connections, failed round trips), \
-             more than --max-errors {max_errors}; most frequent: {}",
-            summary.main_error().unwrap_or("unknown")
-        );
-        return wire::exit::FAILURE;
+        return Err(BenchError::TooManyErrors {
+            errors,
+            max_errors,
+            main: summary.main_error().unwrap_or("unknown").to_owned(),
+        });
     }
-    wire::exit::OK
+    Ok(())
 }

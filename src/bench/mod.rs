@@ -12,10 +12,11 @@
 
 mod client;
 mod command;
+mod error;
+mod progress;
 mod stats;
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -27,17 +28,19 @@ use tokio::task::JoinSet;
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 use tokio_util::sync::CancellationToken;
 
-use crate::client::connect::{ConnectError, Plan};
-use crate::client::connection::{ConnectOptions, Transport};
+use crate::client::connect::Plan;
+use crate::client::{ConnectOptions, Transport};
 use client::event_frame;
 pub use command::run_bench;
+pub use error::BenchError;
+use progress::Progress;
 use stats::{Latency, LatencySummary};
 
 /// Most connections one run may open: the open-file limit of a process here is about 20,000.
 pub const MAX_CLIENTS: u32 = 20_000;
 /// Longest measuring window accepted.
 pub const MAX_DURATION: Duration = Duration::from_secs(3600);
-/// Longest --timeout accepted: it bounds every handshake and round trip.
+/// Longest --timeout (and --connect-timeout) accepted: they bound every handshake and round trip.
 const MAX_TIMEOUT: Duration = Duration::from_secs(600);
 /// Longest ramp accepted (`clients / connect_rate`).
 const MAX_RAMP: Duration = Duration::from_secs(600);
@@ -54,8 +57,9 @@ const MAX_ERROR_KINDS: usize = 16;
 #[derive(Debug, Clone)]
 pub struct BenchConfig {
     pub url: String,
-    pub path: String,
-    pub namespace: Option<String>,
+    /// The connection flags `connect` and `emit` take too. No transport means WebSocket only
+    /// (a load test measures one transport, never a fallback); reconnect is never used.
+    pub options: ConnectOptions,
     pub clients: u32,
     /// Connections opened per second; 0: as fast as [`MAX_IN_FLIGHT`] allows.
     pub connect_rate: u32,
@@ -65,22 +69,11 @@ pub struct BenchConfig {
     pub payload_bytes: usize,
     pub ack: bool,
     pub hold: bool,
-    /// Bound of each connect and each round trip.
+    /// Bound of each round trip (each connect's is the options').
     pub timeout: Duration,
-    /// Accept any TLS certificate.
-    pub insecure: bool,
-    pub transport: Transport,
     /// Live progress line on stderr.
     pub progress: bool,
     pub color: bool,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum BenchError {
-    #[error(transparent)]
-    Url(#[from] ConnectError),
-    #[error("{0}")]
-    Usage(String),
 }
 
 /// What a run measured; `--json` prints exactly this.
@@ -219,6 +212,12 @@ impl BenchConfig {
                 "--timeout must be more than 0 and at most 10m".into(),
             ));
         }
+        let connect_timeout = self.options.connect_timeout;
+        if connect_timeout > MAX_TIMEOUT || connect_timeout.is_zero() {
+            return Err(BenchError::Usage(
+                "--connect-timeout must be more than 0 and at most 10m".into(),
+            ));
+        }
         if self.connect_rate > 0
             && Duration::from_secs_f64(f64::from(self.clients) / f64::from(self.connect_rate))
                 > MAX_RAMP
@@ -248,19 +247,10 @@ impl BenchConfig {
 /// window, then [`CLOSE_GRACE`].
 pub async fn run(config: BenchConfig) -> Result<Summary, BenchError> {
     config.validate()?;
-    let mut plan = Plan::new(&ConnectOptions {
-        url: config.url.clone(),
-        namespace: config.namespace.clone(),
-        path: config.path.clone(),
-        auth: None,
-        headers: Vec::new(),
-        query: Vec::new(),
-        transport: Some(config.transport),
-        eio: None,
-        connect_timeout: config.timeout,
-        reconnect: false,
-        insecure: config.insecure,
-    })?;
+    let mut options = config.options.clone();
+    options.transport = Some(options.transport.unwrap_or(Transport::Websocket));
+    options.reconnect = false;
+    let mut plan = Plan::new(&config.url, &options)?;
     plan.read_buffer = READ_BUFFER;
     let payload = serde_json::json!({ "prompt": prompt_of(config.payload_bytes) });
     let frame = event_frame(&plan, &config.event, &payload, None)?;
@@ -388,59 +378,6 @@ fn prompt_of(bytes: usize) -> String {
         .take(bytes)
         .map(char::from)
         .collect()
-}
-
-/// The live line on stderr: redrawn every second, erased at the end.
-struct Progress {
-    task: tokio::task::JoinHandle<()>,
-    done: CancellationToken,
-}
-
-impl Progress {
-    fn start(shared: Arc<Shared>) -> Self {
-        let done = CancellationToken::new();
-        let stop = done.clone();
-        let task = tokio::spawn(async move {
-            let mut tick = tokio::time::interval(Duration::from_secs(1));
-            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            tick.tick().await; // the first tick is immediate: nothing to show yet
-            let mut last = (Instant::now(), 0u64);
-            loop {
-                tokio::select! {
-                    () = stop.cancelled() => break,
-                    _ = tick.tick() => {}
-                }
-                let now = Instant::now();
-                let completed = shared.completed.load(Ordering::Relaxed);
-                let rate = (completed - last.1) as f64 / (now - last.0).as_secs_f64().max(1e-3);
-                last = (now, completed);
-                let failed = shared.failed.load(Ordering::Relaxed)
-                    + shared.dropped.load(Ordering::Relaxed)
-                    + shared.errors.load(Ordering::Relaxed);
-                let (bold, reset) = if shared.config.color {
-                    ("\x1b[1m", "\x1b[0m")
-                } else {
-                    ("", "")
-                };
-                let line = format!(
-                    "\r\x1b[2K{bold}connections{reset} {}/{}  {bold}round trips/s{reset} {rate:.0}  {bold}errors{reset} {failed}",
-                    shared.up.load(Ordering::Relaxed),
-                    shared.config.clients,
-                );
-                let mut stderr = std::io::stderr().lock();
-                // A closed stderr only costs the progress line.
-                stderr.write_all(line.as_bytes()).ok();
-                stderr.flush().ok();
-            }
-            std::io::stderr().write_all(b"\r\x1b[2K").ok();
-        });
-        Self { task, done }
-    }
-
-    async fn finish(self) {
-        self.done.cancel();
-        self.task.await.ok();
-    }
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use clap::Args;
 
+use super::ConnectionArgs;
 use super::parse_duration;
 
 pub(super) const BENCH_AFTER_HELP: &str = "\
@@ -22,7 +23,18 @@ stdout.
 Exit status: 0 done; 1 more than --max-errors failed connections, dropped connections and failed
 round trips; 2 usage error; 3 no connection could be established.";
 
+/// `--transport` and `--connect-timeout` mean something else here than for `connect` and `emit`.
+const BENCH_TRANSPORT_HELP: &str = "Transport of every client: a direct WebSocket (the default, \
+     without a fallback), HTTP long-polling, or polling upgraded to WebSocket as browsers do (the \
+     round trips then run over the upgraded socket)";
+const BENCH_CONNECT_TIMEOUT_HELP: &str =
+    "Give up connecting after this long (e.g. 10s, 500ms) [default: --timeout]";
+
 #[derive(Debug, Args)]
+#[command(
+    mut_arg("transport", |arg| arg.help(BENCH_TRANSPORT_HELP)),
+    mut_arg("connect_timeout", |arg| arg.help(BENCH_CONNECT_TIMEOUT_HELP))
+)]
 pub struct BenchArgs {
     /// Socket.IO server (http, https, ws or wss); a path names the namespace, as in socket.io-client
     #[arg(default_value = "http://127.0.0.1:3000")]
@@ -62,27 +74,13 @@ pub struct BenchArgs {
     #[arg(long)]
     pub hold: bool,
 
-    /// Socket.IO namespace (default: the URL's path, or /)
-    #[arg(long, value_name = "NAMESPACE")]
-    pub namespace: Option<String>,
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
 
-    /// Engine.IO path on the server
-    #[arg(long, default_value = crate::wire::SOCKET_IO_PATH)]
-    pub path: String,
-
-    /// Transport of every client: a direct WebSocket, HTTP long-polling, or polling upgraded to
-    /// WebSocket as browsers do (the round trips then run over the upgraded socket)
-    #[arg(long, value_enum, default_value = "websocket")]
-    pub transport: super::Transport,
-
-    /// Give up on a connect or a round trip after this long
+    /// Give up on a connect (unless --connect-timeout says otherwise) or a round trip after
+    /// this long
     #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
     pub timeout: Duration,
-
-    /// Accept any TLS certificate (a development server's self-signed one); certificates are
-    /// then not checked at all
-    #[arg(long)]
-    pub insecure: bool,
 
     /// Failed connections + dropped connections + failed round trips tolerated before exit 1
     #[arg(long, value_name = "N", default_value_t = 0)]

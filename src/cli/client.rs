@@ -1,11 +1,15 @@
-//! The flags of the clients, `sockai connect` and `sockai emit`, and the syntax of their values.
+//! The flags of the clients, `sockai connect` and `sockai emit` (and the connection flags
+//! `sockai bench` shares), and the syntax of their values.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Args, ValueEnum};
+use clap::Args;
+use clap::builder::TypedValueParser;
 
 use super::parse_duration;
+use crate::client::options::{ConnectOptions, DEFAULT_CONNECT_TIMEOUT, Transport};
+use crate::protocol::engineio::EngineVersion;
 
 pub(super) const CONNECT_AFTER_HELP: &str = "\
 Examples:
@@ -62,18 +66,7 @@ Exit status:
   2  usage error
   3  could not connect (refused, timed out, namespace or auth rejected)";
 
-/// Which Engine.IO transport to use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Transport {
-    /// WebSocket only
-    Websocket,
-    /// HTTP long-polling only
-    Polling,
-    /// HTTP long-polling first, then upgraded to WebSocket, as browsers do
-    Upgrade,
-}
-
-/// Connection flags shared by `connect` and `emit`.
+/// Connection flags shared by `connect`, `emit` and `bench`.
 #[derive(Debug, Args)]
 pub struct ConnectionArgs {
     /// Namespace to join [default: the URL's path, else /]
@@ -103,18 +96,40 @@ pub struct ConnectionArgs {
 
     /// Engine.IO version: 4 (Socket.IO 3.x/4.x servers) or 3 (Socket.IO 2.x servers)
     /// [default: detected from the server's handshake]
-    #[arg(long, value_name = "3|4", value_parser = clap::value_parser!(u8).range(3..=4))]
-    pub eio: Option<u8>,
+    #[arg(long, value_name = "3|4", value_parser = clap::value_parser!(u8).range(3..=4).map(eio_version))]
+    pub eio: Option<EngineVersion>,
 
     /// Accept any TLS certificate, e.g. a development server's self-signed one. Certificates
     /// are then not checked at all: never use it against a server you do not control
     #[arg(long)]
     pub insecure: bool,
 
-    /// Give up connecting after this long (e.g. 10s, 500ms)
-    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
-    pub connect_timeout: Duration,
+    /// Give up connecting after this long (e.g. 10s, 500ms) [default: 10s]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub connect_timeout: Option<Duration>,
+}
 
+impl ConnectionArgs {
+    /// The client's options: the one way from these flags to a connection.
+    pub fn into_options(self, reconnect: bool) -> ConnectOptions {
+        ConnectOptions {
+            namespace: self.namespace,
+            path: self.path,
+            auth: self.auth,
+            headers: self.header,
+            query: self.query,
+            transport: self.transport,
+            eio: self.eio,
+            connect_timeout: self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT),
+            reconnect,
+            insecure: self.insecure,
+        }
+    }
+}
+
+/// `--reconnect` / `--no-reconnect`, for the commands that keep a session (`connect`, `emit`).
+#[derive(Debug, Args)]
+pub struct ReconnectArgs {
     /// Reconnect when the connection is lost [default: on for connect, off for emit]
     #[arg(long, overrides_with = "no_reconnect")]
     pub reconnect: bool,
@@ -122,6 +137,19 @@ pub struct ConnectionArgs {
     /// Do not reconnect when the connection is lost
     #[arg(long, overrides_with = "reconnect")]
     pub no_reconnect: bool,
+}
+
+impl ReconnectArgs {
+    /// Whether to reconnect: as the flags say, else the command's `default`.
+    pub fn or(&self, default: bool) -> bool {
+        if self.reconnect {
+            true
+        } else if self.no_reconnect {
+            false
+        } else {
+            default
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -132,6 +160,9 @@ pub struct ConnectArgs {
 
     #[command(flatten)]
     pub connection: ConnectionArgs,
+
+    #[command(flatten)]
+    pub reconnect: ReconnectArgs,
 
     /// Print JSON lines (one record per event) even on a terminal
     #[arg(long)]
@@ -156,6 +187,9 @@ pub struct EmitArgs {
 
     #[command(flatten)]
     pub connection: ConnectionArgs,
+
+    #[command(flatten)]
+    pub reconnect: ReconnectArgs,
 
     /// Wait for this event and print its payload (repeatable: in this order)
     #[arg(long, short = 'e', value_name = "EVENT")]
@@ -225,6 +259,15 @@ pub fn parse_query(text: &str) -> Result<(String, String), String> {
     match text.split_once('=') {
         Some((key, value)) if !key.is_empty() => Ok((key.to_owned(), value.to_owned())),
         _ => Err(format!("expected key=value, got {text:?}")),
+    }
+}
+
+/// `--eio 3|4`, after clap's range check (so a bad version is reported as a bad `--eio`).
+fn eio_version(version: u8) -> EngineVersion {
+    if version == 3 {
+        EngineVersion::V3
+    } else {
+        EngineVersion::V4
     }
 }
 

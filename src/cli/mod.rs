@@ -14,7 +14,7 @@ use bench::BENCH_AFTER_HELP;
 pub use bench::BenchArgs;
 use client::{CONNECT_AFTER_HELP, EMIT_AFTER_HELP};
 pub use client::{
-    ConnectArgs, ConnectionArgs, EmitArgs, Transport, parse_auth, parse_header, parse_query,
+    ConnectArgs, ConnectionArgs, EmitArgs, ReconnectArgs, parse_auth, parse_header, parse_query,
 };
 use serve::SERVE_AFTER_HELP;
 pub use serve::{LogFormat, ServeArgs};

@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::connection::{ConnectOptions, Transport};
 use super::endpoint::Endpoint;
 use super::engine::{self, Engine, OpenError, Start};
+use super::options::{ConnectOptions, Transport};
 use super::socket::{self, JoinError, Socket, SocketEvent};
 use super::transport::TransportError;
 use crate::protocol::engineio::EngineVersion;
@@ -66,7 +66,8 @@ impl ConnectError {
     }
 }
 
-/// What a (re)connection needs, resolved once.
+/// A URL and its [`ConnectOptions`], resolved once (the endpoint parsed, the transport
+/// settled) for the first connect and every reconnection.
 #[derive(Debug, Clone)]
 pub struct Plan {
     pub endpoint: Endpoint,
@@ -84,9 +85,9 @@ pub struct Plan {
 }
 
 impl Plan {
-    pub fn new(options: &ConnectOptions) -> Result<Self, ConnectError> {
+    pub fn new(url: &str, options: &ConnectOptions) -> Result<Self, ConnectError> {
         let endpoint = Endpoint::parse(
-            &options.url,
+            url,
             options.namespace.as_deref(),
             &options.path,
             &options.query,
@@ -95,24 +96,13 @@ impl Plan {
             url: e.url,
             reason: e.reason,
         })?;
-        let eio = match options.eio {
-            None => None,
-            Some(3) => Some(EngineVersion::V3),
-            Some(4) => Some(EngineVersion::V4),
-            Some(other) => {
-                return Err(ConnectError::InvalidUrl {
-                    url: options.url.clone(),
-                    reason: format!("Engine.IO version {other}: use 3 or 4"),
-                });
-            }
-        };
         Ok(Self {
             endpoint,
-            url: options.url.clone(),
+            url: url.to_owned(),
             auth: options.auth.clone(),
             headers: options.headers.clone(),
             transport: options.transport,
-            eio,
+            eio: options.eio,
             connect_timeout: options.connect_timeout,
             reconnect: options.reconnect,
             insecure: options.insecure,
@@ -241,25 +231,13 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn options(url: &str) -> ConnectOptions {
-        ConnectOptions {
-            url: url.to_owned(),
-            namespace: None,
-            path: "/socket.io/".to_owned(),
-            auth: None,
-            headers: vec![],
-            query: vec![],
-            transport: None,
-            eio: None,
-            connect_timeout: Duration::from_secs(1),
-            reconnect: false,
-            insecure: false,
-        }
+    fn plan(url: &str) -> Result<Plan, ConnectError> {
+        Plan::new(url, &ConnectOptions::default())
     }
 
     #[test]
     fn every_error_is_one_actionable_line() {
-        let plan = Plan::new(&options("http://127.0.0.1:4801")).unwrap();
+        let plan = plan("http://127.0.0.1:4801").unwrap();
         let refused = open_error(
             &plan,
             OpenError::Transport(TransportError::Refused { port: 0 }),
@@ -303,12 +281,12 @@ mod tests {
     }
 
     #[test]
-    fn bad_urls_and_versions_are_usage_errors() {
-        assert!(Plan::new(&options("ftp://h")).unwrap_err().is_usage());
-        let mut eio = options("h:1");
-        eio.eio = Some(5);
-        assert!(Plan::new(&eio).unwrap_err().is_usage());
-        eio.eio = Some(3);
-        assert_eq!(Plan::new(&eio).unwrap().eio, Some(EngineVersion::V3));
+    fn bad_urls_are_usage_errors() {
+        assert!(plan("ftp://h").unwrap_err().is_usage());
+        let eio = ConnectOptions {
+            eio: Some(EngineVersion::V3),
+            ..ConnectOptions::default()
+        };
+        assert_eq!(Plan::new("h:1", &eio).unwrap().eio, Some(EngineVersion::V3));
     }
 }

@@ -14,54 +14,20 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use tokio::sync::{mpsc, oneshot};
 
-use super::connect::{Plan, establish};
+use super::connect::{ConnectError, Plan, establish};
+use super::options::ConnectOptions;
 use super::socket;
 use crate::protocol::socketio::Packet;
 use driver::{Driver, session_info};
-
-pub use super::connect::ConnectError;
 
 mod driver;
 
 /// Acknowledgements of ours waiting at once; more is a runaway script.
 pub const MAX_ACKS: usize = 1024;
-/// Server acks remembered for `reply`; past that, events are shown without their ack id.
-const MAX_SERVER_ACKS: usize = 4096;
-
-/// Which Engine.IO transport to use. Without one, the client uses WebSocket and falls back to
-/// HTTP long-polling when the server refuses the WebSocket.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Transport {
-    /// WebSocket only
-    Websocket,
-    /// HTTP long-polling only
-    Polling,
-    /// HTTP long-polling, upgraded to WebSocket when the server offers it (as browsers do)
-    Upgrade,
-}
-
-/// Everything needed to open (and re-open) a connection.
-#[derive(Debug, Clone)]
-pub struct ConnectOptions {
-    /// `http(s)://` or `ws(s)://` URL (or `host:port`). A path other than `/` names the
-    /// namespace, as with the JavaScript client, unless `namespace` is set.
-    pub url: String,
-    pub namespace: Option<String>,
-    /// Engine.IO path on the server, `/socket.io/` by default.
-    pub path: String,
-    /// The CONNECT packet's `auth` payload (Socket.IO 3+; 2.x servers have none).
-    pub auth: Option<Value>,
-    pub headers: Vec<(String, String)>,
-    pub query: Vec<(String, String)>,
-    pub transport: Option<Transport>,
-    /// Engine.IO version to insist on (3 or 4); `None`: detect it from the handshake.
-    pub eio: Option<u8>,
-    pub connect_timeout: Duration,
-    /// Reconnect after the transport fails (never after the server said goodbye).
-    pub reconnect: bool,
-    /// Accept any TLS certificate (a development server's self-signed one).
-    pub insecure: bool,
-}
+/// Server acknowledgement requests remembered for `reply` (by the connection, and by the REPL
+/// for `status` and completion); past that, events are shown without their ack id: a server
+/// asking for thousands at once is misbehaving.
+pub const MAX_SERVER_ACKS: usize = 1024;
 
 /// The current session.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,7 +61,7 @@ pub enum ClientEvent {
     Disconnected { reason: String },
     /// The next reconnection attempt starts after `delay`.
     Reconnecting { attempt: u32, delay: Duration },
-    /// Something went wrong that did not end the session, or a reconnection gave up.
+    /// A reconnection was refused (the namespace or the auth): no more attempts follow.
     Error { message: String },
 }
 
@@ -103,8 +69,6 @@ pub enum ClientEvent {
 pub enum SendError {
     #[error("not connected")]
     Closed,
-    #[error("cannot send: {0}")]
-    Transport(String),
     #[error("no acknowledgement within {}", humantime::format_duration(*.0))]
     AckTimeout(Duration),
     #[error("more than {MAX_ACKS} acknowledgements are already awaited")]
@@ -152,6 +116,27 @@ impl Shared {
         lock(&self.acks).clear();
         lock(&self.server_acks).clear();
     }
+
+    /// A session was joined.
+    fn joined(&self, info: SessionInfo) {
+        *lock(&self.info) = info;
+        self.connected
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Remember the server's request `id` for [`Connection::reply`]; false when too many wait
+    /// already (or the id is a duplicate): the event is then shown without it.
+    fn remember_server_ack(&self, id: u64) -> bool {
+        let mut pending = lock(&self.server_acks);
+        pending.len() < MAX_SERVER_ACKS && pending.insert(id)
+    }
+
+    /// Hand the server's acknowledgement to whoever awaits ack `id`.
+    fn acknowledged(&self, id: u64, args: Vec<Value>) {
+        if let Some(waiting) = lock(&self.acks).remove(&id) {
+            waiting.send(args).ok();
+        }
+    }
 }
 
 /// An open connection. Dropping it closes the transport without a DISCONNECT packet (see
@@ -164,13 +149,14 @@ pub struct Connection {
 }
 
 impl Connection {
-    /// Connect and join the namespace. Every later [`ClientEvent`] goes to `events`, starting
-    /// with `Connected`. Bounded by `options.connect_timeout`.
+    /// Connect to `url` and join the namespace. Every later [`ClientEvent`] goes to `events`,
+    /// starting with `Connected`. Bounded by `options.connect_timeout`.
     pub async fn connect(
+        url: &str,
         options: &ConnectOptions,
         events: mpsc::UnboundedSender<ClientEvent>,
     ) -> Result<Self, ConnectError> {
-        let plan = Plan::new(options)?;
+        let plan = Plan::new(url, options)?;
         let (socket, early) = establish(&plan).await?;
         let shared = Arc::new(Shared {
             info: Mutex::new(session_info(&socket, &plan.url)),
@@ -185,7 +171,7 @@ impl Connection {
             shared: shared.clone(),
             commands,
             namespace,
-            url: options.url.clone(),
+            url: url.to_owned(),
         };
         let driver = Driver {
             plan,
@@ -198,13 +184,9 @@ impl Connection {
         Ok(connection)
     }
 
-    /// The current session (the last one while disconnected: see [`Connection::is_connected`]).
+    /// The current session (the last one while disconnected).
     pub fn info(&self) -> SessionInfo {
         lock(&self.shared.info).clone()
-    }
-
-    pub fn is_connected(&self) -> bool {
-        self.shared.connected()
     }
 
     pub fn namespace(&self) -> &str {
@@ -263,13 +245,6 @@ impl Connection {
         }
         self.send_written(Packet::ack(self.namespace.as_str(), ack_id, args))
             .await
-    }
-
-    /// The server acks not answered yet, in id order.
-    pub fn pending_server_acks(&self) -> Vec<u64> {
-        let mut ids: Vec<u64> = lock(&self.shared.server_acks).iter().copied().collect();
-        ids.sort_unstable();
-        ids
     }
 
     fn send(&self, packet: Packet, written: Option<oneshot::Sender<()>>) -> Result<(), SendError> {

@@ -8,12 +8,11 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use super::args::{Assertion, payload_of};
-use super::connection::{ClientEvent, ConnectError, ConnectOptions, Connection, SendError};
+use super::connect::ConnectError;
+use super::connection::{ClientEvent, Connection, SendError};
+use super::options::ConnectOptions;
 use super::output::Printer;
 use crate::wire;
-
-/// The streaming event `ai-message-response` may be preceded by (`{"id", "delta"}`).
-pub const AI_MESSAGE_CHUNK: &str = "ai-message-chunk";
 
 /// What goes to stdout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,6 +27,7 @@ pub enum Mode {
 
 #[derive(Debug, Clone)]
 pub struct EmitPlan {
+    pub url: String,
     pub options: ConnectOptions,
     pub event: String,
     pub args: Vec<Value>,
@@ -68,7 +68,7 @@ pub async fn run(plan: &EmitPlan, printer: &Printer) -> Result<(), EmitError> {
     // `--timeout` bounds the whole run, the handshake included.
     options.connect_timeout = options.connect_timeout.min(plan.timeout);
     let (tx, mut events) = mpsc::unbounded_channel();
-    let connection = Connection::connect(&options, tx).await?;
+    let connection = Connection::connect(&plan.url, &options, tx).await?;
     let mut run = Run {
         plan,
         printer,
@@ -227,7 +227,7 @@ impl Run<'_> {
                         }
                         return Ok(payload);
                     }
-                    if name == AI_MESSAGE_CHUNK
+                    if name == wire::event::AI_MESSAGE_CHUNK
                         && self.plan.print_chunks
                         && self.plan.mode == Mode::Payloads
                     {

@@ -81,11 +81,6 @@ impl Printer {
         writeln!(stderr, "sockai: {text}").ok();
     }
 
-    /// `sockai: error: …` on stderr.
-    pub fn error(&self, text: &str) {
-        self.diag(&format!("error: {text}"));
-    }
-
     /// One JSON-lines record on stdout: `{"type": kind, "time": …, …fields}`.
     pub fn record(&self, kind: &str, fields: Value) {
         let mut map = Map::new();

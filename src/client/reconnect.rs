@@ -9,7 +9,7 @@ pub const FIRST_DELAY: Duration = Duration::from_secs(1);
 pub const MAX_DELAY: Duration = Duration::from_secs(5);
 pub const RANDOMISATION: f64 = 0.5;
 
-/// Delays for successive attempts; [`Backoff::reset`] after a session was established.
+/// Delays for successive attempts; each lost session gets a new one.
 #[derive(Debug, Clone)]
 pub struct Backoff {
     attempts: u32,
@@ -37,6 +37,9 @@ impl Backoff {
         self.attempts
     }
 
+    /// Start the sequence over (keeping the random state): the tests' way to sample first
+    /// delays from one seed.
+    #[cfg(test)]
     pub fn reset(&mut self) {
         self.attempts = 0;
     }

@@ -43,7 +43,6 @@ pub enum JoinError {
 pub struct Socket {
     engine: Engine,
     namespace: String,
-    version: SocketVersion,
     decoder: Reassembly,
     sid: String,
 }
@@ -88,7 +87,6 @@ pub async fn join(
                 let socket = Socket {
                     engine,
                     namespace: namespace.to_owned(),
-                    version,
                     decoder,
                     sid,
                 };
@@ -201,10 +199,6 @@ impl Socket {
 
     pub fn namespace(&self) -> &str {
         &self.namespace
-    }
-
-    pub fn version(&self) -> SocketVersion {
-        self.version
     }
 
     pub fn engine(&self) -> &Engine {

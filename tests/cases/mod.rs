@@ -1,9 +1,11 @@
 mod bench;
+mod bench_flags;
 mod client_acks;
 mod client_args;
 mod client_connect;
 mod client_emit;
 mod client_flags;
+mod client_gives_up;
 mod client_hostile;
 mod client_interop;
 mod client_tls;

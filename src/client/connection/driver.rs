@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use tokio::sync::{mpsc, oneshot};
 
-use super::{ClientEvent, Command, ConnectError, MAX_SERVER_ACKS, SessionInfo, Shared, lock};
-use crate::client::connect::{Plan, establish};
+use super::{ClientEvent, Command, SessionInfo, Shared};
+use crate::client::connect::{ConnectError, Plan, establish};
 use crate::client::engine::LinkError;
 use crate::client::socket::{Socket, SocketEvent};
 use crate::client::transport::TransportError;
@@ -90,10 +90,7 @@ impl Driver {
 
     /// Record the new session and announce it, with the events that came before the CONNECT.
     pub(super) fn joined(&self, socket: &Socket, early: Vec<SocketEvent>) {
-        *lock(&self.shared.info) = session_info(socket, &self.plan.url);
-        self.shared
-            .connected
-            .store(true, std::sync::atomic::Ordering::SeqCst);
+        self.shared.joined(session_info(socket, &self.plan.url));
         self.event(ClientEvent::Connected {
             namespace: socket.namespace().to_owned(),
             sid: socket.sid().to_owned(),
@@ -136,10 +133,7 @@ impl Driver {
     fn on_socket_event(&self, event: SocketEvent) {
         match event {
             SocketEvent::Event { name, args, ack_id } => {
-                let ack_id = ack_id.filter(|id| {
-                    let mut pending = lock(&self.shared.server_acks);
-                    pending.len() < MAX_SERVER_ACKS && pending.insert(*id)
-                });
+                let ack_id = ack_id.filter(|id| self.shared.remember_server_ack(*id));
                 self.event(ClientEvent::Event {
                     namespace: self.plan.endpoint.namespace.clone(),
                     name,
@@ -147,11 +141,7 @@ impl Driver {
                     ack_id,
                 });
             }
-            SocketEvent::Ack { id, args } => {
-                if let Some(waiting) = lock(&self.shared.acks).remove(&id) {
-                    waiting.send(args).ok();
-                }
-            }
+            SocketEvent::Ack { id, args } => self.shared.acknowledged(id, args),
             SocketEvent::Disconnected => {}
         }
     }

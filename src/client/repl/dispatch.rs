@@ -101,8 +101,8 @@ impl Session<'_> {
 
     pub(super) async fn send(&mut self, event: &str, args: Vec<Value>, ack: bool) {
         let connection = match (&self.connection, &self.state) {
-            // After the server's goodbye the library would drop emits silently.
-            (Some(connection), State::Connected | State::Troubled(_)) => connection.clone(),
+            // Refused here rather than by the connection, so the line can say what to do.
+            (Some(connection), State::Connected) => connection.clone(),
             _ => {
                 self.fail(&format!(
                     "cannot emit `{event}`: not connected (type `reconnect`)"
@@ -144,7 +144,7 @@ impl Session<'_> {
             return;
         };
         let connection = match (&self.connection, &self.state) {
-            (Some(connection), State::Connected | State::Troubled(_)) => connection.clone(),
+            (Some(connection), State::Connected) => connection.clone(),
             _ => {
                 self.fail(&format!("cannot reply {ack_id}: not connected"));
                 return;
@@ -176,10 +176,16 @@ impl Session<'_> {
             self.printer.out(
                 &self
                     .printer
-                    .warning(&format!("── connecting to {}…", self.settings.options.url)),
+                    .warning(&format!("── connecting to {}…", self.settings.url)),
             );
         }
-        match Connection::connect(&self.settings.options, self.events_tx.clone()).await {
+        match Connection::connect(
+            &self.settings.url,
+            &self.settings.options,
+            self.events_tx.clone(),
+        )
+        .await
+        {
             Ok(connection) => self.connection = Some(Arc::new(connection)),
             Err(e) => {
                 self.state = State::Disconnected(e.to_string());

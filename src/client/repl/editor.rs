@@ -18,9 +18,9 @@ use super::Input;
 use super::server_acks::ServerAcks;
 use crate::client::args::open_brackets;
 use crate::client::command::COMMANDS;
-use crate::client::emit::AI_MESSAGE_CHUNK;
 use crate::client::output::LineSink;
 use crate::wire::event;
+use crate::wire::event::AI_MESSAGE_CHUNK;
 
 /// The rustyline thread: reads one line each time the session asks for one.
 pub(super) fn line_editor(

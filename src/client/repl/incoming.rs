@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use super::session::{AckOutcome, Session, State};
 use crate::client::connection::{ClientEvent, SendError};
-use crate::client::emit::{AI_MESSAGE_CHUNK, millis};
+use crate::client::emit::millis;
 use crate::wire::event;
 
 impl Session<'_> {
@@ -16,7 +16,7 @@ impl Session<'_> {
                 // A new session: the old one's acknowledgement requests cannot be answered.
                 self.server_acks.clear();
                 self.namespace = namespace.clone();
-                let url = self.settings.options.url.clone();
+                let url = self.settings.url.clone();
                 if self.json {
                     self.printer.record(
                         "connect",
@@ -50,22 +50,21 @@ impl Session<'_> {
             }
             ClientEvent::Error { message } => {
                 self.flush_answer();
+                // `status` then says why the session stays down, not "reconnecting".
+                self.state = State::Disconnected(message.clone());
                 if self.json {
                     self.printer.record("error", json!({ "message": message }));
                 } else {
                     self.printer
                         .out(&self.printer.lifecycle(&format!("error: {message}"), false));
-                    if self.settings.options.reconnect {
-                        self.printer.out(&self.printer.warning(
-                            "── the connection may be lost; reconnecting in the background…",
-                        ));
-                    }
+                    // The one error the connection reports is a refused reconnection, after
+                    // which it stops trying: say so, and what to do.
+                    self.printer.out(
+                        &self
+                            .printer
+                            .warning("── no longer reconnecting; type `reconnect` to try again"),
+                    );
                 }
-                // The library reports a dead server only as an error, never as a close.
-                if self.state == State::Connected {
-                    self.state = State::Troubled(message);
-                }
-                self.arrive("disconnect");
             }
             ClientEvent::Reconnecting { attempt, delay } => {
                 if self.json {
@@ -122,7 +121,7 @@ impl Session<'_> {
             return;
         }
         // A streamed answer grows line by line until `ai-message-response` closes it.
-        if name == AI_MESSAGE_CHUNK
+        if name == event::AI_MESSAGE_CHUNK
             && ack_id.is_none()
             && let Some(delta) = args
                 .first()

@@ -23,13 +23,14 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 
 use super::args::open_brackets;
-use super::connection::ConnectOptions;
+use super::error::ClientError;
+use super::options::ConnectOptions;
 use super::output::{LineSink, Printer};
-use crate::wire;
 use editor::{ReplHelper, line_editor};
 use session::Session;
 
 pub struct Settings {
+    pub url: String,
     pub options: ConnectOptions,
     pub ack_timeout: Duration,
     pub history_file: Option<PathBuf>,
@@ -55,7 +56,7 @@ enum Input {
 }
 
 /// Stdin is not a terminal (or `--json`): commands line by line, JSON records out.
-pub async fn run_script(settings: Settings, printer: &Printer) -> i32 {
+pub async fn run_script(settings: Settings, printer: &Printer) -> Result<(), ClientError> {
     let (tx, rx) = mpsc::unbounded_channel();
     // Blocking stdin reads stay off the async threads.
     std::thread::spawn(move || {
@@ -80,18 +81,14 @@ pub async fn run_script(settings: Settings, printer: &Printer) -> i32 {
         }
         tx.send(Input::Eof).ok();
     });
-    let Some(mut session) = Session::open(settings, printer, true).await else {
-        return wire::exit::CONNECT;
-    };
+    let mut session = Session::open(settings, printer, true).await?;
     session.run(rx, None).await
 }
 
 /// A terminal: the rustyline REPL.
-pub async fn run_interactive(settings: Settings, printer: &Printer) -> i32 {
+pub async fn run_interactive(settings: Settings, printer: &Printer) -> Result<(), ClientError> {
     let history = settings.history_file.clone();
-    let Some(mut session) = Session::open(settings, printer, false).await else {
-        return wire::exit::CONNECT;
-    };
+    let mut session = Session::open(settings, printer, false).await?;
     let (lines_tx, lines_rx) = mpsc::unbounded_channel();
     let (ask_tx, ask_rx) = std::sync::mpsc::channel::<bool>();
     let (sink_tx, sink_rx) = std::sync::mpsc::channel::<Option<Box<dyn LineSink>>>();
@@ -108,13 +105,13 @@ pub async fn run_interactive(settings: Settings, printer: &Printer) -> i32 {
     if let Ok(sink) = sink_rx.recv_timeout(Duration::from_secs(5)) {
         printer.set_sink(sink);
     }
-    let code = session.run(lines_rx, Some(&ask_tx)).await;
+    let result = session.run(lines_rx, Some(&ask_tx)).await;
     // Stop the editor (it is waiting for a "next line" that never comes) so it restores the
     // terminal and saves the history before we exit.
     ask_tx.send(false).ok();
     printer.set_sink(None);
     editor_thread.join().ok();
-    code
+    result
 }
 
 #[cfg(test)]

@@ -4,9 +4,9 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-/// Server acknowledgements remembered for `status`, `reply` and its completion; beyond it the
-/// oldest is forgotten (a server asking for thousands is misbehaving).
-pub(super) const MAX_SERVER_ACKS: usize = 1024;
+// The connection hands out no more ack ids than this, so the map stays within it; the oldest
+// goes first should a request outlive its session's bookkeeping.
+use crate::client::connection::MAX_SERVER_ACKS;
 
 /// Id → event name, shared between the session and the editor thread.
 #[derive(Clone, Default)]

@@ -12,9 +12,10 @@ use tokio::time::Instant;
 use super::filter::Filter;
 use super::server_acks::ServerAcks;
 use super::{Input, Settings};
+use crate::client::connect::ConnectError;
 use crate::client::connection::{ClientEvent, Connection, SendError};
+use crate::client::error::ClientError;
 use crate::client::output::Printer;
-use crate::wire;
 
 /// How long `wait` waits when the script gives no timeout.
 pub(super) const DEFAULT_WAIT: Duration = Duration::from_secs(10);
@@ -24,8 +25,6 @@ pub(super) const DISCONNECT_GRACE: Duration = Duration::from_secs(2);
 #[derive(Debug, Clone, PartialEq)]
 pub(super) enum State {
     Connected,
-    /// The library reported an error: the server may be gone; it may reconnect on its own.
-    Troubled(String),
     Disconnected(String),
 }
 
@@ -70,18 +69,17 @@ pub(super) enum Flow {
 }
 
 impl<'a> Session<'a> {
-    /// Connect; on failure print the one-line cause and return `None` (exit 3).
-    pub(super) async fn open(settings: Settings, printer: &'a Printer, json: bool) -> Option<Self> {
+    /// Connect; the error is the command's (exit 3).
+    pub(super) async fn open(
+        settings: Settings,
+        printer: &'a Printer,
+        json: bool,
+    ) -> Result<Self, ConnectError> {
         let (events_tx, events) = mpsc::unbounded_channel();
-        let connection = match Connection::connect(&settings.options, events_tx.clone()).await {
-            Ok(connection) => connection,
-            Err(e) => {
-                printer.error(&e.to_string());
-                return None;
-            }
-        };
+        let connection =
+            Connection::connect(&settings.url, &settings.options, events_tx.clone()).await?;
         let namespace = connection.namespace().to_owned();
-        Some(Self {
+        Ok(Self {
             settings,
             printer,
             json,
@@ -109,7 +107,7 @@ impl<'a> Session<'a> {
         &mut self,
         mut input: mpsc::UnboundedReceiver<Input>,
         ask: Option<&std::sync::mpsc::Sender<bool>>,
-    ) -> i32 {
+    ) -> Result<(), ClientError> {
         let request_line = |session: &Self| {
             if let Some(ask) = ask {
                 session.update_prompt();
@@ -164,9 +162,9 @@ impl<'a> Session<'a> {
         }
         self.finish().await;
         if self.failed {
-            wire::exit::FAILURE
+            Err(ClientError::Script)
         } else {
-            wire::exit::OK
+            Ok(())
         }
     }
 
@@ -191,7 +189,6 @@ impl<'a> Session<'a> {
         let text = match &self.state {
             State::Connected if self.namespace == "/" => "sockai> ".to_owned(),
             State::Connected => format!("sockai {}> ", self.namespace),
-            State::Troubled(_) => "sockai (connection trouble)> ".to_owned(),
             State::Disconnected(_) => "sockai (disconnected)> ".to_owned(),
         };
         if let Ok(mut prompt) = self.prompt.lock() {

@@ -9,15 +9,13 @@ impl Session<'_> {
         let (state, detail) = match &self.state {
             State::Connected if self.connection.is_some() => ("connected", None),
             State::Connected => ("disconnected", None),
-            State::Troubled(why) => ("connection trouble", Some(why.clone())),
             State::Disconnected(why) => ("disconnected", Some(why.clone())),
         };
         // The session's details exist only while there is one.
         let info = match (&self.connection, &self.state) {
-            (Some(connection), State::Connected | State::Troubled(_)) => Some(connection.info()),
+            (Some(connection), State::Connected) => Some(connection.info()),
             _ => None,
         };
-        let options = &self.settings.options;
         let server_acks: Vec<Value> = self
             .server_acks
             .entries()
@@ -30,7 +28,7 @@ impl Session<'_> {
                 json!({
                     "state": state,
                     "detail": detail,
-                    "url": options.url,
+                    "url": self.settings.url,
                     "namespace": self.namespace,
                     "sid": info.as_ref().map(|i| i.sid.clone()),
                     "transport": info.as_ref().map(|i| i.transport),
@@ -49,7 +47,7 @@ impl Session<'_> {
                 "state:        {state}{}",
                 detail.map(|d| format!(" ({d})")).unwrap_or_default()
             ),
-            format!("url:          {}", options.url),
+            format!("url:          {}", self.settings.url),
             format!("namespace:    {}", self.namespace),
         ];
         if let Some(info) = &info {
