@@ -15,6 +15,7 @@ use serde_json::Value;
 use super::args::Args;
 use super::assistant::{Assistant, ChunkSink, Session};
 use super::guard::{ConnectionPermit, Guard, RateLimiter, Refusal, Verdict};
+use crate::sync::lock;
 use crate::wire::{AiResetAck, AiResponse, ErrorCode, ErrorPayload, event};
 
 /// Who speaks to the server: the error events and acknowledgements differ.
@@ -165,7 +166,7 @@ impl Dispatch {
     /// on; otherwise the reply that replaces handling it.
     pub fn over_rate(&self, conn: &Conn, name: Option<&str>) -> Option<Reply> {
         let limiter = conn.limiter.as_ref()?;
-        let verdict = super::lock(limiter).check(Instant::now());
+        let verdict = lock(limiter).check(Instant::now());
         match verdict {
             Verdict::Allow => None,
             Verdict::Reject => Some(Reply::Emit {

@@ -223,14 +223,6 @@ pub async fn run(
     Ok(())
 }
 
-/// Lock a mutex that guards plain data. A panic while it was held leaves that data behind,
-/// still usable: carry on with it rather than fail every later caller.
-fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
 fn flatten(result: Result<std::io::Result<()>, tokio::task::JoinError>) -> Result<(), ServeError> {
     result
         .map_err(std::io::Error::other)?

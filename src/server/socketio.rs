@@ -12,12 +12,12 @@ use serde_json::Value;
 use super::dispatch::{self, Conn, Dispatch, Flavor, Identity, Incoming, Reply};
 use super::echo_server;
 use super::engine::{Handler, MakeHandler, Out, Reason, SessionInfo};
-use super::lock;
 use crate::protocol::Limits;
 use crate::protocol::socketio::{
     Decoder, Message, Packet, PacketType, SocketError, SocketVersion, encode_header, encode_into,
     encode_message, split_query,
 };
+use crate::sync::lock;
 use crate::wire::{AiChunk, AiResponse, ErrorPayload, event};
 
 /// What the Socket.IO sessions of a server do.

@@ -32,6 +32,7 @@ use tokio_util::task::TaskTracker;
 
 use crate::protocol::Limits;
 use crate::protocol::engineio::EngineVersion;
+use crate::sync::lock;
 
 pub use packet::Out;
 
@@ -227,17 +228,17 @@ impl Engine {
     }
 
     fn lookup(&self, sid: &str) -> Option<Entry> {
-        super::lock(&self.sessions).get(sid).cloned()
+        lock(&self.sessions).get(sid).cloned()
     }
 
     fn upgraded(&self, sid: &str) {
-        if let Some(entry) = super::lock(&self.sessions).get_mut(sid) {
+        if let Some(entry) = lock(&self.sessions).get_mut(sid) {
             entry.inbox = None;
         }
     }
 
     fn forget(&self, sid: &str) {
-        super::lock(&self.sessions).remove(sid);
+        lock(&self.sessions).remove(sid);
     }
 
     /// Check `EIO` and `transport` as Node does.

@@ -17,6 +17,7 @@ use super::{
     text_response,
 };
 use crate::protocol::engineio::{self, EngineVersion};
+use crate::sync::lock;
 
 /// POST bodies in flight to one session's task before a POST waits for room.
 const INBOX: usize = 8;
@@ -32,7 +33,7 @@ pub fn handshake(
     let sid = new_sid();
     let (inbox, receiver) = mpsc::channel(INBOX);
     {
-        let mut sessions = super::super::lock(&engine.sessions);
+        let mut sessions = lock(&engine.sessions);
         if sessions.len() >= engine.max_sessions {
             return HttpError::Full.response();
         }
