@@ -26,7 +26,8 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
-use crate::providers::Provider;
+use crate::providers::{ConfigError, Provider};
+use crate::wire::exit::{self, Failure};
 use assistant::{AnswerLimits, Assistant};
 use dispatch::Dispatch;
 use guard::Guard;
@@ -67,8 +68,14 @@ pub struct ServerConfig {
     pub rate_limit: u32,
 }
 
+/// Why `sockai serve` stopped. Each message quotes its cause: the reporter prints the line as
+/// it is, without walking `source()`.
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
+    #[error(transparent)]
+    Provider(#[from] ConfigError),
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(std::io::Error),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -80,6 +87,17 @@ pub enum ServeError {
     AllowedHost { host: String, source: HostError },
     #[error("server failed: {0}")]
     Io(#[from] std::io::Error),
+}
+
+impl Failure for ServeError {
+    /// A provider missing its key or given a bad URL, or a bad origin or host, is fixed on the
+    /// command line or in the environment, like a bad flag.
+    fn exit_code(&self) -> i32 {
+        match self {
+            Self::Provider(_) | Self::CorsOrigin { .. } | Self::AllowedHost { .. } => exit::USAGE,
+            Self::Runtime(_) | Self::Bind { .. } | Self::Io(_) => exit::FAILURE,
+        }
+    }
 }
 
 /// Shared by the HTTP routes and the bridge.
@@ -337,6 +355,36 @@ mod tests {
     fn warning(addr: &str, token: Option<&str>) -> Option<String> {
         let config = config(addr, token);
         exposure_warning(config.addr, &config, &Echo::new(Duration::ZERO))
+    }
+
+    #[test]
+    fn what_the_command_line_can_fix_is_a_usage_error() {
+        let usage = [
+            ServeError::Provider(ConfigError::MissingGeminiKey),
+            ServeError::CorsOrigin {
+                origin: "*".into(),
+                source: OriginError::Wildcard,
+            },
+            ServeError::AllowedHost {
+                host: "*".into(),
+                source: HostError::Wildcard,
+            },
+        ];
+        for error in usage {
+            assert_eq!(error.exit_code(), exit::USAGE, "{error}");
+        }
+        let busy = std::io::Error::from(std::io::ErrorKind::AddrInUse);
+        let bind = ServeError::Bind {
+            addr: "127.0.0.1:3000".parse().unwrap(),
+            source: busy,
+        };
+        assert_eq!(bind.exit_code(), exit::FAILURE);
+        let runtime = ServeError::Runtime(std::io::Error::other("no threads"));
+        assert_eq!(
+            runtime.to_string(),
+            "cannot start the async runtime: no threads"
+        );
+        assert_eq!(runtime.exit_code(), exit::FAILURE);
     }
 
     #[test]
