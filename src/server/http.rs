@@ -8,7 +8,7 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::ws::{WebSocketUpgrade, rejection::WebSocketUpgradeRejection};
 use axum::extract::{ConnectInfo, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, header};
 use axum::response::sse::{Event, Sse};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
@@ -16,6 +16,7 @@ use tokio::sync::mpsc;
 
 use super::dispatch::{Flavor, Identity};
 use super::guard::{self, ConnectionPermit};
+use super::response::error_response;
 use super::{AppState, bridge};
 use crate::wire::{self, AiChunk, AiResponse, ErrorCode, ErrorPayload, event};
 
@@ -240,13 +241,6 @@ fn sse_event(progress: Progress) -> Event {
     };
     // Our wire types hold only strings and numbers: serializing them cannot fail.
     Event::default().event(name).data(data.unwrap_or_default())
-}
-
-/// An error as the routes answer it: the status of its code, the payload as the JSON body.
-pub(super) fn error_response(error: ErrorPayload) -> Response {
-    let status =
-        StatusCode::from_u16(error.code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    (status, Json(error)).into_response()
 }
 
 #[cfg(test)]

@@ -7,10 +7,12 @@ mod bridge;
 mod dispatch;
 mod echo_server;
 mod engine;
+mod gate;
 mod guard;
 mod host;
 mod http;
 mod origin;
+mod response;
 mod socketio;
 
 use std::future::{Future, IntoFuture};
@@ -30,10 +32,11 @@ use crate::providers::{ConfigError, Provider};
 use crate::wire::exit::{self, Failure};
 use assistant::{AnswerLimits, Assistant};
 use dispatch::Dispatch;
+use gate::Gate;
 use guard::Guard;
 use host::HostPolicy;
 pub use host::{HostError, normalize as normalize_allowed_host};
-use origin::{Gate, OriginPolicy};
+use origin::OriginPolicy;
 pub use origin::{OriginError, normalize as normalize_origin};
 
 /// Listen backlog: the default of 128 drops connections in a burst of handshakes.
@@ -199,7 +202,7 @@ pub async fn run(
         // Inside the CORS layer, which answers preflights on its own.
         .layer(axum::middleware::from_fn_with_state(
             Arc::new(Gate { hosts, origins }),
-            origin::check,
+            gate::check,
         ))
         .layer(cors);
 
