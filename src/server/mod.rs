@@ -161,26 +161,22 @@ pub async fn run(
         max_payload,
         ..crate::protocol::Limits::default()
     };
-    let (socket_io, engine_io): (
-        Arc<dyn engine::MakeHandler>,
-        Option<Arc<dyn engine::MakeHandler>>,
-    ) = if config.echo_server {
-        let echo = socketio::MakeSocketIo {
-            mode: socketio::Mode::Echo,
-            limits,
+    let socket_io = |mode| engine::Mount {
+        path: crate::wire::SOCKET_IO_PATH,
+        make: Arc::new(socketio::MakeSocketIo { mode, limits }),
+    };
+    let mounts = if config.echo_server {
+        let raw = engine::Mount {
+            path: echo_server::ENGINE_IO_PATH,
+            make: Arc::new(echo_server::MakeRawEcho),
         };
-        (Arc::new(echo), Some(Arc::new(echo_server::MakeRawEcho)))
+        vec![socket_io(socketio::Mode::Echo), raw]
     } else {
-        let ai = socketio::MakeSocketIo {
-            mode: socketio::Mode::Ai(Arc::clone(&dispatch)),
-            limits,
-        };
-        (Arc::new(ai), None)
+        vec![socket_io(socketio::Mode::Ai(Arc::clone(&dispatch)))]
     };
     let engine = Arc::new(engine::Engine::new(
         settings,
-        socket_io,
-        engine_io,
+        mounts,
         shutdown.clone(),
         bridges.clone(),
     ));

@@ -4,8 +4,10 @@
 //! `transport`, `sid`) and answers what is wrong with the HTTP 400 bodies Node's engine.io uses,
 //! and it keeps the table of polling sessions by sid (bounded).
 //!
-//! What a session carries (Socket.IO, or the raw Engine.IO echo of `--echo-server`) is a
-//! [`Handler`]; the packets themselves are encoded and decoded by `crate::protocol`.
+//! The engine knows Engine.IO only. What a session carries is the [`Handler`] of the path it
+//! was opened on (the [`Mount`]s the layer above gives); the handler's messages, and its reasons
+//! for ending a session, mean nothing here. The packets themselves are encoded and decoded by
+//! `crate::protocol`.
 
 mod heartbeat;
 mod packet;
@@ -36,14 +38,10 @@ use crate::sync::lock;
 
 pub use packet::Out;
 
-/// The Socket.IO path; `/engine.io/` is the raw Engine.IO path (the echo server's).
-const SOCKET_IO_PATH: &str = "/socket.io";
-const ENGINE_IO_PATH: &str = "/engine.io";
-
 /// What an Engine.IO session carries, fed message by message. Output goes into `out` as whole
 /// Engine.IO packets; the session writes them on whatever transport it is on.
 pub trait Handler: Send + 'static {
-    /// The session is open (the open packet is out); v4 Socket.IO connects `/` here.
+    /// The session is open (the open packet is out).
     fn on_open(&mut self, out: &mut Vec<Out>);
     /// A text message (Engine.IO type `4`).
     fn on_text(&mut self, text: &str, out: &mut Vec<Out>) -> Result<(), Reason>;
@@ -74,46 +72,49 @@ pub struct SessionInfo {
     pub query: String,
 }
 
-/// Why a session ended, in the words the server logs.
+/// Why a session ended: Engine.IO's reasons, in the words the server logs, or the handler's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reason {
     TransportClose,
     /// A frame that is no Engine.IO packet.
     PacketParsingError,
-    /// An Engine.IO message whose Socket.IO packet does not parse: answered with an Engine.IO
-    /// close packet before closing.
-    BadSocketIoPacket,
     TransportError,
     HeartbeatTimeout,
-    ClientNsDisconnect,
-    ServerNsDisconnect,
     ClosingServer,
     /// A second GET while one was pending, or a GET abandoned by its client.
     BadPolling,
     /// A POST body over `--max-payload`.
     TooLarge,
+    /// The handler refused a message the client sent, in the handler's words (the engine only
+    /// carries them back to `on_close`). The client is told with a close packet, after the
+    /// answers to the messages before it.
+    Refused(&'static str),
 }
 
 impl Reason {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::TransportClose => "client gracefully closed the connection",
-            Self::PacketParsingError | Self::BadSocketIoPacket => {
+            Self::PacketParsingError => {
                 "client sent a bad request / the packet could not be parsed"
             }
             Self::TransportError => "The connection was abruptly closed",
             Self::HeartbeatTimeout => "client did not send a PONG packet in time",
-            Self::ClientNsDisconnect => {
-                "client has manually disconnected the socket from the namespace"
-            }
-            Self::ServerNsDisconnect => "socket was forcefully disconnected from the namespace",
             Self::ClosingServer => "server is being closed",
             Self::BadPolling => {
                 "client broke the long-polling rules (overlapping or abandoned GET)"
             }
             Self::TooLarge => "client sent a payload over the maxPayload limit",
+            Self::Refused(words) => words,
         }
     }
+}
+
+/// A path the engine serves, and what its sessions carry.
+pub struct Mount {
+    /// As clients are given it (`/socket.io/`); served with or without the trailing slash.
+    pub path: &'static str,
+    pub make: Arc<dyn MakeHandler>,
 }
 
 /// One server's Engine.IO settings and sessions.
@@ -125,9 +126,7 @@ pub struct Engine {
     /// Polling sessions held at once (past it a handshake gets 503).
     max_sessions: usize,
     sessions: Mutex<HashMap<String, Entry>>,
-    socket_io: Arc<dyn MakeHandler>,
-    /// `--echo-server`: the raw Engine.IO echo at `/engine.io/`.
-    engine_io: Option<Arc<dyn MakeHandler>>,
+    mounts: Vec<Mount>,
     pub shutdown: CancellationToken,
     /// Every session's task; shutdown waits for them.
     pub tasks: TaskTracker,
@@ -205,8 +204,7 @@ struct Query {
 impl Engine {
     pub fn new(
         settings: EngineSettings,
-        socket_io: Arc<dyn MakeHandler>,
-        engine_io: Option<Arc<dyn MakeHandler>>,
+        mounts: Vec<Mount>,
         shutdown: CancellationToken,
         tasks: TaskTracker,
     ) -> Self {
@@ -220,8 +218,13 @@ impl Engine {
             allow_eio3: settings.allow_eio3,
             max_sessions: settings.max_sessions,
             sessions: Mutex::new(HashMap::new()),
-            socket_io,
-            engine_io,
+            mounts: mounts
+                .into_iter()
+                .map(|mount| Mount {
+                    path: mount.path.strip_suffix('/').unwrap_or(mount.path),
+                    ..mount
+                })
+                .collect(),
             shutdown,
             tasks,
         }
@@ -317,17 +320,14 @@ pub async fn route(
 
 /// The handler of the path, if it is one of the engine's.
 fn handler_for(engine: &Engine, path: &str) -> Option<Arc<dyn MakeHandler>> {
-    let on = |prefix: &str| {
-        path.strip_prefix(prefix)
-            .is_some_and(|rest| rest.is_empty() || rest == "/")
-    };
-    if on(SOCKET_IO_PATH) {
-        return Some(Arc::clone(&engine.socket_io));
-    }
-    match &engine.engine_io {
-        Some(make) if on(ENGINE_IO_PATH) => Some(Arc::clone(make)),
-        _ => None,
-    }
+    engine
+        .mounts
+        .iter()
+        .find(|mount| {
+            path.strip_prefix(mount.path)
+                .is_some_and(|rest| rest.is_empty() || rest == "/")
+        })
+        .map(|mount| Arc::clone(&mount.make))
 }
 
 /// A plain-text 200 response, as Node's polling transport answers.
