@@ -109,8 +109,8 @@ struct AppState {
     assistant: Arc<Assistant>,
     dispatch: Arc<Dispatch>,
     shutdown: CancellationToken,
-    /// Open raw WebSocket connections (the bridge, direct Socket.IO); shutdown waits for them
-    /// to say goodbye.
+    /// The task of every connection: each bridge socket and each Engine.IO session. Shutdown
+    /// waits for them to say goodbye.
     bridges: TaskTracker,
     max_frame_bytes: usize,
     guard: Arc<Guard>,
