@@ -335,6 +335,41 @@ fn handler_for(engine: &Engine, path: &str) -> Option<Arc<dyn MakeHandler>> {
 mod tests {
     use super::*;
 
+    struct Unused;
+
+    impl MakeHandler for Unused {
+        fn make(&self, _session: &SessionInfo) -> Box<dyn Handler> {
+            unreachable!("no session is opened here")
+        }
+    }
+
+    #[test]
+    fn only_the_mounted_paths_are_the_engines() {
+        let settings = EngineSettings {
+            ping_interval: Duration::from_secs(25),
+            ping_timeout: Duration::from_secs(20),
+            max_payload: 1000,
+            allow_eio3: false,
+            max_sessions: 1,
+        };
+        let mount = |path| Mount {
+            path,
+            make: Arc::new(Unused),
+        };
+        let engine = Engine::new(
+            settings,
+            vec![mount("/socket.io/"), mount("/engine.io")],
+            CancellationToken::new(),
+            TaskTracker::new(),
+        );
+        for ours in ["/socket.io", "/socket.io/", "/engine.io", "/engine.io/"] {
+            assert!(handler_for(&engine, ours).is_some(), "{ours}");
+        }
+        for theirs in ["/", "/socket.io/x", "/socket.iox", "/socket", "/api/ai"] {
+            assert!(handler_for(&engine, theirs).is_none(), "{theirs}");
+        }
+    }
+
     #[test]
     fn errors_have_nodes_bodies() {
         let response = HttpError::UnknownSid.response();
