@@ -1,4 +1,4 @@
-//! Shell completions and man pages, generated from the clap definition in `cli.rs`.
+//! Shell completions and man pages, generated from the clap definition in `src/cli/`.
 //!
 //! `completions/` and `doc/` hold the output of `scripts/regenerate.sh`, which calls
 //! `sockai completions` and `sockai man`; a test fails when the checked-in copies are stale.

@@ -13,4 +13,5 @@ pub mod protocol;
 pub mod providers;
 pub mod runtime;
 pub mod server;
+pub mod sync;
 pub mod wire;

@@ -7,7 +7,6 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::Context;
 use clap::Parser;
 
 use cli::{Cli, Command, ConnectArgs, EmitArgs, ServeArgs};
@@ -15,7 +14,7 @@ use cli::{Cli, Command, ConnectArgs, EmitArgs, ServeArgs};
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let code = match cli.command {
-        Command::Serve(args) => report(serve(args)),
+        Command::Serve(args) => finish(serve(args)),
         Command::Connect(args) => finish(client::run_connect(connect_request(args))),
         Command::Emit(args) => finish(client::run_emit(emit_request(args))),
         Command::Completions(args) => finish(generate::print_completions(args.shell)),
@@ -34,31 +33,6 @@ fn finish<E: wire::exit::Failure>(result: Result<(), E>) -> i32 {
                 eprintln!("sockai: error: {e}");
             }
             e.exit_code()
-        }
-    }
-}
-
-/// Print an error with its causes on one line, and turn it into an exit status.
-fn report(result: anyhow::Result<()>) -> i32 {
-    match result {
-        Ok(()) => wire::exit::OK,
-        Err(e) => {
-            eprintln!("sockai: error: {e:#}");
-            // A provider missing its key or given a bad URL, or a bad origin or host, is fixed
-            // on the command line or in the environment, like a bad flag.
-            let bad_flag = e.downcast_ref::<providers::ConfigError>().is_some()
-                || matches!(
-                    e.downcast_ref::<server::ServeError>(),
-                    Some(
-                        server::ServeError::CorsOrigin { .. }
-                            | server::ServeError::AllowedHost { .. }
-                    )
-                );
-            if bad_flag {
-                wire::exit::USAGE
-            } else {
-                wire::exit::FAILURE
-            }
         }
     }
 }
@@ -93,7 +67,7 @@ fn emit_request(args: EmitArgs) -> client::EmitRequest {
     }
 }
 
-fn serve(args: ServeArgs) -> anyhow::Result<()> {
+fn serve(args: ServeArgs) -> Result<(), server::ServeError> {
     let _logs = logging::init(args.log_format);
     let provider = providers::build(
         &providers::ProviderConfig {
@@ -128,12 +102,11 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
         max_connections: args.max_connections,
         rate_limit: args.rate_limit,
     };
-    let runtime = runtime::build(args.threads).context("cannot start the async runtime")?;
+    let runtime = runtime::build(args.threads).map_err(server::ServeError::Runtime)?;
     runtime.block_on(async {
         let signal = shutdown_signal();
         server::run(config, Arc::from(provider), signal).await
-    })?;
-    Ok(())
+    })
 }
 
 /// Resolves on Ctrl-C (SIGINT) or SIGTERM.

@@ -8,9 +8,11 @@
 //! only after it has been idle long enough to stop polling.
 
 use std::io::Write;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::Duration;
+
+use crate::sync::unpoison;
 
 /// How long the writer lets lines gather before each write: short enough to read as
 /// immediate, long enough that a burst of lines costs one write.
@@ -44,7 +46,7 @@ struct Shared {
 impl Shared {
     fn lock(&self) -> MutexGuard<'_, State> {
         // A logger that panicked mid-line leaves at worst half a line: keep logging.
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+        crate::sync::lock(&self.state)
     }
 }
 
@@ -92,11 +94,7 @@ impl Sink {
     pub fn with_queue<R>(&self, fill: impl FnOnce(&mut Vec<u8>) -> R) -> R {
         let mut state = self.shared.lock();
         while state.queued.len() > MAX_QUEUED && !state.closed {
-            state = self
-                .shared
-                .room
-                .wait(state)
-                .unwrap_or_else(PoisonError::into_inner);
+            state = unpoison(self.shared.room.wait(state));
         }
         let result = fill(&mut state.queued);
         if state.parked {
@@ -118,11 +116,7 @@ fn write_out(shared: &Shared, mut out: impl Write) {
             // thread switch and a write in front of the answer itself (measured: 1-client
             // latency). Only closing cuts the wait short, so that exiting costs no 2 ms.
             if !state.closed {
-                state = shared
-                    .lines
-                    .wait_timeout(state, GATHER)
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .0;
+                state = unpoison(shared.lines.wait_timeout(state, GATHER)).0;
             }
             if state.queued.is_empty() && !state.closed {
                 if idle_polls < PARK_AFTER {
@@ -132,10 +126,7 @@ fn write_out(shared: &Shared, mut out: impl Write) {
                 // Idle for a while: sleep until a line comes (that one logger wakes us).
                 state.parked = true;
                 while state.queued.is_empty() && !state.closed {
-                    state = shared
-                        .lines
-                        .wait(state)
-                        .unwrap_or_else(PoisonError::into_inner);
+                    state = unpoison(shared.lines.wait(state));
                 }
                 state.parked = false;
                 idle_polls = 0;

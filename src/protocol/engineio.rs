@@ -144,6 +144,13 @@ pub fn encode_text(packet: &Packet<'_>, out: &mut String) {
     encode_packet(EngineVersion::V4, packet, out);
 }
 
+/// Begin a text message in `out` (its type, `4`); the message's text is then written straight
+/// after it. For senders that build a message in place, in one buffer, rather than wrap a
+/// finished one with [`encode_text`].
+pub fn start_message(out: &mut String) {
+    out.push('4');
+}
+
 /// As [`encode_text`], with the binary form of `version` (v3: `b4<base64>`).
 pub(crate) fn encode_packet(version: EngineVersion, packet: &Packet<'_>, out: &mut String) {
     let (kind, data) = match packet {

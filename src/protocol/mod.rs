@@ -27,19 +27,21 @@
 //!   (a WebSocket frame) or [`engineio::encode_payload`] (a polling body); binary attachments go
 //!   as [`engineio::encode_binary_frame`] on WebSocket or `Packet::Binary` in a polling payload.
 //!
-//! Additions to the agreed API (protocol-api.md): `engineio::decode_packet(version, text)` (one
-//! packet of a polling payload, whose `b…` base64 form depends on the version; `decode_text`
-//! rejects `b…`, which is not a WebSocket frame); `EngineError::{NotUtf8, BinaryNotMessage}`;
-//! `EngineVersion::from_query`; `SocketVersion::from(EngineVersion)`; `Packet::{connected,
-//! connect_refused, connect_sid, error_message, error_data, into_args}`, `socketio::split_query`,
-//! `socketio::RESERVED_EVENTS`; `Message::{new, with_binary, into_packet_with_binary}`;
-//! `Decoder::{pending, reset}`; `binary::{binary_value, placeholder, base64_encode,
-//! base64_encode_into, base64_decode}`; `Limits` is `Copy`.
+//! Besides: `engineio::decode_packet(version, text)` (one packet of a polling payload, whose
+//! `b…` base64 form depends on the version; `decode_text` rejects `b…`, which is not a WebSocket
+//! frame); `engineio::start_message` (a message written in place, in one buffer);
+//! `EngineError::{NotUtf8, BinaryNotMessage}`; `EngineVersion::from_query`;
+//! `SocketVersion::from(EngineVersion)`; `Packet::{connected, connect_refused, connect_sid,
+//! error_message, error_data, into_args}`, `socketio::split_query`, `socketio::RESERVED_EVENTS`;
+//! `Message::{new, with_binary, into_packet_with_binary}`; `Decoder::{pending, reset}`;
+//! `binary::{binary_value, placeholder, base64_encode, base64_encode_into, base64_decode}`;
+//! `Limits` is `Copy`.
 //!
-//! Differences: `binary::attach` does not exist (`reconstruct` does its job); event names may be
-//! strings or numbers, as Node's parser accepts (`event_name()` is `None` for a number); reserved
-//! names (`connect`, `disconnect`, …) are decoded, and the server refuses them with
-//! `socketio::is_reserved_event`; default `max_attachments` is 10 (Node's), not 64.
+//! As Node's parser, and not as one might guess: binary placeholders are put back by
+//! `binary::reconstruct` (there is no `attach`); event names may be strings or numbers
+//! (`event_name()` is `None` for a number); reserved names (`connect`, `disconnect`, …) are
+//! decoded, and the server refuses them with `socketio::is_reserved_event`; the default
+//! `max_attachments` is 10 (Node's).
 //!
 //! Rules worth knowing: constructors normalise the namespace (`""` → `/`, `admin` → `/admin`).
 //! Only events and acks carry binary: `with_binary` leaves `$binary` in other packets as JSON, and

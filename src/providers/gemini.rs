@@ -9,6 +9,7 @@ use futures_util::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::answer::{self, Gather};
 use super::http::Upstream;
 use super::{
     ChatRequest, Completion, ConfigError, DeltaSink, Generation, Provider, ProviderError, Role,
@@ -86,36 +87,14 @@ impl Gemini {
         } else {
             format!("{}:generateContent", self.endpoint)
         };
-        let response = self
-            .upstream
-            .send(|| {
-                self.upstream
-                    .client()
-                    .post(&url)
-                    .header("x-goog-api-key", &self.key)
-                    .json(&body)
-            })
-            .await?;
-        let mut answer = Answer::default();
-        if !self.generation.stream {
-            let response: GenerateResponse = self.upstream.json(response).await?;
-            answer.absorb(&self.upstream, response, on_delta)?;
-            return answer.finish(&self.upstream, false);
-        }
-        let mut events = self.upstream.events(response);
-        while let Some(event) = events.next().await? {
-            if event.data.trim().is_empty() {
-                continue;
-            }
-            let response = serde_json::from_str::<GenerateResponse>(&event.data).map_err(|e| {
-                self.upstream.error(
-                    ErrorCode::Upstream,
-                    format!("sent a stream event that is not a response: {e}"),
-                )
-            })?;
-            answer.absorb(&self.upstream, response, on_delta)?;
-        }
-        answer.finish(&self.upstream, true)
+        let build = || {
+            self.upstream
+                .client()
+                .post(&url)
+                .header("x-goog-api-key", &self.key)
+                .json(&body)
+        };
+        answer::answer::<Answer>(&self.upstream, self.generation.stream, build, on_delta).await
     }
 }
 
@@ -231,7 +210,10 @@ const REFUSALS: &[&str] = &[
     "IMAGE_SAFETY",
 ];
 
-impl Answer {
+impl Gather for Answer {
+    type Object = GenerateResponse;
+    const EVENT: &'static str = "a response";
+
     fn absorb(
         &mut self,
         upstream: &Upstream,

@@ -5,6 +5,7 @@
 //! Adding a provider means adding a module here and a variant to [`ProviderKind`]; no handler
 //! changes.
 
+mod answer;
 mod echo;
 mod gemini;
 mod http;

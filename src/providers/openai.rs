@@ -11,6 +11,7 @@ use futures_util::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::answer::{self, Gather};
 use super::http::Upstream;
 use super::{
     ChatRequest, Completion, ConfigError, DeltaSink, Generation, Provider, ProviderError, Role,
@@ -85,42 +86,14 @@ impl OpenAi {
         on_delta: DeltaSink<'_>,
     ) -> Result<Completion, ProviderError> {
         let body = self.body(request);
-        let response = self
-            .upstream
-            .send(|| {
-                let builder = self.upstream.client().post(&self.url).json(&body);
-                match &self.key {
-                    Some(key) => builder.bearer_auth(key),
-                    None => builder,
-                }
-            })
-            .await?;
-        let mut answer = Answer::default();
-        if !self.generation.stream {
-            let completion: CompletionObject = self.upstream.json(response).await?;
-            answer.absorb(&self.upstream, completion, on_delta)?;
-            return answer.finish(&self.upstream, false);
-        }
-        let mut events = self.upstream.events(response);
-        while let Some(event) = events.next().await? {
-            let data = event.data.trim();
-            if data.is_empty() {
-                continue;
+        let build = || {
+            let builder = self.upstream.client().post(&self.url).json(&body);
+            match &self.key {
+                Some(key) => builder.bearer_auth(key),
+                None => builder,
             }
-            if data == "[DONE]" {
-                answer.done = true;
-                // Anything after [DONE] is of no use; dropping `events` closes the connection.
-                break;
-            }
-            let chunk = serde_json::from_str::<CompletionObject>(data).map_err(|e| {
-                self.upstream.error(
-                    ErrorCode::Upstream,
-                    format!("sent a stream event that is not a completion chunk: {e}"),
-                )
-            })?;
-            answer.absorb(&self.upstream, chunk, on_delta)?;
-        }
-        answer.finish(&self.upstream, true)
+        };
+        answer::answer::<Answer>(&self.upstream, self.generation.stream, build, on_delta).await
     }
 }
 
@@ -210,7 +183,15 @@ struct Answer {
     done: bool,
 }
 
-impl Answer {
+impl Gather for Answer {
+    type Object = CompletionObject;
+    const EVENT: &'static str = "a completion chunk";
+
+    fn ends_stream(&mut self, data: &str) -> bool {
+        self.done = data == "[DONE]";
+        self.done
+    }
+
     fn absorb(
         &mut self,
         upstream: &Upstream,

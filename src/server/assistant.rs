@@ -267,7 +267,7 @@ impl Session {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Memory> {
-        super::lock(&self.memory)
+        crate::sync::lock(&self.memory)
     }
 }
 

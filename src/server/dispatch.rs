@@ -1,9 +1,10 @@
 //! The one place that knows what the server does with an event, whichever transport carried it
-//! (Socket.IO over any Engine.IO transport, or the raw-WebSocket bridge): the events
-//! (`message`, `ai-message`, `ai-reset`, anything else), the limits (rate, prompt size, one
-//! answer in flight), the auth check and the log lines. Transports decode packets into an
+//! (Socket.IO over any Engine.IO transport, the raw-WebSocket bridge, or `POST /api/ai`): the
+//! events (`message`, `ai-message`, `ai-reset`, anything else), the limits (rate, prompt size,
+//! one answer in flight), the auth check and the log lines. Transports decode packets into an
 //! [`Incoming`] event, hand it to [`Dispatch::handle`] and carry out the [`Reply`]; they never
-//! decide what an event means. A new event is added here.
+//! decide what an event means. `POST /api/ai` is one stateless `ai-message`: admitted by
+//! [`Dispatch::admit_request`], answered by [`Request::answer`]. A new event is added here.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -15,6 +16,7 @@ use serde_json::Value;
 use super::args::Args;
 use super::assistant::{Assistant, ChunkSink, Session};
 use super::guard::{ConnectionPermit, Guard, RateLimiter, Refusal, Verdict};
+use crate::sync::lock;
 use crate::wire::{AiResetAck, AiResponse, ErrorCode, ErrorPayload, event};
 
 /// Who speaks to the server: the error events and acknowledgements differ.
@@ -48,7 +50,8 @@ pub struct Conn {
     pub who: Identity,
     flavor: Flavor,
     session: Arc<Session>,
-    /// Locked once per event; handlers of one socket may run concurrently (socketioxide).
+    /// Locked once per event, never contended (one task serves a connection): the lock is what
+    /// lets the dispatch update it through the shared `&Conn` its transport lends.
     limiter: Option<Mutex<RateLimiter>>,
     _place: ConnectionPermit,
 }
@@ -103,6 +106,25 @@ impl Answer {
         self.assistant
             .answer(Some(&self.session), &self.payload, on_chunk)
             .await
+    }
+}
+
+/// One admitted stateless request: answered without a conversation (no memory, no `busy`),
+/// holding its connection place until dropped. Owns what it needs, so it can move into the
+/// task that streams it.
+pub struct Request {
+    assistant: Arc<Assistant>,
+    _place: ConnectionPermit,
+}
+
+impl Request {
+    /// Answer `payload` (an `ai-message` argument); `on_chunk` sees the answer as it streams.
+    pub async fn answer(
+        &self,
+        payload: &Value,
+        on_chunk: ChunkSink<'_>,
+    ) -> Result<AiResponse, ErrorPayload> {
+        self.assistant.answer(None, payload, on_chunk).await
     }
 }
 
@@ -161,11 +183,33 @@ impl Dispatch {
         })
     }
 
+    /// Admit one stateless request (`POST /api/ai`) from `peer`: the token, a connection place
+    /// (held until the [`Request`] is dropped), then the per-address rate limit. Logs the
+    /// refusal.
+    pub fn admit_request(
+        &self,
+        token: Option<&str>,
+        peer: SocketAddr,
+    ) -> Result<Request, ErrorPayload> {
+        let place = self.guard.admit(token).map_err(|refusal| {
+            tracing::warn!(%peer, code = %refusal.code(), "refused an HTTP AI request");
+            ErrorPayload::new(refusal.code(), refusal.to_string())
+        })?;
+        if !self.guard.within_peer_rate(peer.ip(), Instant::now()) {
+            tracing::warn!(%peer, "refused an HTTP AI request over the rate limit");
+            return Err(too_many_requests());
+        }
+        Ok(Request {
+            assistant: Arc::clone(&self.assistant),
+            _place: place,
+        })
+    }
+
     /// Apply the connection's rate limit to one incoming event (`name` when known). `None`: go
     /// on; otherwise the reply that replaces handling it.
     pub fn over_rate(&self, conn: &Conn, name: Option<&str>) -> Option<Reply> {
         let limiter = conn.limiter.as_ref()?;
-        let verdict = super::lock(limiter).check(Instant::now());
+        let verdict = lock(limiter).check(Instant::now());
         match verdict {
             Verdict::Allow => None,
             Verdict::Reject => Some(Reply::Emit {
@@ -284,6 +328,14 @@ pub fn too_many_events() -> ErrorPayload {
     )
 }
 
+/// The answer to a stateless request over the rate limit of its address.
+pub fn too_many_requests() -> ErrorPayload {
+    ErrorPayload::new(
+        ErrorCode::TooManyEvents,
+        "too many requests from this address: slow down (see the server's --rate-limit)",
+    )
+}
+
 /// The answer to an `ai-message` without an argument.
 pub fn no_argument() -> ErrorPayload {
     ErrorPayload::new(
@@ -311,4 +363,65 @@ pub fn unknown_event(name: &str) -> ErrorPayload {
             event::AI_RESET
         ),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::providers::Echo;
+    use crate::server::assistant::AnswerLimits;
+    use std::time::Duration;
+
+    fn dispatch(token: Option<&str>, max_connections: usize, rate: u32) -> Dispatch {
+        let limits = AnswerLimits {
+            max_prompt_bytes: 64,
+            stream: true,
+            history: 0,
+            timeout: Duration::from_secs(5),
+            max_concurrent: 1,
+        };
+        let assistant = Assistant::new(Arc::new(Echo::new(Duration::ZERO)), limits);
+        let guard = Guard::new(token.map(str::to_owned), max_connections, rate);
+        Dispatch::new(Arc::new(assistant), Arc::new(guard))
+    }
+
+    const PEER: &str = "10.0.0.1:5000";
+
+    #[test]
+    fn a_request_is_admitted_by_token_place_and_rate_as_connections_are() {
+        let peer = PEER.parse().unwrap();
+        let guarded = dispatch(Some("t0k"), 1, 0);
+        let refused = guarded.admit_request(None, peer).err().unwrap();
+        assert_eq!(refused.code, ErrorCode::AuthRequired);
+        let held = guarded.admit_request(Some("t0k"), peer).ok().unwrap();
+        let full = guarded.admit_request(Some("t0k"), peer).err().unwrap();
+        assert_eq!(full.code, ErrorCode::ServerFull);
+        drop(held);
+        assert!(guarded.admit_request(Some("t0k"), peer).is_ok());
+
+        let limited = dispatch(None, 10, 1);
+        assert!(limited.admit_request(None, peer).is_ok());
+        let over = limited.admit_request(None, peer).err().unwrap();
+        assert_eq!(over, too_many_requests());
+        // The refused request gave its place back.
+        assert_eq!(limited.guard.connections.open(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_request_is_answered_without_a_conversation() {
+        let request = dispatch(None, 1, 0)
+            .admit_request(None, PEER.parse().unwrap())
+            .ok()
+            .unwrap();
+        let prompt = serde_json::json!({"prompt": "hi"});
+        let mut chunks = Vec::new();
+        let response = request
+            .answer(&prompt, &mut |chunk| chunks.push(chunk))
+            .await
+            .unwrap();
+        assert!(response.response.contains("hi"), "{response:?}");
+        let tiny = serde_json::json!({"prompt": "x".repeat(65)});
+        let error = request.answer(&tiny, &mut |_| {}).await.unwrap_err();
+        assert_eq!(error.code, ErrorCode::PromptTooLarge);
+    }
 }

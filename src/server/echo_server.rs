@@ -13,7 +13,11 @@ use bytes::Bytes;
 use serde_json::{Map, Value};
 
 use super::engine::{Handler, MakeHandler, Out, Reason, SessionInfo};
+use crate::protocol::engineio;
 use crate::protocol::socketio::{Message, Packet, PacketType};
+
+/// Where the raw Engine.IO echo is served.
+pub const ENGINE_IO_PATH: &str = "/engine.io/";
 
 /// The namespaces clients may join.
 pub const NAMESPACES: [&str; 2] = ["/", "/custom"];
@@ -63,7 +67,9 @@ impl Handler for RawEcho {
     fn on_open(&mut self, _out: &mut Vec<Out>) {}
 
     fn on_text(&mut self, text: &str, out: &mut Vec<Out>) -> Result<(), Reason> {
-        out.push(Out::Text(format!("4{text}")));
+        let mut packet = String::with_capacity(text.len() + 1);
+        engineio::encode_text(&engineio::Packet::Message(text), &mut packet);
+        out.push(Out::Text(packet));
         Ok(())
     }
 

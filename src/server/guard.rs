@@ -9,6 +9,8 @@ use std::time::Instant;
 
 use subtle::ConstantTimeEq;
 
+use crate::sync::lock;
+
 /// The access rules of one server, shared by Socket.IO, the bridge and HTTP.
 #[derive(Debug)]
 pub struct Guard {
@@ -82,7 +84,7 @@ impl Guard {
         let Some(rate) = self.rate else {
             return true;
         };
-        let mut peers = super::lock(&self.peers);
+        let mut peers = lock(&self.peers);
         if peers.len() >= MAX_TRACKED_PEERS && !peers.contains_key(&peer) {
             peers.retain(|_, limiter| !limiter.is_idle(now));
             if peers.len() >= MAX_TRACKED_PEERS {

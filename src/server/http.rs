@@ -2,20 +2,20 @@
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
-use std::time::Instant;
 
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::ws::{WebSocketUpgrade, rejection::WebSocketUpgradeRejection};
 use axum::extract::{ConnectInfo, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, header};
 use axum::response::sse::{Event, Sse};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
-use super::dispatch::{Flavor, Identity};
-use super::guard::{self, ConnectionPermit};
+use super::dispatch::{Flavor, Identity, Request};
+use super::guard;
+use super::response::error_response;
 use super::{AppState, bridge};
 use crate::wire::{self, AiChunk, AiResponse, ErrorCode, ErrorPayload, event};
 
@@ -107,20 +107,10 @@ pub async fn ai(
         tracing::warn!(%peer, "refused an HTTP AI request that is not application/json");
         return error_response(error);
     }
-    let place = match app.guard.admit(bearer(&headers)) {
-        Ok(place) => place,
-        Err(refusal) => {
-            tracing::warn!(%peer, code = %refusal.code(), "refused an HTTP AI request");
-            return error_response(ErrorPayload::new(refusal.code(), refusal.to_string()));
-        }
+    let request = match app.dispatch.admit_request(bearer(&headers), peer) {
+        Ok(request) => request,
+        Err(error) => return error_response(error),
     };
-    if !app.guard.within_peer_rate(peer.ip(), Instant::now()) {
-        tracing::warn!(%peer, "refused an HTTP AI request over the rate limit");
-        return error_response(ErrorPayload::new(
-            ErrorCode::TooManyEvents,
-            "too many requests from this address: slow down (see the server's --rate-limit)",
-        ));
-    }
     let payload = match serde_json::from_slice::<Value>(&body) {
         Ok(payload) => payload,
         Err(e) => {
@@ -132,11 +122,11 @@ pub async fn ai(
         }
     };
     if wants_event_stream(&headers) {
-        return event_stream(app, payload, place).await;
+        return event_stream(payload, request).await;
     }
     // A client that goes away drops this future, and with it the upstream request.
-    let outcome = app.assistant.answer(None, &payload, &mut |_| {}).await;
-    drop(place);
+    let outcome = request.answer(&payload, &mut |_| {}).await;
+    drop(request);
     match outcome {
         Ok(response) => Json(response).into_response(),
         Err(error) => error_response(error),
@@ -186,17 +176,15 @@ enum Progress {
 /// `POST /api/ai` with `Accept: text/event-stream`: `ai-message-chunk` events, then one
 /// `ai-message-response` or `ai-message-error` event. An answer that fails before its first
 /// piece gets the plain JSON error with its status instead, as without `Accept`.
-async fn event_stream(app: AppState, payload: Value, place: ConnectionPermit) -> Response {
+async fn event_stream(payload: Value, request: Request) -> Response {
     let (progress, mut received) = mpsc::unbounded_channel();
-    let assistant = app.assistant.clone();
     tokio::spawn(async move {
-        // The place is held until the answer is over or abandoned.
-        let _place = place;
+        // The request (its connection place) is held until the answer is over or abandoned.
         let chunks = progress.clone();
         let mut on_chunk = |chunk| {
             chunks.send(Progress::Chunk(chunk)).ok();
         };
-        let answer = assistant.answer(None, &payload, &mut on_chunk);
+        let answer = request.answer(&payload, &mut on_chunk);
         tokio::select! {
             outcome = answer => {
                 progress.send(Progress::Done(outcome)).ok();
@@ -240,13 +228,6 @@ fn sse_event(progress: Progress) -> Event {
     };
     // Our wire types hold only strings and numbers: serializing them cannot fail.
     Event::default().event(name).data(data.unwrap_or_default())
-}
-
-/// An error as the routes answer it: the status of its code, the payload as the JSON body.
-pub(super) fn error_response(error: ErrorPayload) -> Response {
-    let status =
-        StatusCode::from_u16(error.code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    (status, Json(error)).into_response()
 }
 
 #[cfg(test)]

@@ -7,10 +7,12 @@ mod bridge;
 mod dispatch;
 mod echo_server;
 mod engine;
+mod gate;
 mod guard;
 mod host;
 mod http;
 mod origin;
+mod response;
 mod socketio;
 
 use std::future::{Future, IntoFuture};
@@ -26,13 +28,15 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
-use crate::providers::Provider;
+use crate::providers::{ConfigError, Provider};
+use crate::wire::exit::{self, Failure};
 use assistant::{AnswerLimits, Assistant};
 use dispatch::Dispatch;
+use gate::Gate;
 use guard::Guard;
 use host::HostPolicy;
 pub use host::{HostError, normalize as normalize_allowed_host};
-use origin::{Gate, OriginPolicy};
+use origin::OriginPolicy;
 pub use origin::{OriginError, normalize as normalize_origin};
 
 /// Listen backlog: the default of 128 drops connections in a burst of handshakes.
@@ -67,8 +71,14 @@ pub struct ServerConfig {
     pub rate_limit: u32,
 }
 
+/// Why `sockai serve` stopped. Each message quotes its cause: the reporter prints the line as
+/// it is, without walking `source()`.
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
+    #[error(transparent)]
+    Provider(#[from] ConfigError),
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(std::io::Error),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -82,14 +92,25 @@ pub enum ServeError {
     Io(#[from] std::io::Error),
 }
 
+impl Failure for ServeError {
+    /// A provider missing its key or given a bad URL, or a bad origin or host, is fixed on the
+    /// command line or in the environment, like a bad flag.
+    fn exit_code(&self) -> i32 {
+        match self {
+            Self::Provider(_) | Self::CorsOrigin { .. } | Self::AllowedHost { .. } => exit::USAGE,
+            Self::Runtime(_) | Self::Bind { .. } | Self::Io(_) => exit::FAILURE,
+        }
+    }
+}
+
 /// Shared by the HTTP routes and the bridge.
 #[derive(Clone)]
 struct AppState {
     assistant: Arc<Assistant>,
     dispatch: Arc<Dispatch>,
     shutdown: CancellationToken,
-    /// Open raw WebSocket connections (the bridge, direct Socket.IO); shutdown waits for them
-    /// to say goodbye.
+    /// The task of every connection: each bridge socket and each Engine.IO session. Shutdown
+    /// waits for them to say goodbye.
     bridges: TaskTracker,
     max_frame_bytes: usize,
     guard: Arc<Guard>,
@@ -140,26 +161,22 @@ pub async fn run(
         max_payload,
         ..crate::protocol::Limits::default()
     };
-    let (socket_io, engine_io): (
-        Arc<dyn engine::MakeHandler>,
-        Option<Arc<dyn engine::MakeHandler>>,
-    ) = if config.echo_server {
-        let echo = socketio::MakeSocketIo {
-            mode: socketio::Mode::Echo,
-            limits,
+    let socket_io = |mode| engine::Mount {
+        path: crate::wire::SOCKET_IO_PATH,
+        make: Arc::new(socketio::MakeSocketIo { mode, limits }),
+    };
+    let mounts = if config.echo_server {
+        let raw = engine::Mount {
+            path: echo_server::ENGINE_IO_PATH,
+            make: Arc::new(echo_server::MakeRawEcho),
         };
-        (Arc::new(echo), Some(Arc::new(echo_server::MakeRawEcho)))
+        vec![socket_io(socketio::Mode::Echo), raw]
     } else {
-        let ai = socketio::MakeSocketIo {
-            mode: socketio::Mode::Ai(Arc::clone(&dispatch)),
-            limits,
-        };
-        (Arc::new(ai), None)
+        vec![socket_io(socketio::Mode::Ai(Arc::clone(&dispatch)))]
     };
     let engine = Arc::new(engine::Engine::new(
         settings,
-        socket_io,
-        engine_io,
+        mounts,
         shutdown.clone(),
         bridges.clone(),
     ));
@@ -181,7 +198,7 @@ pub async fn run(
         // Inside the CORS layer, which answers preflights on its own.
         .layer(axum::middleware::from_fn_with_state(
             Arc::new(Gate { hosts, origins }),
-            origin::check,
+            gate::check,
         ))
         .layer(cors);
 
@@ -221,14 +238,6 @@ pub async fn run(
     }
     tracing::info!("server stopped");
     Ok(())
-}
-
-/// Lock a mutex that guards plain data. A panic while it was held leaves that data behind,
-/// still usable: carry on with it rather than fail every later caller.
-fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 fn flatten(result: Result<std::io::Result<()>, tokio::task::JoinError>) -> Result<(), ServeError> {
@@ -345,6 +354,36 @@ mod tests {
     fn warning(addr: &str, token: Option<&str>) -> Option<String> {
         let config = config(addr, token);
         exposure_warning(config.addr, &config, &Echo::new(Duration::ZERO))
+    }
+
+    #[test]
+    fn what_the_command_line_can_fix_is_a_usage_error() {
+        let usage = [
+            ServeError::Provider(ConfigError::MissingGeminiKey),
+            ServeError::CorsOrigin {
+                origin: "*".into(),
+                source: OriginError::Wildcard,
+            },
+            ServeError::AllowedHost {
+                host: "*".into(),
+                source: HostError::Wildcard,
+            },
+        ];
+        for error in usage {
+            assert_eq!(error.exit_code(), exit::USAGE, "{error}");
+        }
+        let busy = std::io::Error::from(std::io::ErrorKind::AddrInUse);
+        let bind = ServeError::Bind {
+            addr: "127.0.0.1:3000".parse().unwrap(),
+            source: busy,
+        };
+        assert_eq!(bind.exit_code(), exit::FAILURE);
+        let runtime = ServeError::Runtime(std::io::Error::other("no threads"));
+        assert_eq!(
+            runtime.to_string(),
+            "cannot start the async runtime: no threads"
+        );
+        assert_eq!(runtime.exit_code(), exit::FAILURE);
     }
 
     #[test]

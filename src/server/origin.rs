@@ -4,33 +4,15 @@
 //! A browser attaches `Origin` to every WebSocket handshake, to every cross-origin request and to
 //! same-origin ones that are not GET or HEAD, and a page cannot forge or remove it. CORS does not
 //! cover WebSockets at all, and a "simple" cross-site `POST` (a `text/plain` body, no preflight)
-//! reaches the route before the browser looks at any CORS header: without this check any page
+//! reaches the route before the browser looks at any CORS header: without this rule any page
 //! the developer visits could talk to a local `sockai serve` and spend its provider's quota.
-//! So every request that carries an `Origin` is checked here, once, before socketioxide, the
-//! direct WebSocket transport and the routes see it (no session, no provider call). Requests
-//! without one (CLI tools, server-side Socket.IO clients) are not a page riding on someone's
-//! browser and pass untouched; `--auth-token` is what guards against those.
+//! Requests without an `Origin` (CLI tools, server-side Socket.IO clients) are not a page riding
+//! on someone's browser; `--auth-token` is what guards against those.
 //!
-//! Preflights (`OPTIONS`) never get here: the CORS layer outside answers them, granting nothing
-//! to an origin it does not list; the request that follows is checked here like any other.
-//!
-//! The same step checks `Host` first (see `host`): a page that rebinds its own name to
-//! 127.0.0.1 passes the `Origin` rule as the server's own origin.
+//! The rule only decides; `gate` applies it to every request, after the `Host` rule (`host`):
+//! a page that rebinds its own name to 127.0.0.1 passes this one as the server's own origin.
 
-use std::net::SocketAddr;
-use std::sync::Arc;
-
-use axum::extract::{ConnectInfo, Request, State};
-use axum::http::header;
-use axum::middleware::Next;
-use axum::response::Response;
-
-use super::host::HostPolicy;
-use super::http::error_response;
 use crate::wire::{ErrorCode, ErrorPayload};
-
-/// Longest piece of a refused `Origin` quoted back in the error message and the log.
-const QUOTE_MAX: usize = 200;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum OriginError {
@@ -120,64 +102,9 @@ fn own_origin(host: &str) -> Option<String> {
     normalize(&format!("http://{host}")).ok()
 }
 
-/// What every request must pass before anything else sees it.
-#[derive(Debug, Clone)]
-pub struct Gate {
-    pub hosts: HostPolicy,
-    pub origins: OriginPolicy,
-}
-
-/// Middleware: refuse a request that names a host the server does not answer for, or whose
-/// `Origin` the policy does not admit, with `403` and the JSON error body; pass everything
-/// else on.
-pub async fn check(State(gate): State<Arc<Gate>>, request: Request, next: Next) -> Response {
-    if let Some(host) = gate.hosts.refused(&request) {
-        tracing::warn!(
-            %host,
-            peer = %peer(&request),
-            path = request.uri().path(),
-            "refused a request for a host name that is not allowed"
-        );
-        return error_response(gate.hosts.refusal(&host));
-    }
-    let headers = request.headers();
-    let host = headers
-        .get(header::HOST)
-        .and_then(|host| host.to_str().ok())
-        // HTTP/2 carries the address in the URI instead.
-        .or_else(|| {
-            request
-                .uri()
-                .authority()
-                .map(|authority| authority.as_str())
-        });
-    let refused = headers
-        .get_all(header::ORIGIN)
-        .iter()
-        .find(|origin| !origin.to_str().is_ok_and(|o| gate.origins.admits(o, host)))
-        .map(|origin| quote(origin.as_bytes()));
-    let Some(origin) = refused else {
-        return next.run(request).await;
-    };
-    tracing::warn!(
-        %origin,
-        peer = %peer(&request),
-        path = request.uri().path(),
-        "refused a request from a foreign origin"
-    );
-    error_response(refusal(&origin))
-}
-
-/// The client's address, for the log.
-fn peer(request: &Request) -> String {
-    request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or_else(|| "unknown".to_owned(), |info| info.0.to_string())
-}
-
-/// The error a refused origin gets: what to pass to `--cors-origin` to allow it, if anything.
-fn refusal(origin: &str) -> ErrorPayload {
+/// The error a refused origin gets (`origin` as quoted for the message): what to pass to
+/// `--cors-origin` to allow it, if anything.
+pub fn refusal(origin: &str) -> ErrorPayload {
     let message = match normalize(origin) {
         Ok(origin) => format!(
             "origin {origin} is not allowed: start the server with --cors-origin {origin} to allow it"
@@ -192,15 +119,6 @@ fn refusal(origin: &str) -> ErrorPayload {
         ),
     };
     ErrorPayload::new(ErrorCode::OriginNotAllowed, message)
-}
-
-/// A header value as text for messages: lossy, and at most `QUOTE_MAX` characters.
-pub(super) fn quote(value: &[u8]) -> String {
-    let text = String::from_utf8_lossy(value);
-    match text.char_indices().nth(QUOTE_MAX) {
-        Some((end, _)) => format!("{}…", &text[..end]),
-        None => text.into_owned(),
-    }
 }
 
 #[cfg(test)]
@@ -321,9 +239,5 @@ mod tests {
         );
         assert!(refusal("null").message.contains("file://"));
         assert!(refusal("garbage").message.contains("--cors-origin"));
-        assert_eq!(
-            quote("a".repeat(1000).as_bytes()).chars().count(),
-            QUOTE_MAX + 1
-        );
     }
 }

@@ -12,12 +12,13 @@ use serde_json::Value;
 use super::dispatch::{self, Conn, Dispatch, Flavor, Identity, Incoming, Reply};
 use super::echo_server;
 use super::engine::{Handler, MakeHandler, Out, Reason, SessionInfo};
-use super::lock;
 use crate::protocol::Limits;
+use crate::protocol::engineio;
 use crate::protocol::socketio::{
     Decoder, Message, Packet, PacketType, SocketError, SocketVersion, encode_header, encode_into,
     encode_message, split_query,
 };
+use crate::sync::lock;
 use crate::wire::{AiChunk, AiResponse, ErrorPayload, event};
 
 /// What the Socket.IO sessions of a server do.
@@ -75,12 +76,16 @@ struct Socket {
     ever_joined: bool,
 }
 
+/// Why a socket left a namespace (or the session ended over a packet), as logged.
+const BAD_PACKET: &str = "client sent a bad request / the packet could not be parsed";
+const CLIENT_DISCONNECT: &str = "client has manually disconnected the socket from the namespace";
+const SERVER_DISCONNECT: &str = "socket was forcefully disconnected from the namespace";
+
 /// Write a Socket.IO message: its text packet, then its attachments.
 fn push(out: &mut Vec<Out>, message: &Message) {
     let (text, attachments) = encode_message(message);
     let mut packet = String::with_capacity(text.len() + 1);
-    packet.push('4');
-    packet.push_str(&text);
+    engineio::encode_text(&engineio::Packet::Message(&text), &mut packet);
     out.push(Out::Text(packet));
     out.extend(attachments.into_iter().map(Out::Binary));
 }
@@ -88,7 +93,7 @@ fn push(out: &mut Vec<Out>, message: &Message) {
 /// Write a packet without binary: one buffer, the Engine.IO type first.
 fn write_packet(out: &mut Vec<Out>, packet: &Packet) {
     let mut text = String::with_capacity(64);
-    text.push('4');
+    engineio::start_message(&mut text);
     encode_into(packet.kind, 0, packet, &mut text);
     out.push(Out::Text(text));
 }
@@ -112,7 +117,7 @@ fn write_typed(
         None => PacketType::Ack,
     };
     let mut text = String::with_capacity(128);
-    text.push('4');
+    engineio::start_message(&mut text);
     encode_header(kind, 0, namespace, id, &mut text);
     text.push('[');
     let mut bytes = text.into_bytes();
@@ -145,7 +150,7 @@ impl Handler for Socket {
         match self.decoder.text(text) {
             Ok(Some(message)) => self.on_message(message, out),
             Ok(None) => Ok(()),
-            Err(_) => Err(Reason::BadSocketIoPacket),
+            Err(_) => Err(Reason::Refused(BAD_PACKET)),
         }
     }
 
@@ -154,7 +159,7 @@ impl Handler for Socket {
             Ok(Some(message)) => self.on_message(message, out),
             Ok(None) => Ok(()),
             Err(SocketError::UnexpectedBinary) => Err(Reason::PacketParsingError),
-            Err(_) => Err(Reason::BadSocketIoPacket),
+            Err(_) => Err(Reason::Refused(BAD_PACKET)),
         }
     }
 
@@ -189,7 +194,7 @@ impl Handler for Socket {
 
     fn on_close(&mut self, reason: Reason) {
         for joined in std::mem::take(&mut self.joined) {
-            self.leave_joined(joined, reason);
+            self.leave_joined(joined, reason.as_str());
         }
         self.decoder.reset();
     }
@@ -212,7 +217,7 @@ impl Socket {
                 Ok(())
             }
             PacketType::Disconnect => {
-                self.leave(&packet.namespace, Reason::ClientNsDisconnect);
+                self.leave(&packet.namespace, CLIENT_DISCONNECT);
                 Ok(())
             }
             PacketType::Event | PacketType::BinaryEvent => {
@@ -228,7 +233,7 @@ impl Socket {
             }
             // The server asks for no acks; one from the client has nothing to go to.
             PacketType::Ack | PacketType::BinaryAck => Ok(()),
-            PacketType::ConnectError => Err(Reason::BadSocketIoPacket),
+            PacketType::ConnectError => Err(Reason::Refused(BAD_PACKET)),
         }
     }
 
@@ -286,7 +291,7 @@ impl Socket {
         }
     }
 
-    fn leave(&mut self, namespace: &str, reason: Reason) {
+    fn leave(&mut self, namespace: &str, reason: &str) {
         if let Some(index) = self.joined.iter().position(|j| j.name == namespace) {
             let joined = self.joined.remove(index);
             self.leave_joined(joined, reason);
@@ -294,11 +299,11 @@ impl Socket {
     }
 
     /// Cancel the namespace's answers in flight and say goodbye to the dispatch.
-    fn leave_joined(&mut self, joined: Joined, reason: Reason) {
+    fn leave_joined(&mut self, joined: Joined, reason: &str) {
         let Some(conn) = joined.conn else {
             return;
         };
-        conn.close(reason.as_str());
+        conn.close(reason);
         // One more poll lets each answer see the cancellation (and log it); dropping it then
         // drops its upstream request.
         let mut cx = Context::from_waker(std::task::Waker::noop());
@@ -385,7 +390,7 @@ impl Socket {
             }
             Reply::Disconnect => {
                 push_packet(out, Packet::disconnect(namespace));
-                self.leave(namespace, Reason::ServerNsDisconnect);
+                self.leave(namespace, SERVER_DISCONNECT);
             }
         }
     }

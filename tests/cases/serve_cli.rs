@@ -67,6 +67,30 @@ fn a_port_in_use_is_one_clear_error() {
 }
 
 #[test]
+fn a_port_in_use_names_its_cause_once() {
+    let taken = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let (_, stderr, code) = crate::support::run_sockai(&["serve", "--port", &port], "");
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.starts_with(&format!(
+            "sockai: error: cannot listen on 127.0.0.1:{port}: "
+        )),
+        "{stderr}"
+    );
+    // The cause, as the OS words it, is quoted once (it was printed twice).
+    assert_eq!(stderr.matches("(os error").count(), 1, "{stderr}");
+    #[cfg(target_os = "linux")]
+    assert_eq!(
+        stderr.trim_end(),
+        format!(
+            "sockai: error: cannot listen on 127.0.0.1:{port}: \
+             Address already in use (os error 98)"
+        )
+    );
+}
+
+#[test]
 fn sigterm_stops_the_server_cleanly() {
     let mut server = Server::start(&[]);
     let status = server.terminate();

@@ -4,13 +4,16 @@
 //! `transport`, `sid`) and answers what is wrong with the HTTP 400 bodies Node's engine.io uses,
 //! and it keeps the table of polling sessions by sid (bounded).
 //!
-//! What a session carries (Socket.IO, or the raw Engine.IO echo of `--echo-server`) is a
-//! [`Handler`]; the packets themselves are encoded and decoded by `crate::protocol`.
+//! The engine knows Engine.IO only. What a session carries is the [`Handler`] of the path it
+//! was opened on (the [`Mount`]s the layer above gives); the handler's messages, and its reasons
+//! for ending a session, mean nothing here. The packets themselves are encoded and decoded by
+//! `crate::protocol`.
 
 mod heartbeat;
 mod packet;
 mod polling;
 mod session;
+mod sid;
 mod upgrade;
 mod websocket;
 
@@ -20,7 +23,6 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use axum::body::Body;
 use axum::extract::Request;
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
@@ -32,17 +34,15 @@ use tokio_util::task::TaskTracker;
 
 use crate::protocol::Limits;
 use crate::protocol::engineio::EngineVersion;
+use crate::sync::lock;
 
 pub use packet::Out;
-
-/// The Socket.IO path; `/engine.io/` is the raw Engine.IO path (the echo server's).
-const SOCKET_IO_PATH: &str = "/socket.io";
-const ENGINE_IO_PATH: &str = "/engine.io";
+pub use sid::new_sid;
 
 /// What an Engine.IO session carries, fed message by message. Output goes into `out` as whole
 /// Engine.IO packets; the session writes them on whatever transport it is on.
 pub trait Handler: Send + 'static {
-    /// The session is open (the open packet is out); v4 Socket.IO connects `/` here.
+    /// The session is open (the open packet is out).
     fn on_open(&mut self, out: &mut Vec<Out>);
     /// A text message (Engine.IO type `4`).
     fn on_text(&mut self, text: &str, out: &mut Vec<Out>) -> Result<(), Reason>;
@@ -73,46 +73,49 @@ pub struct SessionInfo {
     pub query: String,
 }
 
-/// Why a session ended, in the words the server logs.
+/// Why a session ended: Engine.IO's reasons, in the words the server logs, or the handler's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reason {
     TransportClose,
     /// A frame that is no Engine.IO packet.
     PacketParsingError,
-    /// An Engine.IO message whose Socket.IO packet does not parse: answered with an Engine.IO
-    /// close packet before closing.
-    BadSocketIoPacket,
     TransportError,
     HeartbeatTimeout,
-    ClientNsDisconnect,
-    ServerNsDisconnect,
     ClosingServer,
     /// A second GET while one was pending, or a GET abandoned by its client.
     BadPolling,
     /// A POST body over `--max-payload`.
     TooLarge,
+    /// The handler refused a message the client sent, in the handler's words (the engine only
+    /// carries them back to `on_close`). The client is told with a close packet, after the
+    /// answers to the messages before it.
+    Refused(&'static str),
 }
 
 impl Reason {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::TransportClose => "client gracefully closed the connection",
-            Self::PacketParsingError | Self::BadSocketIoPacket => {
+            Self::PacketParsingError => {
                 "client sent a bad request / the packet could not be parsed"
             }
             Self::TransportError => "The connection was abruptly closed",
             Self::HeartbeatTimeout => "client did not send a PONG packet in time",
-            Self::ClientNsDisconnect => {
-                "client has manually disconnected the socket from the namespace"
-            }
-            Self::ServerNsDisconnect => "socket was forcefully disconnected from the namespace",
             Self::ClosingServer => "server is being closed",
             Self::BadPolling => {
                 "client broke the long-polling rules (overlapping or abandoned GET)"
             }
             Self::TooLarge => "client sent a payload over the maxPayload limit",
+            Self::Refused(words) => words,
         }
     }
+}
+
+/// A path the engine serves, and what its sessions carry.
+pub struct Mount {
+    /// As clients are given it (`/socket.io/`); served with or without the trailing slash.
+    pub path: &'static str,
+    pub make: Arc<dyn MakeHandler>,
 }
 
 /// One server's Engine.IO settings and sessions.
@@ -124,9 +127,7 @@ pub struct Engine {
     /// Polling sessions held at once (past it a handshake gets 503).
     max_sessions: usize,
     sessions: Mutex<HashMap<String, Entry>>,
-    socket_io: Arc<dyn MakeHandler>,
-    /// `--echo-server`: the raw Engine.IO echo at `/engine.io/`.
-    engine_io: Option<Arc<dyn MakeHandler>>,
+    mounts: Vec<Mount>,
     pub shutdown: CancellationToken,
     /// Every session's task; shutdown waits for them.
     pub tasks: TaskTracker,
@@ -204,8 +205,7 @@ struct Query {
 impl Engine {
     pub fn new(
         settings: EngineSettings,
-        socket_io: Arc<dyn MakeHandler>,
-        engine_io: Option<Arc<dyn MakeHandler>>,
+        mounts: Vec<Mount>,
         shutdown: CancellationToken,
         tasks: TaskTracker,
     ) -> Self {
@@ -219,25 +219,30 @@ impl Engine {
             allow_eio3: settings.allow_eio3,
             max_sessions: settings.max_sessions,
             sessions: Mutex::new(HashMap::new()),
-            socket_io,
-            engine_io,
+            mounts: mounts
+                .into_iter()
+                .map(|mount| Mount {
+                    path: mount.path.strip_suffix('/').unwrap_or(mount.path),
+                    ..mount
+                })
+                .collect(),
             shutdown,
             tasks,
         }
     }
 
     fn lookup(&self, sid: &str) -> Option<Entry> {
-        super::lock(&self.sessions).get(sid).cloned()
+        lock(&self.sessions).get(sid).cloned()
     }
 
     fn upgraded(&self, sid: &str) {
-        if let Some(entry) = super::lock(&self.sessions).get_mut(sid) {
+        if let Some(entry) = lock(&self.sessions).get_mut(sid) {
             entry.inbox = None;
         }
     }
 
     fn forget(&self, sid: &str) {
-        super::lock(&self.sessions).remove(sid);
+        lock(&self.sessions).remove(sid);
     }
 
     /// Check `EIO` and `transport` as Node does.
@@ -316,67 +321,53 @@ pub async fn route(
 
 /// The handler of the path, if it is one of the engine's.
 fn handler_for(engine: &Engine, path: &str) -> Option<Arc<dyn MakeHandler>> {
-    let on = |prefix: &str| {
-        path.strip_prefix(prefix)
-            .is_some_and(|rest| rest.is_empty() || rest == "/")
-    };
-    if on(SOCKET_IO_PATH) {
-        return Some(Arc::clone(&engine.socket_io));
-    }
-    match &engine.engine_io {
-        Some(make) if on(ENGINE_IO_PATH) => Some(Arc::clone(make)),
-        _ => None,
-    }
-}
-
-/// A plain-text 200 response, as Node's polling transport answers.
-fn text_response(body: impl Into<Body>) -> Response {
-    let mut response = Response::new(body.into());
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/plain; charset=UTF-8"),
-    );
-    response
-}
-
-/// A random 20-character id (120 bits, URL-safe base64), as Node's `base64id` makes them: the
-/// Engine.IO session id, and each Socket.IO socket's own id. The session id is what lets a
-/// polling request speak for a session, so its bits come from the operating system's CSPRNG.
-pub fn new_sid() -> String {
-    use base64::Engine as _;
-    let mut bytes = [0u8; 15];
-    if getrandom::fill(&mut bytes).is_err() {
-        // No OS randomness (never seen on Linux): randomly keyed SipHash of a counter, still
-        // unpredictable to a peer, rather than no session at all.
-        use std::hash::BuildHasher;
-        static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-        let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let state = std::collections::hash_map::RandomState::new();
-        let bits = [state.hash_one((n, 0u8)), state.hash_one((n, 1u8))];
-        for (byte, source) in bytes
-            .iter_mut()
-            .zip(bits.iter().flat_map(|b| b.to_le_bytes()))
-        {
-            *byte = source;
-        }
-    }
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    engine
+        .mounts
+        .iter()
+        .find(|mount| {
+            path.strip_prefix(mount.path)
+                .is_some_and(|rest| rest.is_empty() || rest == "/")
+        })
+        .map(|mount| Arc::clone(&mount.make))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    struct Unused;
+
+    impl MakeHandler for Unused {
+        fn make(&self, _session: &SessionInfo) -> Box<dyn Handler> {
+            unreachable!("no session is opened here")
+        }
+    }
+
     #[test]
-    fn session_ids_differ() {
-        let (a, b) = (new_sid(), new_sid());
-        assert_eq!(a.len(), 20);
-        assert!(
-            a.bytes()
-                .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_'),
-            "{a}"
+    fn only_the_mounted_paths_are_the_engines() {
+        let settings = EngineSettings {
+            ping_interval: Duration::from_secs(25),
+            ping_timeout: Duration::from_secs(20),
+            max_payload: 1000,
+            allow_eio3: false,
+            max_sessions: 1,
+        };
+        let mount = |path| Mount {
+            path,
+            make: Arc::new(Unused),
+        };
+        let engine = Engine::new(
+            settings,
+            vec![mount("/socket.io/"), mount("/engine.io")],
+            CancellationToken::new(),
+            TaskTracker::new(),
         );
-        assert_ne!(a, b);
+        for ours in ["/socket.io", "/socket.io/", "/engine.io", "/engine.io/"] {
+            assert!(handler_for(&engine, ours).is_some(), "{ours}");
+        }
+        for theirs in ["/", "/socket.io/x", "/socket.iox", "/socket", "/api/ai"] {
+            assert!(handler_for(&engine, theirs).is_none(), "{theirs}");
+        }
     }
 
     #[test]

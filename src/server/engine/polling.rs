@@ -6,17 +6,18 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::Request;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use tokio::sync::{mpsc, oneshot};
 
 use super::packet::{Packet, noop};
 use super::session::{Session, Transport};
+use super::sid::new_sid;
 use super::{
-    Engine, Entry, HttpError, Inbound, MakeHandler, PollReply, Query, Reason, SessionInfo, new_sid,
-    text_response,
+    Engine, Entry, HttpError, Inbound, MakeHandler, PollReply, Query, Reason, SessionInfo,
 };
 use crate::protocol::engineio::{self, EngineVersion};
+use crate::sync::lock;
 
 /// POST bodies in flight to one session's task before a POST waits for room.
 const INBOX: usize = 8;
@@ -32,7 +33,7 @@ pub fn handshake(
     let sid = new_sid();
     let (inbox, receiver) = mpsc::channel(INBOX);
     {
-        let mut sessions = super::super::lock(&engine.sessions);
+        let mut sessions = lock(&engine.sessions);
         if sessions.len() >= engine.max_sessions {
             return HttpError::Full.response();
         }
@@ -182,4 +183,14 @@ impl Session {
             }
         }
     }
+}
+
+/// A plain-text 200 response, as Node's polling transport answers.
+fn text_response(body: impl Into<Body>) -> Response {
+    let mut response = Response::new(body.into());
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=UTF-8"),
+    );
+    response
 }

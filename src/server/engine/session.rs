@@ -310,13 +310,14 @@ impl Session {
     /// End the session: tell the client (a close packet where the protocol has one), free its
     /// place in the table, let the handler say goodbye.
     async fn close(mut self, reason: Reason) {
-        if reason != Reason::BadSocketIoPacket {
+        let refused = matches!(reason, Reason::Refused(_));
+        if !refused {
             self.engine.forget(&self.sid);
         }
         self.handler.on_close(reason);
         let says_goodbye = matches!(
             reason,
-            Reason::BadSocketIoPacket | Reason::HeartbeatTimeout | Reason::BadPolling
+            Reason::Refused(_) | Reason::HeartbeatTimeout | Reason::BadPolling
         );
         // What was written before the end still goes out, then the goodbye.
         let limit = self.engine.ping_timeout;
@@ -345,7 +346,7 @@ impl Session {
                 let body = payload(self.version, queue.drain(..));
                 if let Some(reply) = poll.take() {
                     reply.send(PollReply::Body(body)).ok();
-                } else if reason == Reason::BadSocketIoPacket {
+                } else if refused {
                     // Answers to the packets before the bad one may be waiting: give the
                     // client's next GET, briefly, what was left for it. (Other ends are
                     // final at once: the next request is for an unknown session.)

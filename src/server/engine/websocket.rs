@@ -9,7 +9,8 @@ use axum::extract::{FromRequestParts, Request};
 use axum::response::{IntoResponse, Response};
 
 use super::session::Session;
-use super::{Engine, HttpError, Inbound, MakeHandler, Query, SessionInfo, new_sid};
+use super::sid::new_sid;
+use super::{Engine, HttpError, Inbound, MakeHandler, Query, SessionInfo};
 
 /// WebSocket read buffer per connection; a bigger message still arrives (the buffer grows).
 const READ_BUFFER: usize = 1024;
