@@ -187,7 +187,7 @@ struct Shared {
 
 impl Shared {
     fn note_error(&self, kind: String) {
-        let mut kinds = self.error_kinds.lock().unwrap_or_else(|e| e.into_inner());
+        let mut kinds = crate::sync::lock(&self.error_kinds);
         let key = if kinds.len() >= MAX_ERROR_KINDS && !kinds.contains_key(&kind) {
             "other".to_owned()
         } else {
@@ -353,11 +353,7 @@ pub async fn run(config: BenchConfig) -> Result<Summary, BenchError> {
         }),
         errors: shared.errors.load(Ordering::Relaxed),
         latency_ms: shared.latency.summary(),
-        error_kinds: shared
-            .error_kinds
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone(),
+        error_kinds: crate::sync::lock(&shared.error_kinds).clone(),
     })
 }
 

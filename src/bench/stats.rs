@@ -41,12 +41,12 @@ impl Latency {
             .unwrap_or(MAX_MICROS)
             .clamp(1, MAX_MICROS);
         // A poisoned lock means a client task panicked mid-record; the counts are still usable.
-        let mut histogram = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let mut histogram = crate::sync::lock(&self.0);
         histogram.saturating_record(micros);
     }
 
     pub fn summary(&self) -> LatencySummary {
-        let histogram = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let histogram = crate::sync::lock(&self.0);
         if histogram.is_empty() {
             return LatencySummary::default();
         }

@@ -8,7 +8,7 @@
 //! server asks for are answered at most once with [`Connection::reply`].
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -18,6 +18,7 @@ use super::connect::{ConnectError, Plan, establish};
 use super::options::ConnectOptions;
 use super::socket;
 use crate::protocol::socketio::Packet;
+use crate::sync::lock;
 use driver::{Driver, session_info};
 
 mod driver;
@@ -98,10 +99,6 @@ struct Shared {
     acks: Mutex<HashMap<u64, oneshot::Sender<Vec<Value>>>>,
     server_acks: Mutex<HashSet<u64>>,
     next_ack: std::sync::atomic::AtomicU64,
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl Shared {

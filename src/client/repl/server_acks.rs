@@ -2,7 +2,7 @@
 //! read by the line editor to complete `reply <ack_id>`.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 // The connection hands out no more ack ids than this, so the map stays within it; the oldest
 // goes first should a request outlive its session's bookkeeping.
@@ -14,7 +14,7 @@ pub(super) struct ServerAcks(Arc<Mutex<BTreeMap<u64, String>>>);
 
 impl ServerAcks {
     fn lock(&self) -> MutexGuard<'_, BTreeMap<u64, String>> {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+        crate::sync::lock(&self.0)
     }
 
     pub(super) fn insert(&self, id: u64, event: String) {
