@@ -5,7 +5,9 @@
 //! stderr. Callsites whose level is off are skipped before any field is formatted (tracing's
 //! filter).
 
+mod json;
 mod text;
+mod timestamp;
 mod writer;
 
 use tracing_subscriber::EnvFilter;
@@ -43,15 +45,7 @@ pub fn init(format: LogFormat) -> LogGuard {
                 ansi: crate::color::stderr(),
             })
             .init(),
-        LogFormat::Json => registry
-            .with(
-                tracing_subscriber::fmt::layer()
-                    .json()
-                    .flatten_event(true)
-                    .with_target(false)
-                    .with_writer(sink),
-            )
-            .init(),
+        LogFormat::Json => registry.with(json::JsonLayer { sink }).init(),
     }
     LogGuard {
         _worker: Some(worker),

@@ -84,11 +84,6 @@ pub fn spawn(out: impl Write + Send + 'static) -> std::io::Result<(Sink, Worker)
 }
 
 impl Sink {
-    /// Queue `line` (or any bytes) for the writer.
-    pub fn append(&self, line: &[u8]) {
-        self.with_queue(|queued| queued.extend_from_slice(line));
-    }
-
     /// Let `fill` write into the queue itself (no copy of the line); it should write whole
     /// lines.
     pub fn with_queue<R>(&self, fill: impl FnOnce(&mut Vec<u8>) -> R) -> R {
@@ -159,27 +154,6 @@ impl Drop for Worker {
     }
 }
 
-/// One `write` call's bytes go to the queue as they are (the JSON formatter writes a line per
-/// call).
-impl Write for &Sink {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.append(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Sink {
-    type Writer = &'a Sink;
-
-    fn make_writer(&'a self) -> Self::Writer {
-        self
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -206,7 +180,7 @@ mod tests {
             .flat_map(|n| format!("line {n}\n").into_bytes())
             .collect();
         for n in 0..10_000 {
-            sink.append(format!("line {n}\n").as_bytes());
+            sink.with_queue(|queue| queue.extend_from_slice(format!("line {n}\n").as_bytes()));
         }
         drop(worker);
         let calls = calls.0.lock().unwrap();
@@ -227,7 +201,9 @@ mod tests {
                 let sink = sink.clone();
                 scope.spawn(move || {
                     for n in 0..1000 {
-                        sink.append(format!("thread {t} line {n}\n").as_bytes());
+                        sink.with_queue(|queue| {
+                            queue.extend_from_slice(format!("thread {t} line {n}\n").as_bytes())
+                        });
                     }
                 });
             }
