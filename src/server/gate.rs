@@ -64,6 +64,7 @@ pub async fn check(State(gate): State<Arc<Gate>>, request: Request, next: Next) 
         %origin,
         peer = %peer(&request),
         path = request.uri().path(),
+        hint = origin::hint(&origin),
         "refused a request from a foreign origin"
     );
     error_response(origin::refusal(&origin))
