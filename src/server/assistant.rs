@@ -8,11 +8,12 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::Value;
-use tokio::sync::Semaphore;
+use tokio::sync::futures::Notified;
+use tokio::sync::{Notify, Semaphore};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::providers::{ChatRequest, Exchange, Provider};
+use crate::providers::{ChatRequest, Completion, Exchange, Provider};
 use crate::wire::{self, AiChunk, AiResponse, ErrorCode, ErrorPayload};
 
 /// How answers are produced, from `sockai serve` flags.
@@ -59,18 +60,20 @@ impl Assistant {
 
     /// Validate an `ai-message` payload and answer it. `on_chunk` sees the answer as it streams
     /// (never with `--no-stream`). With a `session`, the answer uses and extends its memory,
-    /// is refused with `busy` while another one is in flight, and is cancelled (the upstream
-    /// request dropped) when the session closes.
+    /// is refused with `busy` while another one is in flight, is stopped by `ai-cancel`
+    /// ([`Assistant::cancel`]) and is cancelled (the upstream request dropped) when the session
+    /// closes.
     pub async fn answer(
         &self,
         session: Option<&Session>,
         payload: &Value,
         on_chunk: ChunkSink<'_>,
     ) -> Result<AiResponse, ErrorPayload> {
+        let rejected = |e: &ErrorPayload| {
+            tracing::warn!(code = %e.code, "rejected AI message: {}", e.message);
+        };
         let prompt =
-            wire::parse_ai_request(payload, self.limits.max_prompt_bytes).inspect_err(|e| {
-                tracing::warn!(code = %e.code, "rejected AI message: {}", e.message);
-            })?;
+            wire::parse_ai_request(payload, self.limits.max_prompt_bytes).inspect_err(rejected)?;
         if self.in_flight.is_closed() {
             return Err(ErrorPayload::new(
                 ErrorCode::Unavailable,
@@ -78,13 +81,13 @@ impl Assistant {
             ));
         }
         let _busy = match session {
-            Some(session) => Some(session.start().inspect_err(|e| {
-                tracing::warn!(code = %e.code, "rejected AI message: {}", e.message);
-            })?),
+            Some(session) => Some(session.start().inspect_err(rejected)?),
             None => None,
         };
         let _in_flight = self.in_flight.token();
-        let id = self.ids.next();
+        let (number, id) = self.ids.next();
+        // Before the answer is cancellable: a cancel that finds it is sure to be seen.
+        let cancelled = session.map(|session| session.begin(number));
         tracing::info!(prompt = %prompt, %id, "received AI message");
 
         let (history, epoch) = match session {
@@ -96,7 +99,14 @@ impl Assistant {
         let prompt: Arc<str> = prompt.into();
         let request = ChatRequest::with_history(&history, Arc::clone(&prompt));
         let stream = self.limits.stream;
+        // What a cancelled answer returns. Only a session's answer can be cancelled; one
+        // buffer per answer, grown as pieces come (the provider's own is lost with its future).
+        let mut so_far = String::new();
+        let keep = session.is_some();
         let mut on_delta = |delta: &str| {
+            if keep {
+                so_far.push_str(delta);
+            }
             if stream && !delta.is_empty() {
                 on_chunk(AiChunk {
                     id: id.clone(),
@@ -104,46 +114,85 @@ impl Assistant {
                 });
             }
         };
-        let work = async {
-            let _permit = self.permits.acquire().await.map_err(|_| {
-                ErrorPayload::new(ErrorCode::Unavailable, "the server is shutting down")
-            })?;
-            self.provider
-                .complete(&request, &mut on_delta)
-                .await
-                .map_err(|e| ErrorPayload::new(e.code, e.message))
-        };
-        let timed = async {
-            tokio::time::timeout(self.limits.timeout, work)
-                .await
-                .unwrap_or_else(|_| {
-                    Err(ErrorPayload::new(
-                        ErrorCode::Timeout,
-                        format!(
-                            "{} gave no complete answer within {}",
-                            self.provider.name(),
-                            humantime::format_duration(self.limits.timeout)
-                        ),
-                    ))
-                })
-        };
+        let timed = self.timed(&request, &mut on_delta);
         let closed = async {
             match session {
                 Some(session) => session.closed.cancelled().await,
                 None => std::future::pending().await,
             }
         };
+        let cancel = async {
+            match cancelled {
+                Some(notified) => notified.await,
+                None => std::future::pending().await,
+            }
+        };
         // Dropping `timed` drops the provider's future, and with it the upstream request.
         // `biased`: an answer ready at once (the echo provider, every refusal) never registers
-        // a wait on the session's cancellation, which costs a lock each way.
+        // a wait on the session's cancellation or on `ai-cancel`, which costs a lock each way.
         let outcome = tokio::select! {
             biased;
-            outcome = timed => outcome,
+            outcome = timed => Some(outcome),
             () = closed => {
                 tracing::info!(%id, "AI answer cancelled: the client disconnected");
                 return Err(ErrorPayload::new(ErrorCode::Unavailable, "the client disconnected"));
             }
+            () = cancel => None,
         };
+        // An answer that ended just as `ai-cancel` claimed it counts as cancelled, as its
+        // acknowledgement said.
+        match outcome.filter(|_| session.is_none_or(|session| session.finish(number))) {
+            Some(outcome) => self.completed(session, epoch, prompt, id, outcome),
+            None => {
+                tracing::info!(%id, response = %so_far, "AI answer cancelled by the client");
+                Ok(AiResponse {
+                    response: so_far,
+                    id: Some(id),
+                    finish_reason: Some(wire::FINISH_CANCELLED.to_owned()),
+                    usage: None,
+                })
+            }
+        }
+    }
+
+    /// The provider call, waiting for a slot included, bounded by `--ai-timeout`.
+    async fn timed(
+        &self,
+        request: &ChatRequest,
+        on_delta: &mut (dyn FnMut(&str) + Send),
+    ) -> Result<Completion, ErrorPayload> {
+        let work = async {
+            let _permit = self.permits.acquire().await.map_err(|_| {
+                ErrorPayload::new(ErrorCode::Unavailable, "the server is shutting down")
+            })?;
+            self.provider
+                .complete(request, on_delta)
+                .await
+                .map_err(|e| ErrorPayload::new(e.code, e.message))
+        };
+        tokio::time::timeout(self.limits.timeout, work)
+            .await
+            .unwrap_or_else(|_| {
+                Err(ErrorPayload::new(
+                    ErrorCode::Timeout,
+                    format!(
+                        "{} gave no complete answer within {}",
+                        self.provider.name(),
+                        humantime::format_duration(self.limits.timeout)
+                    ),
+                ))
+            })
+    }
+
+    /// Log and remember an answer that was not cancelled.
+    fn completed(
+        &self,
+        session: Option<&Session>,
+        epoch: u64,
+        prompt: Arc<str>,
+        id: String,
+        outcome: Result<Completion, ErrorPayload>,
+    ) -> Result<AiResponse, ErrorPayload> {
         match outcome {
             Ok(completion) => {
                 tracing::info!(
@@ -170,6 +219,20 @@ impl Assistant {
         }
     }
 
+    /// `ai-cancel`: stop the session's answer in flight, if it is answer `id` (any, without
+    /// one). Returns whether one was stopped. Policy: a cancelled answer is not remembered
+    /// (see docs/protocol.md).
+    pub fn cancel(&self, session: &Session, id: Option<&str>) -> bool {
+        let target = match id {
+            Some(id) => match self.ids.number(id) {
+                Some(number) => Some(number),
+                None => return false,
+            },
+            None => None,
+        };
+        session.cancel(target)
+    }
+
     /// Refuse new prompts and wait for the answers in flight, at most `limit`.
     pub async fn drain(&self, limit: Duration) {
         self.in_flight.close();
@@ -191,6 +254,12 @@ impl Assistant {
 #[derive(Debug, Default)]
 pub struct Session {
     busy: AtomicBool,
+    /// The number of the answer in flight (see `RequestIds`), 0 for none: what `ai-cancel`
+    /// claims, by swapping it to 0, before waking the answer through `cancel`.
+    current: AtomicU64,
+    /// Woken by `ai-cancel`. Chosen over a token per answer: no allocation, and no lock unless
+    /// the answer has to wait.
+    cancel: Notify,
     memory: Mutex<Memory>,
     closed: CancellationToken,
 }
@@ -208,6 +277,7 @@ pub struct Busy<'a>(&'a Session);
 
 impl Drop for Busy<'_> {
     fn drop(&mut self) {
+        self.0.current.store(0, Ordering::Release);
         self.0.busy.store(false, Ordering::Release);
     }
 }
@@ -239,6 +309,37 @@ impl Session {
             ));
         }
         Ok(Busy(self))
+    }
+
+    /// Answer `number` is in flight: `ai-cancel` may stop it from now on. The future resolves
+    /// when it does (it is woken by any cancel issued after this call, polled or not).
+    fn begin(&self, number: u64) -> Notified<'_> {
+        let notified = self.cancel.notified();
+        self.current.store(number, Ordering::Release);
+        notified
+    }
+
+    /// Answer `number` is done; false if `ai-cancel` claimed it first.
+    fn finish(&self, number: u64) -> bool {
+        self.current
+            .compare_exchange(number, 0, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+    }
+
+    /// Stop the answer in flight if it is `target` (any, with none); whether one was stopped.
+    fn cancel(&self, target: Option<u64>) -> bool {
+        let current = self.current.load(Ordering::Acquire);
+        if current == 0 || target.is_some_and(|target| target != current) {
+            return false;
+        }
+        let claimed = self
+            .current
+            .compare_exchange(current, 0, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok();
+        if claimed {
+            self.cancel.notify_waiters();
+        }
+        claimed
     }
 
     /// The remembered exchanges (only when `wanted`) and the epoch they belong to.
@@ -287,9 +388,17 @@ impl RequestIds {
         }
     }
 
-    fn next(&self) -> String {
+    /// A new id and its number (never 0).
+    fn next(&self) -> (u64, String) {
         let n = self.next.fetch_add(1, Ordering::Relaxed);
-        format!("{:08x}-{n}", self.prefix)
+        (n, format!("{:08x}-{n}", self.prefix))
+    }
+
+    /// The number of an id of this run; none for anything else.
+    fn number(&self, id: &str) -> Option<u64> {
+        let (prefix, n) = id.split_once('-')?;
+        let prefix = u32::from_str_radix(prefix, 16).ok()?;
+        (prefix == self.prefix).then(|| n.parse().ok()).flatten()
     }
 }
 
@@ -321,5 +430,89 @@ mod tests {
         assert_eq!(session.start().err().map(|e| e.code), Some(ErrorCode::Busy));
         drop(busy);
         assert!(session.start().is_ok());
+    }
+
+    /// Streams "partial", then never finishes (until its future is dropped).
+    struct Stalls;
+
+    impl Provider for Stalls {
+        fn name(&self) -> &'static str {
+            "stalls"
+        }
+
+        fn model(&self) -> &str {
+            "stalls"
+        }
+
+        fn complete<'a>(
+            &'a self,
+            _request: &'a ChatRequest,
+            on_delta: crate::providers::DeltaSink<'a>,
+        ) -> futures_util::future::BoxFuture<'a, Result<Completion, crate::providers::ProviderError>>
+        {
+            Box::pin(async move {
+                on_delta("partial");
+                std::future::pending().await
+            })
+        }
+    }
+
+    fn assistant(provider: Arc<dyn Provider>) -> Assistant {
+        let limits = AnswerLimits {
+            max_prompt_bytes: 1000,
+            stream: true,
+            history: 4,
+            timeout: Duration::from_secs(30),
+            max_concurrent: 1,
+        };
+        Assistant::new(provider, limits)
+    }
+
+    #[tokio::test]
+    async fn a_cancelled_answer_returns_its_text_so_far_and_is_not_remembered() {
+        let assistant = assistant(Arc::new(Stalls));
+        let session = Session::default();
+        assert!(!assistant.cancel(&session, None), "nothing in flight");
+        let (chunks, mut streamed) = tokio::sync::mpsc::unbounded_channel();
+        let prompt = serde_json::json!({"prompt": "tell me"});
+        let answer = async {
+            let mut on_chunk = |chunk| {
+                chunks.send(chunk).ok();
+            };
+            assistant
+                .answer(Some(&session), &prompt, &mut on_chunk)
+                .await
+        };
+        let cancel = async {
+            let first: AiChunk = streamed.recv().await.expect("a chunk");
+            assert!(!assistant.cancel(&session, Some("00000000-999")));
+            assert!(!assistant.cancel(&session, Some("garbage")));
+            assert!(assistant.cancel(&session, Some(&first.id)));
+            // Claimed once: a second cancel finds nothing.
+            assert!(!assistant.cancel(&session, None));
+            first.id
+        };
+        let (response, id) = tokio::join!(answer, cancel);
+        let response = response.unwrap();
+        assert_eq!(response.response, "partial");
+        assert_eq!(response.id, Some(id));
+        assert_eq!(
+            response.finish_reason.as_deref(),
+            Some(wire::FINISH_CANCELLED)
+        );
+        // Policy: neither the prompt nor the partial answer is remembered; the session is free.
+        assert!(session.history(true).0.is_empty());
+        assert!(session.start().is_ok());
+    }
+
+    #[tokio::test]
+    async fn an_answer_not_cancelled_is_remembered_and_cancel_then_finds_nothing() {
+        let assistant = assistant(Arc::new(crate::providers::Echo::new(Duration::ZERO)));
+        let session = Session::default();
+        let prompt = serde_json::json!({"prompt": "hi"});
+        let response = assistant.answer(Some(&session), &prompt, &mut |_| {}).await;
+        assert_eq!(response.unwrap().finish_reason.as_deref(), Some("stop"));
+        assert_eq!(session.history(true).0.len(), 1);
+        assert!(!assistant.cancel(&session, None));
     }
 }

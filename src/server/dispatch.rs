@@ -17,7 +17,7 @@ use super::args::Args;
 use super::assistant::{Assistant, ChunkSink, Session};
 use super::guard::{ConnectionPermit, Guard, RateLimiter, Refusal, Verdict};
 use crate::sync::lock;
-use crate::wire::{AiResetAck, AiResponse, ErrorCode, ErrorPayload, event};
+use crate::wire::{self, AiCancelAck, AiResetAck, AiResponse, ErrorCode, ErrorPayload, event};
 
 /// Who speaks to the server: the error events and acknowledgements differ.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,6 +90,7 @@ pub enum Payload {
     Response(AiResponse),
     Error(ErrorPayload),
     Reset(AiResetAck),
+    Cancel(AiCancelAck),
 }
 
 /// A prompt on its way to the provider; owns what it needs, so it can outlive the borrow of
@@ -273,6 +274,7 @@ impl Dispatch {
                 );
                 Reply::Ack(Payload::Reset(AiResetAck { cleared }))
             }
+            event::AI_CANCEL => self.cancel(conn, &args, error_event),
             _ => {
                 tracing::debug!(sid = conn.who.sid.as_deref(), event = %name, "unknown event");
                 Reply::Emit {
@@ -281,6 +283,33 @@ impl Dispatch {
                     ack: false,
                 }
             }
+        }
+    }
+}
+
+impl Dispatch {
+    /// `ai-cancel`. Nothing to cancel (none in flight, another id: it raced with its end) is
+    /// acknowledged with `cancelled: false`, no error: a Stop pressed as the answer ends is no
+    /// mistake of the client's. Only a malformed argument is an error.
+    fn cancel(&self, conn: &Conn, args: &[Value], error_event: &'static str) -> Reply {
+        match wire::parse_ai_cancel(args) {
+            Ok(request) => {
+                let id = request.id.as_deref();
+                let cancelled = self.assistant.cancel(&conn.session, id);
+                tracing::info!(
+                    sid = conn.who.sid.as_deref(),
+                    transport = conn.who.transport,
+                    id,
+                    cancelled,
+                    "AI cancel requested"
+                );
+                Reply::Ack(Payload::Cancel(AiCancelAck { cancelled }))
+            }
+            Err(error) => Reply::Emit {
+                event: error_event,
+                data: Payload::Error(error),
+                ack: true,
+            },
         }
     }
 }
@@ -357,10 +386,11 @@ pub fn unknown_event(name: &str) -> ErrorPayload {
     ErrorPayload::new(
         ErrorCode::UnknownEvent,
         format!(
-            "unknown event {name:?}; this server handles \"{}\", \"{}\" and \"{}\"",
+            "unknown event {name:?}; this server handles \"{}\", \"{}\", \"{}\" and \"{}\"",
             event::MESSAGE,
             event::AI_MESSAGE,
-            event::AI_RESET
+            event::AI_RESET,
+            event::AI_CANCEL
         ),
     )
 }
