@@ -16,6 +16,7 @@ mod providers_openai;
 mod serve_bad_input;
 mod serve_bad_polling;
 mod serve_bridge;
+mod serve_cancel;
 mod serve_cli;
 mod serve_eio3;
 mod serve_engine;
