@@ -14,10 +14,14 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::args::Args;
-use super::assistant::{Assistant, ChunkSink, Session};
+use super::assistant::{Assistant, ChunkSink};
 use super::guard::{ConnectionPermit, Guard, RateLimiter, Refusal, Verdict};
+use super::replies::{
+    binary_not_supported, no_argument, too_many_events, too_many_requests, unknown_event,
+};
+use super::session::Session;
 use crate::sync::lock;
-use crate::wire::{self, AiCancelAck, AiResetAck, AiResponse, ErrorCode, ErrorPayload, event};
+use crate::wire::{self, AiCancelAck, AiResetAck, AiResponse, ErrorPayload, event};
 
 /// Who speaks to the server: the error events and acknowledgements differ.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -349,57 +353,12 @@ impl std::fmt::Display for Peer {
     }
 }
 
-/// The answer to an event over the rate limit.
-pub fn too_many_events() -> ErrorPayload {
-    ErrorPayload::new(
-        ErrorCode::TooManyEvents,
-        "too many events: slow down (see the server's --rate-limit)",
-    )
-}
-
-/// The answer to a stateless request over the rate limit of its address.
-pub fn too_many_requests() -> ErrorPayload {
-    ErrorPayload::new(
-        ErrorCode::TooManyEvents,
-        "too many requests from this address: slow down (see the server's --rate-limit)",
-    )
-}
-
-/// The answer to an `ai-message` without an argument.
-pub fn no_argument() -> ErrorPayload {
-    ErrorPayload::new(
-        ErrorCode::InvalidPayload,
-        "ai-message needs one JSON argument like {\"prompt\": \"…\"}; it came with none",
-    )
-}
-
-/// The answer to `message` or `ai-message` with binary attachments (Buffers, Blobs).
-pub fn binary_not_supported(name: &str) -> ErrorPayload {
-    ErrorPayload::new(
-        ErrorCode::BinaryNotSupported,
-        format!("{name} takes JSON arguments; binary attachments are not supported"),
-    )
-}
-
-/// The answer to an event this server does not handle.
-pub fn unknown_event(name: &str) -> ErrorPayload {
-    ErrorPayload::new(
-        ErrorCode::UnknownEvent,
-        format!(
-            "unknown event {name:?}; this server handles \"{}\", \"{}\", \"{}\" and \"{}\"",
-            event::MESSAGE,
-            event::AI_MESSAGE,
-            event::AI_RESET,
-            event::AI_CANCEL
-        ),
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::providers::Echo;
     use crate::server::assistant::AnswerLimits;
+    use crate::wire::ErrorCode;
     use std::time::Duration;
 
     fn dispatch(token: Option<&str>, max_connections: usize, rate: u32) -> Dispatch {

@@ -12,7 +12,9 @@ mod guard;
 mod host;
 mod http;
 mod origin;
+mod replies;
 mod response;
+mod session;
 mod socketio;
 
 use std::future::{Future, IntoFuture};
