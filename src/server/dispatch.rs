@@ -1,7 +1,7 @@
 //! The one place that knows what the server does with an event, whichever transport carried it
 //! (Socket.IO over any Engine.IO transport, the raw-WebSocket bridge, or `POST /api/ai`): the
-//! events (`message`, `ai-message`, `ai-reset`, anything else), the limits (rate, prompt size,
-//! one answer in flight), the auth check and the log lines. Transports decode packets into an
+//! events (`message`, `ai-message`, `ai-reset`, `ai-cancel`, anything else), the limits (rate,
+//! prompt size, one answer in flight), the auth check and the log lines. Transports decode packets into an
 //! [`Incoming`] event, hand it to [`Dispatch::handle`] and carry out the [`Reply`]; they never
 //! decide what an event means. `POST /api/ai` is one stateless `ai-message`: admitted by
 //! [`Dispatch::admit_request`], answered by [`Request::answer`]. A new event is added here.
