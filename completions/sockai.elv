@@ -51,7 +51,7 @@ set edit:completion:arg-completer[sockai] = {|@words|
             cand --max-payload 'Largest Engine.IO payload accepted, in bytes'
             cand --shutdown-timeout 'How long shutdown waits for answers in flight before closing sockets'
             cand --threads 'Runtime threads. 1 (default): one event loop, the steadiest latency (see README, Benchmarks); 0: one per CPU'
-            cand --cors-origin 'Allow web pages from this origin to use the server: WebSocket, long-polling and `/api/ai` (repeatable, e.g. http://localhost:5173; no `*`). Default: same origin only. Requests without an `Origin` header (CLI tools, server-side clients) are not affected'
+            cand --cors-origin 'Allow web pages from this origin to use the server: WebSocket, long-polling and `/api/ai` (repeatable, e.g. http://localhost:5173; no `*`). Default: the server''s own origin and, on a loopback --host, loopback origins (localhost, 127.0.0.1, [::1], any port). Requests without an `Origin` header (CLI tools, server-side clients) are not affected'
             cand --allowed-host 'Also serve requests whose `Host` is this name (repeatable, e.g. devbox.local, a name from /etc/hosts or a dev proxy; .example.com for a domain and its subdomains; no `*`). Against DNS rebinding, a server on a loopback address (the default) serves only localhost, *.localhost, 127.x.x.x, [::1], the hosts of --cors-origin and these; others get 403. Beyond loopback no name is checked unless this is given (then the --host address is served too)'
             cand --auth-token 'Require this token from every client: Socket.IO `auth.token`, or `Authorization: Bearer` on the raw WebSocket and `/api/ai`. Prefer the environment variable: flags show in `ps`'
             cand --max-connections 'Most connections held at once (Socket.IO sockets, raw WebSockets and `POST /api/ai` requests being answered, together)'
@@ -60,6 +60,7 @@ set edit:completion:arg-completer[sockai] = {|@words|
             cand --no-stream 'Send only the whole answer, no `ai-message-chunk` events'
             cand --echo-server 'Behave as the reference server of the Socket.IO v5 protocol test suite instead of the AI server'
             cand --allow-eio3 'Also accept Socket.IO 2.x clients (Engine.IO 3), as Node''s allowEIO3'
+            cand --no-loopback-origins 'Do not allow pages from loopback origins (http(s)://localhost, 127.0.0.1, [::1]) by default on a loopback --host: only the server''s own origin and --cors-origin ones'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }

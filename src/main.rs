@@ -97,6 +97,7 @@ fn serve(args: ServeArgs) -> Result<(), server::ServeError> {
         max_concurrent_ai: usize::try_from(args.max_concurrent_ai).unwrap_or(usize::MAX),
         shutdown_timeout: args.shutdown_timeout,
         cors_origins: args.cors_origin,
+        loopback_origins: !args.no_loopback_origins,
         allowed_hosts: args.allowed_host,
         auth_token: args.auth_token,
         max_connections: args.max_connections,

@@ -21,6 +21,11 @@ pub mod event {
     /// Client → server, any or no payload: forget this connection's conversation memory.
     /// Acknowledged, when asked, with `{"cleared": <exchanges forgotten>}`.
     pub const AI_RESET: &str = "ai-reset";
+    /// Client → server, `{"id": "…"}` or no payload / `{}` (the answer in flight): stop that
+    /// answer. The provider request is dropped and the answer ends with an
+    /// `ai-message-response` holding the text streamed so far and `finish_reason: "cancelled"`.
+    /// Acknowledged, when asked, with `{"cancelled": true|false}`; nothing to cancel is no error.
+    pub const AI_CANCEL: &str = "ai-cancel";
     /// Raw-WebSocket bridge only, server → client: `{"code": "…", "message": "…"}`.
     pub const ERROR: &str = "error";
     /// Socket.IO, server → client: `{"code": "…", "message": "…"}` for an event the server does
@@ -59,6 +64,38 @@ pub struct AiChunk {
 pub struct AiResetAck {
     /// How many exchanges were forgotten.
     pub cleared: usize,
+}
+
+/// Argument of `ai-cancel`: the id of the answer to stop (its `ai-message-chunk`s carry it);
+/// none stops whichever answer is in flight.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AiCancel {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+}
+
+/// Acknowledgement of `ai-cancel`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AiCancelAck {
+    /// Whether an answer was stopped (false: none in flight, or another id).
+    pub cancelled: bool,
+}
+
+/// The `finish_reason` of an answer stopped by `ai-cancel`.
+pub const FINISH_CANCELLED: &str = "cancelled";
+
+/// Read the arguments of `ai-cancel`: none, `null`, `{}` or `{"id": "…"}`.
+pub fn parse_ai_cancel(args: &[serde_json::Value]) -> Result<AiCancel, ErrorPayload> {
+    match args.first() {
+        None | Some(serde_json::Value::Null) => Ok(AiCancel::default()),
+        Some(value) => AiCancel::deserialize(value).map_err(|_| {
+            ErrorPayload::new(
+                ErrorCode::InvalidPayload,
+                "ai-cancel takes no argument, {} or {\"id\": \"<answer id>\"}",
+            )
+        }),
+    }
 }
 
 /// Token counts reported by the provider.

@@ -23,6 +23,7 @@ Examples:
 
 Commands at the prompt (type `help` for details):
   ai <prompt>              emit ai-message {\"prompt\": …}
+  cancel [id]              emit ai-cancel: stop the answer in flight (or answer <id>)
   msg <text>               emit message
   emit <event> [arg …]     each arg is JSON (what starts with { [ \" must parse), else text;
                            @file reads one from a file, @@file sends a file's bytes as binary

@@ -119,10 +119,17 @@ pub struct ServeArgs {
     pub threads: usize,
 
     /// Allow web pages from this origin to use the server: WebSocket, long-polling and
-    /// `/api/ai` (repeatable, e.g. http://localhost:5173; no `*`). Default: same origin only.
-    /// Requests without an `Origin` header (CLI tools, server-side clients) are not affected
+    /// `/api/ai` (repeatable, e.g. http://localhost:5173; no `*`). Default: the server's own
+    /// origin and, on a loopback --host, loopback origins (localhost, 127.0.0.1, [::1], any
+    /// port). Requests without an `Origin` header (CLI tools, server-side clients) are not
+    /// affected
     #[arg(long, value_name = "ORIGIN", value_parser = crate::server::normalize_origin)]
     pub cors_origin: Vec<String>,
+
+    /// Do not allow pages from loopback origins (http(s)://localhost, 127.0.0.1, [::1]) by
+    /// default on a loopback --host: only the server's own origin and --cors-origin ones
+    #[arg(long)]
+    pub no_loopback_origins: bool,
 
     /// Also serve requests whose `Host` is this name (repeatable, e.g. devbox.local, a name from
     /// /etc/hosts or a dev proxy; .example.com for a domain and its subdomains; no `*`). Against

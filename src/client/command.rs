@@ -50,6 +50,12 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
         "emit ai-message {\"prompt\": <prompt>}",
     ),
     (
+        "cancel",
+        "cancel [id]",
+        "emit ai-cancel (with {\"id\": <id>} if given): stop the answer in flight; prints the \
+         acknowledgement",
+    ),
+    (
         "msg",
         "msg <text>",
         "emit message with the text (JSON if it starts like JSON)",
@@ -151,6 +157,20 @@ pub fn parse(line: &str) -> Result<Command, String> {
         "ai" => match rest_of_line(line) {
             "" => Err(usage("ai")),
             prompt => Ok(Command::Ai(prompt.to_owned())),
+        },
+        // An acknowledged emit: the ack says whether an answer was stopped.
+        "cancel" => match rest {
+            [] => Ok(Command::Emit {
+                event: crate::wire::event::AI_CANCEL.to_owned(),
+                args: Vec::new(),
+                ack: true,
+            }),
+            [id] => Ok(Command::Emit {
+                event: crate::wire::event::AI_CANCEL.to_owned(),
+                args: vec![serde_json::json!({ "id": unquote(id) })],
+                ack: true,
+            }),
+            _ => Err(usage("cancel")),
         },
         "msg" | "message" => match rest_of_line(line) {
             "" => Err(usage("msg")),
@@ -295,6 +315,21 @@ mod tests {
             parse("help emit").unwrap(),
             Command::Help(Some("emit".into()))
         );
+    }
+
+    #[test]
+    fn cancel_emits_ai_cancel_with_an_ack() {
+        let cancel = |args: Vec<Value>| Command::Emit {
+            event: "ai-cancel".into(),
+            args,
+            ack: true,
+        };
+        assert_eq!(parse("cancel"), Ok(cancel(Vec::new())));
+        assert_eq!(
+            parse("cancel 1a2b3c4d-7"),
+            Ok(cancel(vec![json!({"id": "1a2b3c4d-7"})]))
+        );
+        assert!(parse("cancel a b").unwrap_err().contains("cancel [id]"));
     }
 
     #[test]

@@ -1,18 +1,17 @@
 //! Answering prompts: validation, limits, conversation memory, the provider call and its logs,
 //! shared by the Socket.IO handlers, the raw-WebSocket bridge and `POST /api/ai`.
 
-use std::collections::VecDeque;
 use std::hash::BuildHasher;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use serde_json::Value;
 use tokio::sync::Semaphore;
-use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::providers::{ChatRequest, Exchange, Provider};
+use super::session::Session;
+use crate::providers::{ChatRequest, Completion, Provider};
 use crate::wire::{self, AiChunk, AiResponse, ErrorCode, ErrorPayload};
 
 /// How answers are produced, from `sockai serve` flags.
@@ -59,18 +58,20 @@ impl Assistant {
 
     /// Validate an `ai-message` payload and answer it. `on_chunk` sees the answer as it streams
     /// (never with `--no-stream`). With a `session`, the answer uses and extends its memory,
-    /// is refused with `busy` while another one is in flight, and is cancelled (the upstream
-    /// request dropped) when the session closes.
+    /// is refused with `busy` while another one is in flight, is stopped by `ai-cancel`
+    /// ([`Assistant::cancel`]) and is cancelled (the upstream request dropped) when the session
+    /// closes.
     pub async fn answer(
         &self,
         session: Option<&Session>,
         payload: &Value,
         on_chunk: ChunkSink<'_>,
     ) -> Result<AiResponse, ErrorPayload> {
+        let rejected = |e: &ErrorPayload| {
+            tracing::warn!(code = %e.code, "rejected AI message: {}", e.message);
+        };
         let prompt =
-            wire::parse_ai_request(payload, self.limits.max_prompt_bytes).inspect_err(|e| {
-                tracing::warn!(code = %e.code, "rejected AI message: {}", e.message);
-            })?;
+            wire::parse_ai_request(payload, self.limits.max_prompt_bytes).inspect_err(rejected)?;
         if self.in_flight.is_closed() {
             return Err(ErrorPayload::new(
                 ErrorCode::Unavailable,
@@ -78,13 +79,13 @@ impl Assistant {
             ));
         }
         let _busy = match session {
-            Some(session) => Some(session.start().inspect_err(|e| {
-                tracing::warn!(code = %e.code, "rejected AI message: {}", e.message);
-            })?),
+            Some(session) => Some(session.start().inspect_err(rejected)?),
             None => None,
         };
         let _in_flight = self.in_flight.token();
-        let id = self.ids.next();
+        let (number, id) = self.ids.next();
+        // Before the answer is cancellable: a cancel that finds it is sure to be seen.
+        let cancelled = session.map(|session| session.begin(number));
         tracing::info!(prompt = %prompt, %id, "received AI message");
 
         let (history, epoch) = match session {
@@ -96,7 +97,14 @@ impl Assistant {
         let prompt: Arc<str> = prompt.into();
         let request = ChatRequest::with_history(&history, Arc::clone(&prompt));
         let stream = self.limits.stream;
+        // What a cancelled answer returns. Only a session's answer can be cancelled; one
+        // buffer per answer, grown as pieces come (the provider's own is lost with its future).
+        let mut so_far = String::new();
+        let keep = session.is_some();
         let mut on_delta = |delta: &str| {
+            if keep {
+                so_far.push_str(delta);
+            }
             if stream && !delta.is_empty() {
                 on_chunk(AiChunk {
                     id: id.clone(),
@@ -104,46 +112,85 @@ impl Assistant {
                 });
             }
         };
-        let work = async {
-            let _permit = self.permits.acquire().await.map_err(|_| {
-                ErrorPayload::new(ErrorCode::Unavailable, "the server is shutting down")
-            })?;
-            self.provider
-                .complete(&request, &mut on_delta)
-                .await
-                .map_err(|e| ErrorPayload::new(e.code, e.message))
-        };
-        let timed = async {
-            tokio::time::timeout(self.limits.timeout, work)
-                .await
-                .unwrap_or_else(|_| {
-                    Err(ErrorPayload::new(
-                        ErrorCode::Timeout,
-                        format!(
-                            "{} gave no complete answer within {}",
-                            self.provider.name(),
-                            humantime::format_duration(self.limits.timeout)
-                        ),
-                    ))
-                })
-        };
+        let timed = self.timed(&request, &mut on_delta);
         let closed = async {
             match session {
                 Some(session) => session.closed.cancelled().await,
                 None => std::future::pending().await,
             }
         };
+        let cancel = async {
+            match cancelled {
+                Some(notified) => notified.await,
+                None => std::future::pending().await,
+            }
+        };
         // Dropping `timed` drops the provider's future, and with it the upstream request.
         // `biased`: an answer ready at once (the echo provider, every refusal) never registers
-        // a wait on the session's cancellation, which costs a lock each way.
+        // a wait on the session's cancellation or on `ai-cancel`, which costs a lock each way.
         let outcome = tokio::select! {
             biased;
-            outcome = timed => outcome,
+            outcome = timed => Some(outcome),
             () = closed => {
                 tracing::info!(%id, "AI answer cancelled: the client disconnected");
                 return Err(ErrorPayload::new(ErrorCode::Unavailable, "the client disconnected"));
             }
+            () = cancel => None,
         };
+        // An answer that ended just as `ai-cancel` claimed it counts as cancelled, as its
+        // acknowledgement said.
+        match outcome.filter(|_| session.is_none_or(|session| session.finish(number))) {
+            Some(outcome) => self.completed(session, epoch, prompt, id, outcome),
+            None => {
+                tracing::info!(%id, response = %so_far, "AI answer cancelled by the client");
+                Ok(AiResponse {
+                    response: so_far,
+                    id: Some(id),
+                    finish_reason: Some(wire::FINISH_CANCELLED.to_owned()),
+                    usage: None,
+                })
+            }
+        }
+    }
+
+    /// The provider call, waiting for a slot included, bounded by `--ai-timeout`.
+    async fn timed(
+        &self,
+        request: &ChatRequest,
+        on_delta: &mut (dyn FnMut(&str) + Send),
+    ) -> Result<Completion, ErrorPayload> {
+        let work = async {
+            let _permit = self.permits.acquire().await.map_err(|_| {
+                ErrorPayload::new(ErrorCode::Unavailable, "the server is shutting down")
+            })?;
+            self.provider
+                .complete(request, on_delta)
+                .await
+                .map_err(|e| ErrorPayload::new(e.code, e.message))
+        };
+        tokio::time::timeout(self.limits.timeout, work)
+            .await
+            .unwrap_or_else(|_| {
+                Err(ErrorPayload::new(
+                    ErrorCode::Timeout,
+                    format!(
+                        "{} gave no complete answer within {}",
+                        self.provider.name(),
+                        humantime::format_duration(self.limits.timeout)
+                    ),
+                ))
+            })
+    }
+
+    /// Log and remember an answer that was not cancelled.
+    fn completed(
+        &self,
+        session: Option<&Session>,
+        epoch: u64,
+        prompt: Arc<str>,
+        id: String,
+        outcome: Result<Completion, ErrorPayload>,
+    ) -> Result<AiResponse, ErrorPayload> {
         match outcome {
             Ok(completion) => {
                 tracing::info!(
@@ -170,6 +217,20 @@ impl Assistant {
         }
     }
 
+    /// `ai-cancel`: stop the session's answer in flight, if it is answer `id` (any, without
+    /// one). Returns whether one was stopped. Policy: a cancelled answer is not remembered
+    /// (see docs/protocol.md).
+    pub fn cancel(&self, session: &Session, id: Option<&str>) -> bool {
+        let target = match id {
+            Some(id) => match self.ids.number(id) {
+                Some(number) => Some(number),
+                None => return false,
+            },
+            None => None,
+        };
+        session.cancel(target)
+    }
+
     /// Refuse new prompts and wait for the answers in flight, at most `limit`.
     pub async fn drain(&self, limit: Duration) {
         self.in_flight.close();
@@ -182,92 +243,6 @@ impl Assistant {
                 "shutdown: gave up waiting for answers in flight"
             );
         }
-    }
-}
-
-/// One client connection's conversation: its memory and its single answer in flight.
-///
-/// The server keeps this, not the provider: memory belongs to a connection and dies with it.
-#[derive(Debug, Default)]
-pub struct Session {
-    busy: AtomicBool,
-    memory: Mutex<Memory>,
-    closed: CancellationToken,
-}
-
-#[derive(Debug, Default)]
-struct Memory {
-    /// Oldest first.
-    exchanges: VecDeque<Exchange>,
-    /// Bumped by every reset, so an answer that was in flight across a reset is not remembered.
-    epoch: u64,
-}
-
-/// Marks a session busy until dropped, even when the answer is cancelled.
-pub struct Busy<'a>(&'a Session);
-
-impl Drop for Busy<'_> {
-    fn drop(&mut self) {
-        self.0.busy.store(false, Ordering::Release);
-    }
-}
-
-impl Session {
-    /// Forget the conversation; returns how many exchanges were forgotten.
-    pub fn reset(&self) -> usize {
-        let mut memory = self.lock();
-        memory.epoch += 1;
-        let cleared = memory.exchanges.len();
-        memory.exchanges.clear();
-        cleared
-    }
-
-    /// The client is gone: cancel its answer in flight and forget everything.
-    pub fn close(&self) {
-        self.closed.cancel();
-        self.reset();
-    }
-
-    /// Policy: one answer at a time per connection; a second one is refused with `busy` rather
-    /// than queued, so a client is never left waiting on a hidden queue (see docs/protocol.md).
-    fn start(&self) -> Result<Busy<'_>, ErrorPayload> {
-        if self.busy.swap(true, Ordering::AcqRel) {
-            return Err(ErrorPayload::new(
-                ErrorCode::Busy,
-                "an answer is already in flight on this connection; wait for its \
-                 ai-message-response or ai-message-error",
-            ));
-        }
-        Ok(Busy(self))
-    }
-
-    /// The remembered exchanges (only when `wanted`) and the epoch they belong to.
-    fn history(&self, wanted: bool) -> (Vec<Exchange>, u64) {
-        let memory = self.lock();
-        let exchanges = if wanted {
-            memory.exchanges.iter().cloned().collect()
-        } else {
-            Vec::new()
-        };
-        (exchanges, memory.epoch)
-    }
-
-    fn remember(&self, epoch: u64, prompt: Arc<str>, answer: Arc<str>, keep: usize) {
-        if keep == 0 {
-            return;
-        }
-        let mut memory = self.lock();
-        if memory.epoch != epoch {
-            return;
-        }
-        memory.exchanges.push_back((prompt, answer));
-        while memory.exchanges.len() > keep {
-            memory.exchanges.pop_front();
-        }
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, Memory> {
-        crate::sync::lock(&self.memory)
     }
 }
 
@@ -287,9 +262,17 @@ impl RequestIds {
         }
     }
 
-    fn next(&self) -> String {
+    /// A new id and its number (never 0).
+    fn next(&self) -> (u64, String) {
         let n = self.next.fetch_add(1, Ordering::Relaxed);
-        format!("{:08x}-{n}", self.prefix)
+        (n, format!("{:08x}-{n}", self.prefix))
+    }
+
+    /// The number of an id of this run; none for anything else.
+    fn number(&self, id: &str) -> Option<u64> {
+        let (prefix, n) = id.split_once('-')?;
+        let prefix = u32::from_str_radix(prefix, 16).ok()?;
+        (prefix == self.prefix).then(|| n.parse().ok()).flatten()
     }
 }
 
@@ -297,29 +280,87 @@ impl RequestIds {
 mod tests {
     use super::*;
 
-    #[test]
-    fn memory_keeps_the_last_exchanges_and_skips_answers_from_before_a_reset() {
-        let session = Session::default();
-        for n in 0..3 {
-            let (_, epoch) = session.history(true);
-            session.remember(epoch, format!("q{n}").into(), format!("a{n}").into(), 2);
+    /// Streams "partial", then never finishes (until its future is dropped).
+    struct Stalls;
+
+    impl Provider for Stalls {
+        fn name(&self) -> &'static str {
+            "stalls"
         }
-        let (history, epoch) = session.history(true);
-        assert_eq!(
-            history,
-            [("q1".into(), "a1".into()), ("q2".into(), "a2".into())] as [Exchange; 2]
-        );
-        assert_eq!(session.reset(), 2);
-        session.remember(epoch, "late".into(), "answer".into(), 2);
-        assert!(session.history(true).0.is_empty());
+
+        fn model(&self) -> &str {
+            "stalls"
+        }
+
+        fn complete<'a>(
+            &'a self,
+            _request: &'a ChatRequest,
+            on_delta: crate::providers::DeltaSink<'a>,
+        ) -> futures_util::future::BoxFuture<'a, Result<Completion, crate::providers::ProviderError>>
+        {
+            Box::pin(async move {
+                on_delta("partial");
+                std::future::pending().await
+            })
+        }
     }
 
-    #[test]
-    fn one_answer_at_a_time() {
+    fn assistant(provider: Arc<dyn Provider>) -> Assistant {
+        let limits = AnswerLimits {
+            max_prompt_bytes: 1000,
+            stream: true,
+            history: 4,
+            timeout: Duration::from_secs(30),
+            max_concurrent: 1,
+        };
+        Assistant::new(provider, limits)
+    }
+
+    #[tokio::test]
+    async fn a_cancelled_answer_returns_its_text_so_far_and_is_not_remembered() {
+        let assistant = assistant(Arc::new(Stalls));
         let session = Session::default();
-        let busy = session.start().unwrap();
-        assert_eq!(session.start().err().map(|e| e.code), Some(ErrorCode::Busy));
-        drop(busy);
+        assert!(!assistant.cancel(&session, None), "nothing in flight");
+        let (chunks, mut streamed) = tokio::sync::mpsc::unbounded_channel();
+        let prompt = serde_json::json!({"prompt": "tell me"});
+        let answer = async {
+            let mut on_chunk = |chunk| {
+                chunks.send(chunk).ok();
+            };
+            assistant
+                .answer(Some(&session), &prompt, &mut on_chunk)
+                .await
+        };
+        let cancel = async {
+            let first: AiChunk = streamed.recv().await.expect("a chunk");
+            assert!(!assistant.cancel(&session, Some("00000000-999")));
+            assert!(!assistant.cancel(&session, Some("garbage")));
+            assert!(assistant.cancel(&session, Some(&first.id)));
+            // Claimed once: a second cancel finds nothing.
+            assert!(!assistant.cancel(&session, None));
+            first.id
+        };
+        let (response, id) = tokio::join!(answer, cancel);
+        let response = response.unwrap();
+        assert_eq!(response.response, "partial");
+        assert_eq!(response.id, Some(id));
+        assert_eq!(
+            response.finish_reason.as_deref(),
+            Some(wire::FINISH_CANCELLED)
+        );
+        // Policy: neither the prompt nor the partial answer is remembered; the session is free.
+        assert!(session.history(true).0.is_empty());
         assert!(session.start().is_ok());
+    }
+
+    #[tokio::test]
+    async fn an_answer_not_cancelled_is_remembered_and_cancel_then_finds_nothing() {
+        let assistant = assistant(Arc::new(crate::providers::Echo::new(Duration::ZERO)));
+        let session = Session::default();
+        let prompt = serde_json::json!({"prompt": "hi"});
+        let response = assistant.answer(Some(&session), &prompt, &mut |_| {}).await;
+        assert_eq!(response.unwrap().finish_reason.as_deref(), Some("stop"));
+        assert_eq!(session.history(true).0.len(), 1);
+        assert!(!assistant.cancel(&session, None));
     }
 }

@@ -1,7 +1,7 @@
 //! The one place that knows what the server does with an event, whichever transport carried it
 //! (Socket.IO over any Engine.IO transport, the raw-WebSocket bridge, or `POST /api/ai`): the
-//! events (`message`, `ai-message`, `ai-reset`, anything else), the limits (rate, prompt size,
-//! one answer in flight), the auth check and the log lines. Transports decode packets into an
+//! events (`message`, `ai-message`, `ai-reset`, `ai-cancel`, anything else), the limits (rate,
+//! prompt size, one answer in flight), the auth check and the log lines. Transports decode packets into an
 //! [`Incoming`] event, hand it to [`Dispatch::handle`] and carry out the [`Reply`]; they never
 //! decide what an event means. `POST /api/ai` is one stateless `ai-message`: admitted by
 //! [`Dispatch::admit_request`], answered by [`Request::answer`]. A new event is added here.
@@ -14,10 +14,14 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::args::Args;
-use super::assistant::{Assistant, ChunkSink, Session};
+use super::assistant::{Assistant, ChunkSink};
 use super::guard::{ConnectionPermit, Guard, RateLimiter, Refusal, Verdict};
+use super::replies::{
+    binary_not_supported, no_argument, too_many_events, too_many_requests, unknown_event,
+};
+use super::session::Session;
 use crate::sync::lock;
-use crate::wire::{AiResetAck, AiResponse, ErrorCode, ErrorPayload, event};
+use crate::wire::{self, AiCancelAck, AiResetAck, AiResponse, ErrorPayload, event};
 
 /// Who speaks to the server: the error events and acknowledgements differ.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,6 +94,7 @@ pub enum Payload {
     Response(AiResponse),
     Error(ErrorPayload),
     Reset(AiResetAck),
+    Cancel(AiCancelAck),
 }
 
 /// A prompt on its way to the provider; owns what it needs, so it can outlive the borrow of
@@ -273,6 +278,7 @@ impl Dispatch {
                 );
                 Reply::Ack(Payload::Reset(AiResetAck { cleared }))
             }
+            event::AI_CANCEL => self.cancel(conn, &args, error_event),
             _ => {
                 tracing::debug!(sid = conn.who.sid.as_deref(), event = %name, "unknown event");
                 Reply::Emit {
@@ -281,6 +287,33 @@ impl Dispatch {
                     ack: false,
                 }
             }
+        }
+    }
+}
+
+impl Dispatch {
+    /// `ai-cancel`. Nothing to cancel (none in flight, another id: it raced with its end) is
+    /// acknowledged with `cancelled: false`, no error: a Stop pressed as the answer ends is no
+    /// mistake of the client's. Only a malformed argument is an error.
+    fn cancel(&self, conn: &Conn, args: &[Value], error_event: &'static str) -> Reply {
+        match wire::parse_ai_cancel(args) {
+            Ok(request) => {
+                let id = request.id.as_deref();
+                let cancelled = self.assistant.cancel(&conn.session, id);
+                tracing::info!(
+                    sid = conn.who.sid.as_deref(),
+                    transport = conn.who.transport,
+                    id,
+                    cancelled,
+                    "AI cancel requested"
+                );
+                Reply::Ack(Payload::Cancel(AiCancelAck { cancelled }))
+            }
+            Err(error) => Reply::Emit {
+                event: error_event,
+                data: Payload::Error(error),
+                ack: true,
+            },
         }
     }
 }
@@ -320,56 +353,12 @@ impl std::fmt::Display for Peer {
     }
 }
 
-/// The answer to an event over the rate limit.
-pub fn too_many_events() -> ErrorPayload {
-    ErrorPayload::new(
-        ErrorCode::TooManyEvents,
-        "too many events: slow down (see the server's --rate-limit)",
-    )
-}
-
-/// The answer to a stateless request over the rate limit of its address.
-pub fn too_many_requests() -> ErrorPayload {
-    ErrorPayload::new(
-        ErrorCode::TooManyEvents,
-        "too many requests from this address: slow down (see the server's --rate-limit)",
-    )
-}
-
-/// The answer to an `ai-message` without an argument.
-pub fn no_argument() -> ErrorPayload {
-    ErrorPayload::new(
-        ErrorCode::InvalidPayload,
-        "ai-message needs one JSON argument like {\"prompt\": \"…\"}; it came with none",
-    )
-}
-
-/// The answer to `message` or `ai-message` with binary attachments (Buffers, Blobs).
-pub fn binary_not_supported(name: &str) -> ErrorPayload {
-    ErrorPayload::new(
-        ErrorCode::BinaryNotSupported,
-        format!("{name} takes JSON arguments; binary attachments are not supported"),
-    )
-}
-
-/// The answer to an event this server does not handle.
-pub fn unknown_event(name: &str) -> ErrorPayload {
-    ErrorPayload::new(
-        ErrorCode::UnknownEvent,
-        format!(
-            "unknown event {name:?}; this server handles \"{}\", \"{}\" and \"{}\"",
-            event::MESSAGE,
-            event::AI_MESSAGE,
-            event::AI_RESET
-        ),
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::providers::Echo;
     use crate::server::assistant::AnswerLimits;
+    use crate::wire::ErrorCode;
     use std::time::Duration;
 
     fn dispatch(token: Option<&str>, max_connections: usize, rate: u32) -> Dispatch {

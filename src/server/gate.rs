@@ -3,8 +3,9 @@
 //! (`origin`). A refused request gets no session and no provider call, only `403` and the JSON
 //! error body saying which flag would allow it.
 //!
-//! Preflights (`OPTIONS`) never get here: the CORS layer outside answers them, granting nothing
-//! to an origin it does not list; the request that follows is checked here like any other.
+//! Preflights (`OPTIONS`) never get here: the CORS layer outside answers them by the same
+//! `Origin` rule (`OriginPolicy::grants_cors`), granting nothing to an origin this gate would
+//! refuse; the request that follows is checked here like any other.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -64,6 +65,7 @@ pub async fn check(State(gate): State<Arc<Gate>>, request: Request, next: Next) 
         %origin,
         peer = %peer(&request),
         path = request.uri().path(),
+        hint = origin::hint(&origin),
         "refused a request from a foreign origin"
     );
     error_response(origin::refusal(&origin))

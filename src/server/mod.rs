@@ -12,7 +12,9 @@ mod guard;
 mod host;
 mod http;
 mod origin;
+mod replies;
 mod response;
+mod session;
 mod socketio;
 
 use std::future::{Future, IntoFuture};
@@ -63,6 +65,8 @@ pub struct ServerConfig {
     pub max_concurrent_ai: usize,
     pub shutdown_timeout: Duration,
     pub cors_origins: Vec<String>,
+    /// Allow loopback origins while listening on loopback (off with `--no-loopback-origins`).
+    pub loopback_origins: bool,
     /// `--allowed-host`: names served besides loopback ones (see `host`).
     pub allowed_hosts: Vec<String>,
     pub auth_token: Option<String>,
@@ -122,9 +126,10 @@ pub async fn run(
     provider: Arc<dyn Provider>,
     signal: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
-    let origins = OriginPolicy::new(&config.cors_origins)
+    let loopback = config.loopback_origins && config.addr.ip().is_loopback();
+    let origins = OriginPolicy::new(&config.cors_origins, loopback)
         .map_err(|(origin, source)| ServeError::CorsOrigin { origin, source })?;
-    let cors = cors(origins.listed())?;
+    let cors = cors(origins.clone());
     let hosts = HostPolicy::new(&config.allowed_hosts, origins.listed(), config.addr)
         .map_err(|(host, source)| ServeError::AllowedHost { host, source })?;
     let listener = bind(config.addr)?;
@@ -259,21 +264,17 @@ fn bind(addr: SocketAddr) -> Result<TcpListener, ServeError> {
     socket.listen(BACKLOG).map_err(error)
 }
 
-/// CORS headers for the listed origins, normalized as browsers send them.
-fn cors(origins: &[String]) -> Result<CorsLayer, ServeError> {
-    let origins = origins
-        .iter()
-        .map(|o| {
-            o.parse().map_err(|_| ServeError::CorsOrigin {
-                origin: o.clone(),
-                source: OriginError::Malformed,
-            })
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(CorsLayer::new()
-        .allow_origin(AllowOrigin::list(origins))
+/// CORS headers for the origins the gate admits beyond the server's own (listed ones, and
+/// loopback ones when allowed): the same rule, so a preflight never promises what the gate
+/// then refuses, nor refuses what it would serve.
+fn cors(origins: OriginPolicy) -> CorsLayer {
+    let allow = AllowOrigin::predicate(move |origin, _| {
+        origin.to_str().is_ok_and(|o| origins.grants_cors(o))
+    });
+    CorsLayer::new()
+        .allow_origin(allow)
         .allow_methods(tower_http::cors::Any)
-        .allow_headers(tower_http::cors::Any))
+        .allow_headers(tower_http::cors::Any)
 }
 
 /// The stdout line scripts read, then the log line people read.
@@ -344,6 +345,7 @@ mod tests {
             max_concurrent_ai: 1,
             shutdown_timeout: Duration::from_secs(1),
             cors_origins: Vec::new(),
+            loopback_origins: true,
             allowed_hosts: Vec::new(),
             auth_token: token.map(str::to_owned),
             max_connections: 1,

@@ -1,5 +1,7 @@
-//! The `Origin` rule: a web page may use the server only from the server's own origin or from
-//! one listed with `--cors-origin`.
+//! The `Origin` rule: a web page may use the server only from the server's own origin, from
+//! one listed with `--cors-origin`, or, while the server listens on a loopback address, from a
+//! loopback origin (`http(s)://localhost`, `127.0.0.1`, `[::1]`, any port; off with
+//! `--no-loopback-origins`).
 //!
 //! A browser attaches `Origin` to every WebSocket handshake, to every cross-origin request and to
 //! same-origin ones that are not GET or HEAD, and a page cannot forge or remove it. CORS does not
@@ -8,6 +10,13 @@
 //! the developer visits could talk to a local `sockai serve` and spend its provider's quota.
 //! Requests without an `Origin` (CLI tools, server-side Socket.IO clients) are not a page riding
 //! on someone's browser; `--auth-token` is what guards against those.
+//!
+//! Loopback origins are allowed by default for the reason Ollama allows them: a page served
+//! from this machine (a dev server such as Vite's `http://localhost:5173`) is the developer's
+//! own, and a foreign site cannot serve a page from a loopback origin. A site that rebinds its
+//! own name to 127.0.0.1 still has its own name as origin, so it stays refused. Beyond loopback
+//! (`--host 0.0.0.0`) `localhost` is whatever machine the browser runs on, not this server's, so
+//! the strict rule applies there.
 //!
 //! The rule only decides; `gate` applies it to every request, after the `Host` rule (`host`):
 //! a page that rebinds its own name to 127.0.0.1 passes this one as the server's own origin.
@@ -65,20 +74,34 @@ pub fn normalize(text: &str) -> Result<String, OriginError> {
     ))
 }
 
-/// The origins allowed besides the server's own, from `--cors-origin`.
+/// The origins allowed besides the server's own: those from `--cors-origin`, and loopback ones
+/// when `loopback` (a loopback listener without `--no-loopback-origins`).
 #[derive(Debug, Clone)]
 pub struct OriginPolicy {
     listed: Vec<String>,
+    loopback: bool,
 }
 
 impl OriginPolicy {
     /// Normalizes every listed origin; the first bad one is returned with its error.
-    pub fn new(listed: &[String]) -> Result<Self, (String, OriginError)> {
+    pub fn new(listed: &[String], loopback: bool) -> Result<Self, (String, OriginError)> {
         let listed = listed
             .iter()
             .map(|origin| normalize(origin).map_err(|e| (origin.clone(), e)))
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(Self { listed })
+        Ok(Self { listed, loopback })
+    }
+
+    /// Whether the CORS layer grants `origin` (as the browser sent it) its headers: a listed
+    /// origin, or a loopback one when those are allowed. The server's own origin needs none.
+    pub fn grants_cors(&self, origin: &str) -> bool {
+        normalize(origin).is_ok_and(|origin| self.granted(&origin))
+    }
+
+    /// `origin` is normalized.
+    fn granted(&self, origin: &str) -> bool {
+        self.listed.iter().any(|listed| listed == origin)
+            || (self.loopback && is_loopback_origin(origin))
     }
 
     /// The listed origins, normalized (for the CORS layer, which compares them byte for byte).
@@ -92,14 +115,41 @@ impl OriginPolicy {
         let Ok(origin) = normalize(origin) else {
             return false;
         };
-        self.listed.contains(&origin) || host.and_then(own_origin).is_some_and(|own| own == origin)
+        self.granted(&origin) || host.and_then(own_origin).is_some_and(|own| own == origin)
     }
+}
+
+/// A normalized http(s) origin on `localhost`, `127.0.0.1` or `[::1]`, any port.
+fn is_loopback_origin(origin: &str) -> bool {
+    let Some(rest) = origin
+        .strip_prefix("http://")
+        .or_else(|| origin.strip_prefix("https://"))
+    else {
+        return false;
+    };
+    // A bracketed IPv6 host contains colons: split the port off after the bracket.
+    let host = match rest.strip_prefix("[::1]") {
+        Some(port) => return port.is_empty() || port.starts_with(':'),
+        None => rest.split_once(':').map_or(rest, |(host, _)| host),
+    };
+    matches!(host, "localhost" | "127.0.0.1")
 }
 
 /// The origin of a page served from the address the client asked for: plain http (the server
 /// speaks no TLS) on the request's `Host`. A `Host` that is no bare host and port has none.
 fn own_origin(host: &str) -> Option<String> {
     normalize(&format!("http://{host}")).ok()
+}
+
+/// What the log line of a refused origin suggests: the flag that would allow it.
+pub fn hint(origin: &str) -> String {
+    match normalize(origin) {
+        Ok(origin) => format!("add --cors-origin {origin} to allow this page"),
+        Err(OriginError::Null) => "serve the page over http and add --cors-origin with its \
+            origin to allow it"
+            .to_owned(),
+        Err(_) => "not an origin --cors-origin can list".to_owned(),
+    }
 }
 
 /// The error a refused origin gets (`origin` as quoted for the message): what to pass to
@@ -127,7 +177,7 @@ mod tests {
 
     fn policy(listed: &[&str]) -> OriginPolicy {
         let listed: Vec<String> = listed.iter().map(|o| (*o).to_owned()).collect();
-        OriginPolicy::new(&listed).unwrap()
+        OriginPolicy::new(&listed, false).unwrap()
     }
 
     #[test]
@@ -223,7 +273,7 @@ mod tests {
     fn a_bad_listed_origin_is_named() {
         let listed = vec!["http://ok.example".to_owned(), "*".to_owned()];
         assert_eq!(
-            OriginPolicy::new(&listed).unwrap_err(),
+            OriginPolicy::new(&listed, true).unwrap_err(),
             ("*".to_owned(), OriginError::Wildcard)
         );
     }
@@ -239,5 +289,47 @@ mod tests {
         );
         assert!(refusal("null").message.contains("file://"));
         assert!(refusal("garbage").message.contains("--cors-origin"));
+    }
+
+    #[test]
+    fn loopback_origins_are_allowed_only_when_the_listener_is_loopback() {
+        let host = Some("127.0.0.1:3000");
+        let loopback = OriginPolicy::new(&[], true).unwrap();
+        let strict = policy(&[]);
+        for origin in [
+            "http://localhost:5173",
+            "https://localhost",
+            "http://127.0.0.1:8080",
+            "http://[::1]:5173",
+            "https://[::1]",
+            "HTTP://LOCALHOST:5173/",
+        ] {
+            assert!(loopback.admits(origin, host), "{origin}");
+            assert!(loopback.grants_cors(origin), "{origin}");
+            assert!(!strict.admits(origin, host), "{origin}");
+            assert!(!strict.grants_cors(origin), "{origin}");
+        }
+        for origin in [
+            "http://evil.example",
+            "http://localhost.evil.example",
+            "http://127.0.0.1.evil.example:5173",
+            "http://[::2]:5173",
+            "ws://localhost:5173",
+            "chrome-extension://localhost",
+            "null",
+        ] {
+            assert!(!loopback.admits(origin, host), "{origin}");
+            assert!(!loopback.grants_cors(origin), "{origin}");
+        }
+    }
+
+    #[test]
+    fn the_hint_names_the_flag() {
+        assert_eq!(
+            hint("http://X:5173"),
+            "add --cors-origin http://x:5173 to allow this page"
+        );
+        assert!(hint("null").contains("--cors-origin"));
+        assert!(hint("garbage").contains("--cors-origin"));
     }
 }

@@ -119,7 +119,8 @@ async fn cors_allows_only_the_listed_origins() {
 
 #[tokio::test]
 async fn without_cors_origins_other_origins_get_no_cors_headers() {
-    let server = Server::start(&[]);
+    // Loopback origins get them by default (serve_origin_loopback.rs).
+    let server = Server::start(&["--no-loopback-origins"]);
     let response = reqwest::Client::new()
         .get(format!("{}/health", server.url))
         .header("origin", "http://localhost:5173")

@@ -20,7 +20,16 @@ const LISTED: &str = "http://localhost:5173";
 #[tokio::test]
 async fn a_foreign_origin_is_refused_on_every_way_in_before_the_provider_is_called() {
     let fake = FakeUpstream::start(vec![Reply::json(200, &completion("from the provider"))]);
-    let server = fake.openai_server("sk-test", &["--no-stream", "--cors-origin", LISTED_FLAG]);
+    // Strict: loopback origins are allowed by default (serve_origin_loopback.rs).
+    let server = fake.openai_server(
+        "sk-test",
+        &[
+            "--no-stream",
+            "--no-loopback-origins",
+            "--cors-origin",
+            LISTED_FLAG,
+        ],
+    );
     let port = server.addr.rsplit(':').next().unwrap();
     // The same server under another name is another origin, as browsers see it.
     let other_name = format!("http://localhost:{port}");
@@ -70,6 +79,10 @@ async fn a_foreign_origin_is_refused_on_every_way_in_before_the_provider_is_call
 
     let logged = server.wait_for_log("refused a request from a foreign origin");
     assert_eq!(logged["origin"], EVIL, "{logged}");
+    assert_eq!(
+        logged["hint"], "add --cors-origin http://evil.example to allow this page",
+        "{logged}"
+    );
     assert_loopback_peer(&logged);
     assert!(fake.requests().is_empty(), "the provider was called");
     assert_eq!(health(&server).await["connections"], 0);
@@ -130,7 +143,7 @@ async fn polling_joins_and_upgrades(addr: &str, page: Page<'_>) -> Option<String
 
 #[tokio::test]
 async fn no_origin_a_listed_origin_and_the_servers_own_are_served_everywhere() {
-    let server = Server::start(&["--cors-origin", LISTED_FLAG]);
+    let server = Server::start(&["--no-loopback-origins", "--cors-origin", LISTED_FLAG]);
     let own = server.url.clone();
     for origin in [None, Some(LISTED), Some(own.as_str())] {
         socketio_answers(&server.addr, Page::origin(origin)).await;

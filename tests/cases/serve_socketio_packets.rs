@@ -245,7 +245,7 @@ async fn ws_events_and_acks_have_these_exact_packets() {
     assert_eq!(
         next_packet(&mut ws).await.as_deref(),
         Some(
-            r#"42["server-error",{"code":"unknown_event","message":"unknown event \"dance\"; this server handles \"message\", \"ai-message\" and \"ai-reset\""}]"#
+            r#"42["server-error",{"code":"unknown_event","message":"unknown event \"dance\"; this server handles \"message\", \"ai-message\", \"ai-reset\" and \"ai-cancel\""}]"#
         )
     );
     reset_round_trip(&mut ws, 22, 0).await;

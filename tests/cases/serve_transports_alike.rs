@@ -155,7 +155,7 @@ fn an_unknown_event_gets_server_error_alike_on_both_transports() {
     );
     let unknown = error(
         "unknown_event",
-        "unknown event \"dance\"; this server handles \"message\", \"ai-message\" and \"ai-reset\"",
+        "unknown event \"dance\"; this server handles \"message\", \"ai-message\", \"ai-reset\" and \"ai-cancel\"",
     );
     assert_eq!(
         alike(&runs),
