@@ -66,7 +66,12 @@ fn info(app: &AppState) -> Value {
         "socket_io_path": wire::SOCKET_IO_PATH,
         "raw_websocket": "/",
         "events": {
-            "client_to_server": [event::MESSAGE, event::AI_MESSAGE, event::AI_RESET],
+            "client_to_server": [
+                event::MESSAGE,
+                event::AI_MESSAGE,
+                event::AI_RESET,
+                event::AI_CANCEL,
+            ],
             "server_to_client": [
                 event::AI_MESSAGE_CHUNK,
                 event::AI_MESSAGE_RESPONSE,

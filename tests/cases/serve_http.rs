@@ -32,7 +32,7 @@ async fn root_describes_the_server() {
     assert_eq!(info["socket_io_path"], "/socket.io/");
     assert_eq!(
         info["events"]["client_to_server"],
-        json!(["message", "ai-message", "ai-reset"])
+        json!(["message", "ai-message", "ai-reset", "ai-cancel"])
     );
     assert_eq!(
         info["events"]["server_to_client"],
