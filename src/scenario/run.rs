@@ -1,0 +1,663 @@
+//! Running one scenario: its steps in order on its clients' connections, each bounded by the
+//! step timeout and the run's deadline. No thread or runtime per step: one task per file.
+
+use std::collections::{HashMap, VecDeque};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+use super::matcher::{self, Matcher, short};
+use super::parse::{ConnectStep, Scenario, Step, StepKind};
+use super::vars;
+use crate::client::args::{DEFAULT_URL, payload_of, split_words};
+use crate::client::command::{self, Command};
+use crate::client::connect::ConnectError;
+use crate::client::connection::{ClientEvent, Connection};
+use crate::client::options::{ConnectOptions, Transport};
+use crate::client::value::{self, Stdin};
+use crate::protocol::engineio::EngineVersion;
+
+/// Events remembered per client for "what arrived instead".
+pub const RECENT: usize = 20;
+/// Server acknowledgement requests remembered per client for `reply EVENT`.
+const MAX_ASKS: usize = 1024;
+
+pub struct Settings {
+    pub step_timeout: Duration,
+    /// The whole run's end (`--max-time`).
+    pub deadline: Instant,
+    pub vars: HashMap<String, String>,
+}
+
+/// Why a step failed.
+#[derive(Debug, Clone)]
+pub struct Failure {
+    pub line: usize,
+    pub client: String,
+    /// The step as written.
+    pub step: String,
+    pub message: String,
+    /// The last events on the client, oldest first.
+    pub recent: Vec<String>,
+    /// The connect itself failed (exit 3).
+    pub connect: bool,
+}
+
+/// One step done, for the `--json` transcript.
+pub struct StepDone<'a> {
+    pub step: &'a Step,
+    pub elapsed: Duration,
+    pub error: Option<&'a str>,
+}
+
+struct Client {
+    url: String,
+    options: ConnectOptions,
+    connection: Option<Connection>,
+    events: mpsc::UnboundedReceiver<ClientEvent>,
+    recent: VecDeque<String>,
+    /// The payload of the last event waited for or ack received (`capture`).
+    last: Option<Value>,
+    last_ack: Option<Value>,
+    asks: VecDeque<(String, u64)>,
+}
+
+/// A step's failure before its place is added.
+struct Fail {
+    message: String,
+    connect: bool,
+}
+
+impl<T: Into<String>> From<T> for Fail {
+    fn from(message: T) -> Self {
+        Fail {
+            message: message.into(),
+            connect: false,
+        }
+    }
+}
+
+pub async fn run_file(
+    scenario: &Scenario,
+    settings: &Settings,
+    on_step: &mut (dyn FnMut(StepDone<'_>) + Send),
+) -> Result<usize, Failure> {
+    let mut run = Run {
+        settings,
+        vars: settings.vars.clone(),
+        clients: HashMap::new(),
+    };
+    let mut done = 0;
+    let mut outcome = Ok(());
+    for step in &scenario.steps {
+        let started = Instant::now();
+        let result = run.step(step).await;
+        let error = result.as_ref().err().map(|f| f.message.as_str());
+        on_step(StepDone {
+            step,
+            elapsed: started.elapsed(),
+            error,
+        });
+        match result {
+            Ok(true) => done += 1,
+            Ok(false) => break,
+            Err(fail) => {
+                let recent = run
+                    .clients
+                    .get(&step.client)
+                    .map(|c| c.recent.iter().rev().take(5).rev().cloned().collect())
+                    .unwrap_or_default();
+                outcome = Err(Failure {
+                    line: step.line,
+                    client: step.client.clone(),
+                    step: step.text.clone(),
+                    message: fail.message,
+                    recent,
+                    connect: fail.connect,
+                });
+                break;
+            }
+        }
+    }
+    for client in run.clients.values() {
+        if let Some(connection) = &client.connection {
+            tokio::time::timeout(Duration::from_secs(1), connection.disconnect())
+                .await
+                .ok();
+        }
+    }
+    outcome.map(|()| done)
+}
+
+struct Run<'a> {
+    settings: &'a Settings,
+    vars: HashMap<String, String>,
+    clients: HashMap<String, Client>,
+}
+
+impl Run<'_> {
+    fn lookup(&self) -> impl Fn(&str) -> Option<String> + '_ {
+        |name: &str| match name.strip_prefix("env.") {
+            Some(env) => std::env::var(env).ok(),
+            None => self.vars.get(name).cloned(),
+        }
+    }
+
+    fn subst(&self, text: &str) -> Result<String, Fail> {
+        Ok(vars::substitute(text, &self.lookup())?)
+    }
+
+    /// The step's deadline and how long that is, said for a message.
+    fn deadline(&self, within: Option<Duration>) -> (Instant, String) {
+        let wanted = within.unwrap_or(self.settings.step_timeout);
+        let end = Instant::now() + wanted;
+        if end > self.settings.deadline {
+            (
+                self.settings.deadline,
+                "before the run's --max-time ran out".to_owned(),
+            )
+        } else {
+            (
+                end,
+                format!("within {}", humantime::format_duration(wanted)),
+            )
+        }
+    }
+
+    fn client(&mut self, name: &str) -> Result<&mut Client, Fail> {
+        self.clients
+            .get_mut(name)
+            .ok_or_else(|| Fail::from(format!("client {name:?} is not connected")))
+    }
+
+    /// Run one step: `Ok(false)` ends the scenario (`quit`).
+    async fn step(&mut self, step: &Step) -> Result<bool, Fail> {
+        match &step.kind {
+            StepKind::Connect(connect) => self.connect(&step.client, connect).await?,
+            StepKind::Command => return self.command(step).await,
+            StepKind::ReplyTo { event, args } => {
+                let args = self.args(args)?;
+                let (deadline, said) = self.deadline(None);
+                let client = self.client(&step.client)?;
+                let id = match client.asks.iter().position(|(name, _)| name == event) {
+                    Some(at) => client.asks.remove(at).map_or(0, |(_, id)| id),
+                    None => client.wait_ask(event, deadline, &said).await?,
+                };
+                client
+                    .connected()?
+                    .reply(id, args)
+                    .await
+                    .map_err(|e| e.to_string())?;
+            }
+            StepKind::Expect {
+                event,
+                within,
+                matchers,
+            } => {
+                let (deadline, said) = self.deadline(*within);
+                let resolved = self.resolve(matchers)?;
+                let client = self.client(&step.client)?;
+                let payload = client.expect(event, deadline, &said).await?;
+                check(matchers, &resolved, &payload)?;
+            }
+            StepKind::ExpectNo { event, within } => {
+                let (deadline, _) = self.deadline(Some(*within));
+                self.client(&step.client)?
+                    .expect_none(event, deadline)
+                    .await?;
+            }
+            StepKind::ExpectAck { matchers } => {
+                let resolved = self.resolve(matchers)?;
+                let client = self.client(&step.client)?;
+                let Some(ack) = client.last_ack.clone() else {
+                    return Err(
+                        "no acknowledgement yet: `ack EVENT …` (or emit --ack) first".into(),
+                    );
+                };
+                check(matchers, &resolved, &ack)?;
+            }
+            StepKind::ExpectDisconnect { reason } => {
+                let (deadline, said) = self.deadline(None);
+                let client = self.client(&step.client)?;
+                client
+                    .expect_disconnect(reason.as_deref(), deadline, &said)
+                    .await?;
+            }
+            StepKind::Capture {
+                name,
+                pointer,
+                regex,
+            } => {
+                let regex = match regex {
+                    Some(re) => Some(matcher::compile(&self.subst(re)?)?),
+                    None => None,
+                };
+                let client = self.client(&step.client)?;
+                let Some(last) = &client.last else {
+                    return Err("nothing to capture from: no event or acknowledgement yet".into());
+                };
+                let shown = if pointer.is_empty() { "." } else { pointer };
+                let found = last
+                    .pointer(pointer)
+                    .ok_or_else(|| format!("{shown} not found in {}", short(last)))?;
+                let text = matcher::text_of(found);
+                let value = match regex {
+                    None => text,
+                    Some(re) => {
+                        let caps = re.captures(&text).ok_or_else(|| {
+                            format!(
+                                "{shown} is {}, which does not match {:?}",
+                                short(found),
+                                re.as_str()
+                            )
+                        })?;
+                        caps.get(1)
+                            .or_else(|| caps.get(0))
+                            .map_or_else(String::new, |m| m.as_str().to_owned())
+                    }
+                };
+                self.vars.insert(name.clone(), value);
+            }
+            StepKind::Sleep(duration) => {
+                let until = (Instant::now() + *duration).min(self.settings.deadline);
+                tokio::time::sleep_until(until).await;
+                if until == self.settings.deadline {
+                    return Err("the run's --max-time ran out".into());
+                }
+            }
+        }
+        Ok(true)
+    }
+
+    fn resolve(&self, matchers: &[Matcher]) -> Result<Vec<matcher::Resolved>, Fail> {
+        let lookup = self.lookup();
+        matchers
+            .iter()
+            .map(|m| m.resolve(&lookup).map_err(Fail::from))
+            .collect()
+    }
+
+    /// Argument words with their variables replaced, read as the REPL reads them.
+    fn args(&self, words: &[String]) -> Result<Vec<Value>, Fail> {
+        let words = words
+            .iter()
+            .map(|w| self.subst(w))
+            .collect::<Result<Vec<_>, _>>()?;
+        value::resolve_args(&words, Stdin::None).map_err(|e| e.to_string().into())
+    }
+
+    async fn connect(&mut self, name: &str, step: &ConnectStep) -> Result<(), Fail> {
+        let url = match &step.url {
+            Some(url) => self.subst(url)?,
+            None => self
+                .vars
+                .get("url")
+                .cloned()
+                .unwrap_or_else(|| DEFAULT_URL.to_owned()),
+        };
+        let mut options = ConnectOptions {
+            connect_timeout: self.settings.step_timeout,
+            ..ConnectOptions::default()
+        };
+        for (flag, value) in &step.flags {
+            let value = match value {
+                Some(v) => self.subst(v)?,
+                None => String::new(),
+            };
+            apply_flag(&mut options, flag, &value)?;
+        }
+        let left = self
+            .settings
+            .deadline
+            .saturating_duration_since(Instant::now());
+        options.connect_timeout = options.connect_timeout.min(left);
+        let (tx, events) = mpsc::unbounded_channel();
+        let result = Connection::connect(&url, &options, tx).await;
+        let mut client = Client {
+            url,
+            options,
+            connection: None,
+            events,
+            recent: VecDeque::new(),
+            last: None,
+            last_ack: None,
+            asks: VecDeque::new(),
+        };
+        let outcome = match (result, &step.expect_error) {
+            (Ok(connection), None) => {
+                client.connection = Some(connection);
+                Ok(())
+            }
+            (Ok(connection), Some(_)) => {
+                client.connection = Some(connection);
+                Err("connected, but a connect_error was expected".into())
+            }
+            (Err(ConnectError::Rejected { message, data, .. }), Some(matchers)) => {
+                let payload = json!({ "message": message, "data": data.map(|d| *d) });
+                client
+                    .recent
+                    .push_back(format!("connect_error {}", short(&payload)));
+                client.last = Some(payload.clone());
+                let resolved = self.resolve(matchers)?;
+                check(matchers, &resolved, &payload)
+            }
+            (Err(e), _) => Err(Fail {
+                message: e.to_string(),
+                connect: true,
+            }),
+        };
+        self.clients.insert(name.to_owned(), client);
+        outcome
+    }
+
+    /// A REPL command line, as `sockai connect` runs it.
+    async fn command(&mut self, step: &Step) -> Result<bool, Fail> {
+        let command = if step.text.contains("{{") {
+            let words = split_words(&step.text).map_err(|e| e.to_string())?;
+            match words.first().map(String::as_str) {
+                Some(name @ ("emit" | "ack")) => {
+                    let (ack, rest) = match words.get(1) {
+                        Some(flag) if flag == "--ack" => (true, &words[2..]),
+                        _ => (name == "ack", &words[1..]),
+                    };
+                    let (event, args) = rest.split_first().ok_or("usage: emit EVENT [arg …]")?;
+                    Command::Emit {
+                        event: matcher::unquote(&self.subst(event)?),
+                        args: self.args(args)?,
+                        ack,
+                    }
+                }
+                Some("reply") if words.len() > 1 => Command::Reply {
+                    ack_id: self
+                        .subst(&words[1])?
+                        .parse()
+                        .map_err(|_| "not an acknowledgement id")?,
+                    args: self.args(&words[2..])?,
+                },
+                _ => command::parse(&self.subst(&step.text)?)?,
+            }
+        } else {
+            command::parse(&step.text)?
+        };
+        let (deadline, said) = self.deadline(None);
+        let timeout = deadline.saturating_duration_since(Instant::now());
+        let client = self.client(&step.client)?;
+        match command {
+            Command::Emit {
+                event,
+                args,
+                ack: false,
+            } => {
+                client
+                    .connected()?
+                    .emit(&event, args)
+                    .await
+                    .map_err(|e| format!("emit `{event}`: {e}"))?;
+            }
+            Command::Emit {
+                event,
+                args,
+                ack: true,
+            } => {
+                let (args, _) = client
+                    .connected()?
+                    .emit_with_ack(&event, args, timeout)
+                    .await
+                    .map_err(|e| format!("ack `{event}`: {e}"))?;
+                let payload = payload_of(&args);
+                client
+                    .recent
+                    .push_back(format!("ack of {event} {}", short(&payload)));
+                client.trim();
+                client.last_ack = Some(payload.clone());
+                client.last = Some(payload);
+            }
+            Command::Ai(prompt) => {
+                let args = vec![json!({ "prompt": prompt })];
+                client
+                    .connected()?
+                    .emit(crate::wire::event::AI_MESSAGE, args)
+                    .await
+                    .map_err(|e| e.to_string())?;
+            }
+            Command::Msg(value) => {
+                client
+                    .connected()?
+                    .emit(crate::wire::event::MESSAGE, vec![value])
+                    .await
+                    .map_err(|e| e.to_string())?;
+            }
+            Command::Reply { ack_id, args } => {
+                client
+                    .connected()?
+                    .reply(ack_id, args)
+                    .await
+                    .map_err(|e| e.to_string())?;
+            }
+            Command::Wait { event, timeout } => {
+                let (deadline, said) = self.deadline(timeout);
+                let client = self.client(&step.client)?;
+                client.expect(&event, deadline, &said).await?;
+            }
+            Command::Disconnect => {
+                if let Some(connection) = client.connection.take() {
+                    tokio::time::timeout(timeout, connection.disconnect())
+                        .await
+                        .ok();
+                }
+            }
+            Command::Reconnect => {
+                if let Some(connection) = client.connection.take() {
+                    tokio::time::timeout(timeout, connection.disconnect())
+                        .await
+                        .ok();
+                }
+                let (tx, events) = mpsc::unbounded_channel();
+                let connection = Connection::connect(&client.url, &client.options, tx)
+                    .await
+                    .map_err(|e| Fail {
+                        message: format!("reconnect: {e} ({said})"),
+                        connect: true,
+                    })?;
+                client.events = events;
+                client.connection = Some(connection);
+            }
+            Command::Quit => return Ok(false),
+            Command::Empty
+            | Command::On(_)
+            | Command::Off(_)
+            | Command::Only(_)
+            | Command::Status
+            | Command::Clear
+            | Command::Help(_) => {}
+        }
+        Ok(true)
+    }
+}
+
+fn check(
+    matchers: &[Matcher],
+    resolved: &[matcher::Resolved],
+    payload: &Value,
+) -> Result<(), Fail> {
+    for (m, r) in matchers.iter().zip(resolved) {
+        m.check(r, payload)
+            .map_err(|why| format!("expected {}: {why}", m.describe()))?;
+    }
+    Ok(())
+}
+
+fn apply_flag(options: &mut ConnectOptions, flag: &str, value: &str) -> Result<(), Fail> {
+    match flag {
+        "--namespace" => options.namespace = Some(value.to_owned()),
+        "--path" => options.path = value.to_owned(),
+        "--auth" => match serde_json::from_str::<Value>(value) {
+            Ok(auth @ Value::Object(_)) => options.auth = Some(auth),
+            _ => return Err(format!("--auth {value}: not a JSON object").into()),
+        },
+        "--header" => {
+            let (name, v) = value.split_once(':').ok_or("-H takes 'Name: value'")?;
+            let (name, v) = (name.trim(), v.trim());
+            let token = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
+            if name.is_empty()
+                || !name.chars().all(token)
+                || v.chars().any(|c| c.is_control() && c != '\t')
+            {
+                return Err(format!("-H {value:?}: not a valid header").into());
+            }
+            options.headers.push((name.to_owned(), v.to_owned()));
+        }
+        "--query" => {
+            let (k, v) = value.split_once('=').ok_or("--query takes key=value")?;
+            options.query.push((k.to_owned(), v.to_owned()));
+        }
+        "--transport" => {
+            options.transport = Some(match value {
+                "websocket" => Transport::Websocket,
+                "polling" => Transport::Polling,
+                "upgrade" => Transport::Upgrade,
+                _ => return Err("--transport is websocket, polling or upgrade".into()),
+            });
+        }
+        "--eio" => {
+            options.eio = Some(match value {
+                "3" => EngineVersion::V3,
+                "4" => EngineVersion::V4,
+                _ => return Err("--eio is 3 or 4".into()),
+            });
+        }
+        "--connect-timeout" => options.connect_timeout = crate::duration::parse_duration(value)?,
+        "--insecure" => options.insecure = true,
+        other => return Err(format!("unknown connect flag {other}").into()),
+    }
+    Ok(())
+}
+
+impl Client {
+    fn connected(&self) -> Result<&Connection, Fail> {
+        self.connection
+            .as_ref()
+            .ok_or_else(|| "not connected".into())
+    }
+
+    fn trim(&mut self) {
+        while self.recent.len() > RECENT {
+            self.recent.pop_front();
+        }
+    }
+
+    /// The next event before `deadline`, remembered; `None` at the deadline.
+    async fn next(&mut self, deadline: Instant) -> Result<Option<ClientEvent>, Fail> {
+        let event = match tokio::time::timeout_at(deadline, self.events.recv()).await {
+            Err(_) => return Ok(None),
+            Ok(None) => return Err("the connection is closed".into()),
+            Ok(Some(event)) => event,
+        };
+        let seen = match &event {
+            ClientEvent::Connected { namespace, .. } => format!("connect {namespace}"),
+            ClientEvent::Event {
+                name, args, ack_id, ..
+            } => {
+                if let Some(id) = ack_id {
+                    if self.asks.len() >= MAX_ASKS {
+                        self.asks.pop_front();
+                    }
+                    self.asks.push_back((name.clone(), *id));
+                }
+                format!("{name} {}", short(&payload_of(args)))
+            }
+            ClientEvent::Disconnected { reason } => format!("disconnect ({reason})"),
+            ClientEvent::Reconnecting { attempt, .. } => {
+                format!("reconnecting (attempt {attempt})")
+            }
+            ClientEvent::Error { message } => format!("error: {message}"),
+        };
+        self.recent.push_back(seen);
+        self.trim();
+        Ok(Some(event))
+    }
+
+    /// The payload of the next `event` (`connect`/`disconnect` too), skipping others.
+    async fn expect(&mut self, event: &str, deadline: Instant, said: &str) -> Result<Value, Fail> {
+        loop {
+            let Some(next) = self.next(deadline).await? else {
+                return Err(format!("no `{event}` {said}").into());
+            };
+            match next {
+                ClientEvent::Event { name, args, .. } if name == event => {
+                    let payload = payload_of(&args);
+                    self.last = Some(payload.clone());
+                    return Ok(payload);
+                }
+                ClientEvent::Connected { .. } if event == "connect" => return Ok(Value::Null),
+                ClientEvent::Disconnected { reason } if event == "disconnect" => {
+                    return Ok(Value::String(reason));
+                }
+                ClientEvent::Disconnected { reason } => {
+                    return Err(
+                        format!("disconnected ({reason}) while waiting for `{event}`").into(),
+                    );
+                }
+                ClientEvent::Error { message } => {
+                    return Err(
+                        format!("connection error while waiting for `{event}`: {message}").into(),
+                    );
+                }
+                _ => {}
+            }
+        }
+    }
+
+    async fn expect_none(&mut self, event: &str, deadline: Instant) -> Result<(), Fail> {
+        while let Some(next) = self.next(deadline).await? {
+            if let ClientEvent::Event { name, args, .. } = next
+                && name == event
+            {
+                return Err(format!("`{event}` arrived: {}", short(&payload_of(&args))).into());
+            }
+        }
+        Ok(())
+    }
+
+    async fn expect_disconnect(
+        &mut self,
+        reason: Option<&str>,
+        deadline: Instant,
+        said: &str,
+    ) -> Result<(), Fail> {
+        let got = self.expect("disconnect", deadline, said).await?;
+        let got = matcher::text_of(&got);
+        match reason {
+            Some(reason) if !got.contains(reason) => Err(format!(
+                "disconnected with reason {got:?}, expected one containing {reason:?}"
+            )
+            .into()),
+            _ => {
+                self.connection = None;
+                Ok(())
+            }
+        }
+    }
+
+    /// The id of the next `event` that asks for an acknowledgement.
+    async fn wait_ask(&mut self, event: &str, deadline: Instant, said: &str) -> Result<u64, Fail> {
+        loop {
+            match self.next(deadline).await? {
+                None => {
+                    return Err(format!("no `{event}` asking for an acknowledgement {said}").into());
+                }
+                Some(ClientEvent::Event {
+                    name,
+                    ack_id: Some(id),
+                    ..
+                }) if name == event => {
+                    self.asks.retain(|(_, known)| *known != id);
+                    return Ok(id);
+                }
+                Some(_) => {}
+            }
+        }
+    }
+}
