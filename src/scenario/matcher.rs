@@ -44,9 +44,13 @@ pub enum Resolved {
 const REGEX_SIZE_LIMIT: usize = 1 << 20;
 
 /// `"text"` is the JSON string's content; any other word is itself.
+/// A `"…"` that is not valid JSON (a regex's `\d`) is its text between the quotes.
 pub fn unquote(word: &str) -> String {
     match serde_json::from_str::<Value>(word) {
         Ok(Value::String(s)) if word.starts_with('"') => s,
+        _ if word.len() >= 2 && word.starts_with('"') && word.ends_with('"') => {
+            word[1..word.len() - 1].to_owned()
+        }
         _ => word.to_owned(),
     }
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use super::matcher::Matcher;
 use super::vars;
-use crate::client::args::{open_brackets, split_words};
+use crate::client::args::{ArgError, open_brackets, split_words};
 use crate::client::command::{self, COMMANDS};
 use crate::client::value::parse_value;
 use crate::duration::parse_duration;
@@ -206,19 +206,45 @@ fn client_prefix(text: &str) -> Option<(String, usize)> {
     })
 }
 
-/// The character offset of each word in `text` (words found in order).
-fn offsets(text: &str, words: &[String]) -> Vec<usize> {
+/// The byte offset of each word in `text` (words found in order).
+fn byte_offsets(text: &str, words: &[String]) -> Vec<usize> {
     let mut cursor = 0;
     words
         .iter()
         .map(|word| {
-            let at = text[cursor..]
-                .find(word.as_str())
+            let at = text
+                .get(cursor..)
+                .and_then(|rest| rest.find(word.as_str()))
                 .map_or(cursor, |i| cursor + i);
-            cursor = at + word.len().min(text.len() - at);
-            text[..at].chars().count()
+            cursor = (at + word.len()).min(text.len());
+            at
         })
         .collect()
+}
+
+/// A line's words as the REPL splits them, `{{variables}}` kept as written (a variable at the
+/// start of a word is not taken for a JSON object), with each word's character offset.
+pub fn words(text: &str) -> Result<(Vec<String>, Vec<usize>), ArgError> {
+    if !text.contains("{{") {
+        let words = split_words(text)?;
+        let at = byte_offsets(text, &words)
+            .into_iter()
+            .map(|b| text[..b].chars().count())
+            .collect();
+        return Ok((words, at));
+    }
+    // Stand-ins of the same byte length keep every word at its place in the original.
+    let stand_in = vars::placeholders(text);
+    let split = split_words(&stand_in)?;
+    let bytes = byte_offsets(&stand_in, &split);
+    let mut words = Vec::with_capacity(split.len());
+    let mut at = Vec::with_capacity(split.len());
+    for (word, start) in split.iter().zip(bytes) {
+        let end = (start + word.len()).min(text.len());
+        words.push(text.get(start..end).unwrap_or(word).to_owned());
+        at.push(text.get(..start).map_or(0, |t| t.chars().count()));
+    }
+    Ok((words, at))
 }
 
 impl Parser {
@@ -229,9 +255,10 @@ impl Parser {
         };
         let body: String = full.chars().skip(skip).collect();
         let shift = |Problem(at, m): Problem| Problem(at + skip, m);
-        let words = split_words(&body)
-            .map_err(|e| Problem(body.len() - body.trim_start().len(), e.to_string()))?;
-        let at = offsets(&body, &words);
+        let (words, at) = words(&body).map_err(|e| {
+            let lead = body.chars().take_while(|c| c.is_whitespace()).count();
+            Problem(skip + lead, e.to_string())
+        })?;
         let text = body.trim().to_owned();
         let indent = skip + body.chars().take_while(|c| c.is_whitespace()).count();
         let first = words.first().map(String::as_str).unwrap_or_default();

@@ -11,10 +11,10 @@ use tokio::time::Instant;
 use super::matcher::{self, Matcher, short};
 use super::parse::{ConnectStep, Scenario, Step, StepKind};
 use super::vars;
-use crate::client::args::{DEFAULT_URL, payload_of, split_words};
+use crate::client::args::{DEFAULT_URL, payload_of};
 use crate::client::command::{self, Command};
 use crate::client::connect::ConnectError;
-use crate::client::connection::{ClientEvent, Connection};
+use crate::client::connection::{ClientEvent, Connection, SendError};
 use crate::client::options::{ConnectOptions, Transport};
 use crate::client::value::{self, Stdin};
 use crate::protocol::engineio::EngineVersion;
@@ -23,6 +23,8 @@ use crate::protocol::engineio::EngineVersion;
 pub const RECENT: usize = 20;
 /// Server acknowledgement requests remembered per client for `reply EVENT`.
 const MAX_ASKS: usize = 1024;
+/// Events kept per client until a step waits for them.
+const MAX_PENDING: usize = 10_000;
 
 pub struct Settings {
     pub step_timeout: Duration,
@@ -62,6 +64,9 @@ struct Client {
     last: Option<Value>,
     last_ack: Option<Value>,
     asks: VecDeque<(String, u64)>,
+    /// Events received and not yet waited for (at most [`MAX_PENDING`]: a flood loses its
+    /// oldest).
+    pending: VecDeque<ClientEvent>,
 }
 
 /// A step's failure before its place is added.
@@ -106,8 +111,11 @@ pub async fn run_file(
             Err(fail) => {
                 let recent = run
                     .clients
-                    .get(&step.client)
-                    .map(|c| c.recent.iter().rev().take(5).rev().cloned().collect())
+                    .get_mut(&step.client)
+                    .map(|c| {
+                        c.drain();
+                        c.recent.iter().rev().take(5).rev().cloned().collect()
+                    })
                     .unwrap_or_default();
                 outcome = Err(Failure {
                     line: step.line,
@@ -324,6 +332,7 @@ impl Run<'_> {
             last: None,
             last_ack: None,
             asks: VecDeque::new(),
+            pending: VecDeque::new(),
         };
         let outcome = match (result, &step.expect_error) {
             (Ok(connection), None) => {
@@ -355,7 +364,7 @@ impl Run<'_> {
     /// A REPL command line, as `sockai connect` runs it.
     async fn command(&mut self, step: &Step) -> Result<bool, Fail> {
         let command = if step.text.contains("{{") {
-            let words = split_words(&step.text).map_err(|e| e.to_string())?;
+            let (words, _) = super::parse::words(&step.text).map_err(|e| e.to_string())?;
             match words.first().map(String::as_str) {
                 Some(name @ ("emit" | "ack")) => {
                     let (ack, rest) = match words.get(1) {
@@ -405,8 +414,14 @@ impl Run<'_> {
                     .connected()?
                     .emit_with_ack(&event, args, timeout)
                     .await
-                    .map_err(|e| format!("ack `{event}`: {e}"))?;
+                    .map_err(|e| match e {
+                        SendError::AckTimeout(_) => {
+                            format!("no acknowledgement of `{event}` {said}")
+                        }
+                        e => format!("ack `{event}`: {e}"),
+                    })?;
                 let payload = payload_of(&args);
+                client.drain();
                 client
                     .recent
                     .push_back(format!("ack of {event} {}", short(&payload)));
@@ -462,6 +477,7 @@ impl Run<'_> {
                         connect: true,
                     })?;
                 client.events = events;
+                client.pending.clear();
                 client.connection = Some(connection);
             }
             Command::Quit => return Ok(false),
@@ -548,14 +564,34 @@ impl Client {
         }
     }
 
-    /// The next event before `deadline`, remembered; `None` at the deadline.
+    /// Move what has arrived into `pending`, noting it in `recent` (so an ack noted next comes
+    /// after the events that came before it).
+    fn drain(&mut self) {
+        while let Ok(event) = self.events.try_recv() {
+            self.note(&event);
+            if self.pending.len() >= MAX_PENDING {
+                self.pending.pop_front();
+            }
+            self.pending.push_back(event);
+        }
+    }
+
+    /// The next event before `deadline`; `None` at the deadline.
     async fn next(&mut self, deadline: Instant) -> Result<Option<ClientEvent>, Fail> {
+        if let Some(event) = self.pending.pop_front() {
+            return Ok(Some(event));
+        }
         let event = match tokio::time::timeout_at(deadline, self.events.recv()).await {
             Err(_) => return Ok(None),
             Ok(None) => return Err("the connection is closed".into()),
             Ok(Some(event)) => event,
         };
-        let seen = match &event {
+        self.note(&event);
+        Ok(Some(event))
+    }
+
+    fn note(&mut self, event: &ClientEvent) {
+        let seen = match event {
             ClientEvent::Connected { namespace, .. } => format!("connect {namespace}"),
             ClientEvent::Event {
                 name, args, ack_id, ..
@@ -576,7 +612,6 @@ impl Client {
         };
         self.recent.push_back(seen);
         self.trim();
-        Ok(Some(event))
     }
 
     /// The payload of the next `event` (`connect`/`disconnect` too), skipping others.

@@ -12,6 +12,8 @@
 //   quiz                   → emits `question` "2+2?" asking for an ack; the answer comes back
 //                            as `answered` with its arguments
 //   kick                   → the server disconnects the socket
+//   meet {key}             → acked {met: key} once two sockets have asked to meet with the
+//                            same key (proves two scenarios run at once)
 // Namespace /private requires auth.token == "s3cret" (else "not authorized",
 // data {reason: "bad token"}).
 import { createServer } from "node:http";
@@ -21,6 +23,7 @@ import peers from "./sio-handlers.cjs";
 const httpServer = createServer();
 const io = new Server(httpServer);
 let next = 0;
+const meetings = new Map();
 
 function chat(socket) {
   let name = "anonymous";
@@ -47,6 +50,17 @@ function chat(socket) {
     socket.emit("question", "2+2?", (...answer) => socket.emit("answered", ...answer));
   });
   socket.on("kick", () => socket.disconnect(true));
+  socket.on("meet", (data, ack) => {
+    const key = String(data?.key ?? "");
+    const first = meetings.get(key);
+    if (first) {
+      meetings.delete(key);
+      first({ met: key });
+      if (typeof ack === "function") ack({ met: key });
+    } else if (typeof ack === "function") {
+      meetings.set(key, ack);
+    }
+  });
 }
 
 io.on("connection", chat);
