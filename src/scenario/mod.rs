@@ -7,9 +7,11 @@
 //! prints the results and writes JUnit XML. Nothing here uses the server or the command line.
 
 pub mod check;
+mod client;
 pub mod matcher;
 pub mod parse;
 pub mod run;
+mod syntax;
 pub mod vars;
 
 #[cfg(test)]
