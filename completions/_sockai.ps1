@@ -165,6 +165,7 @@ Register-ArgumentCompleter -Native -CommandName 'sockai' -ScriptBlock {
         'sockai;run' {
             [CompletionResult]::new('--var', '--var', [CompletionResultType]::ParameterName, 'A variable, name=value (repeatable; wins over --vars-file)')
             [CompletionResult]::new('--vars-file', '--vars-file', [CompletionResultType]::ParameterName, 'A file of name=value lines (# comments; repeatable)')
+            [CompletionResult]::new('--secret', '--secret', [CompletionResultType]::ParameterName, 'Show this variable''s value as *** in every report (repeatable; values from {{env.NAME}} are always masked)')
             [CompletionResult]::new('-j', '-j', [CompletionResultType]::ParameterName, 'Run this many files at once, each on its own connections')
             [CompletionResult]::new('--jobs', '--jobs', [CompletionResultType]::ParameterName, 'Run this many files at once, each on its own connections')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long a step (connect, expect, ack, wait, reply) may take unless it says `within`')

@@ -489,7 +489,7 @@ _sockai() {
             return 0
             ;;
         sockai__subcmd__run)
-            opts="-j -h --var --vars-file --jobs --fail-fast --timeout --max-time --json --report-junit --help"
+            opts="-j -h --var --vars-file --secret --jobs --fail-fast --timeout --max-time --json --report-junit --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -500,6 +500,10 @@ _sockai() {
                     return 0
                     ;;
                 --vars-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

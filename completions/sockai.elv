@@ -155,6 +155,7 @@ set edit:completion:arg-completer[sockai] = {|@words|
         &'sockai;run'= {
             cand --var 'A variable, name=value (repeatable; wins over --vars-file)'
             cand --vars-file 'A file of name=value lines (# comments; repeatable)'
+            cand --secret 'Show this variable''s value as *** in every report (repeatable; values from {{env.NAME}} are always masked)'
             cand -j 'Run this many files at once, each on its own connections'
             cand --jobs 'Run this many files at once, each on its own connections'
             cand --timeout 'How long a step (connect, expect, ack, wait, reply) may take unless it says `within`'

@@ -136,6 +136,7 @@ complete -c sockai -n "__fish_sockai_using_subcommand bench" -l json -d 'Print t
 complete -c sockai -n "__fish_sockai_using_subcommand bench" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sockai -n "__fish_sockai_using_subcommand run" -l var -d 'A variable, name=value (repeatable; wins over --vars-file)' -r
 complete -c sockai -n "__fish_sockai_using_subcommand run" -l vars-file -d 'A file of name=value lines (# comments; repeatable)' -r -F
+complete -c sockai -n "__fish_sockai_using_subcommand run" -l secret -d 'Show this variable\'s value as *** in every report (repeatable; values from {{env.NAME}} are always masked)' -r
 complete -c sockai -n "__fish_sockai_using_subcommand run" -s j -l jobs -d 'Run this many files at once, each on its own connections' -r
 complete -c sockai -n "__fish_sockai_using_subcommand run" -l timeout -d 'How long a step (connect, expect, ack, wait, reply) may take unless it says `within`' -r
 complete -c sockai -n "__fish_sockai_using_subcommand run" -l max-time -d 'Bound on the whole run; steps still waiting then fail, files not started are skipped' -r

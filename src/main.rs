@@ -73,6 +73,7 @@ fn run_request(args: RunArgs) -> scenario::RunRequest {
         paths: args.paths,
         vars: args.vars,
         vars_files: args.vars_files,
+        secrets: args.secrets,
         jobs: usize::from(args.jobs),
         fail_fast: args.fail_fast,
         step_timeout: args.timeout,

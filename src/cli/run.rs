@@ -45,6 +45,11 @@ pub struct RunArgs {
     #[arg(long = "vars-file", value_name = "FILE")]
     pub vars_files: Vec<PathBuf>,
 
+    /// Show this variable's value as *** in every report (repeatable; values from
+    /// {{env.NAME}} are always masked)
+    #[arg(long = "secret", value_name = "NAME")]
+    pub secrets: Vec<String>,
+
     /// Run this many files at once, each on its own connections
     #[arg(long, short = 'j', value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub jobs: u16,

@@ -43,6 +43,8 @@ pub struct RunRequest {
     /// `--var name=value`, in order.
     pub vars: Vec<String>,
     pub vars_files: Vec<PathBuf>,
+    /// `--secret NAME`: shown as `***` in every report.
+    pub secrets: Vec<String>,
     pub jobs: usize,
     pub fail_fast: bool,
     pub step_timeout: Duration,
@@ -185,6 +187,7 @@ async fn run_all(
         step_timeout: request.step_timeout,
         deadline,
         vars,
+        secrets: request.secrets.iter().cloned().collect(),
     };
     let stop = AtomicBool::new(false);
     let (settings, stop) = (&settings, &stop);

@@ -24,6 +24,8 @@ pub struct Settings {
     /// The whole run's end (`--max-time`).
     pub deadline: Instant,
     pub vars: HashMap<String, String>,
+    /// `--secret` names: their values (and those of `{{env.…}}`) are `***` in every report.
+    pub secrets: std::collections::HashSet<String>,
 }
 
 /// Why a step failed.
@@ -56,12 +58,30 @@ pub async fn run_file(
         settings,
         vars: settings.vars.clone(),
         clients: HashMap::new(),
+        secrets: Vec::new(),
     };
+    for name in &settings.secrets {
+        if let Some(value) = settings.vars.get(name) {
+            run.secret(value.clone());
+        }
+    }
+    for step in &scenario.steps {
+        for (_, name) in vars::references(&step.text).unwrap_or_default() {
+            if let Some(env) = name.strip_prefix("env.")
+                && let Ok(value) = std::env::var(env)
+            {
+                run.secret(value);
+            }
+        }
+    }
     let mut done = 0;
     let mut outcome = Ok(());
     for step in &scenario.steps {
         let started = Instant::now();
-        let result = run.step(step).await;
+        let result = run.step(step).await.map_err(|fail| Fail {
+            message: run.mask(&fail.message),
+            ..fail
+        });
         let error = result.as_ref().err().map(|f| f.message.as_str());
         on_step(StepDone {
             step,
@@ -77,9 +97,18 @@ pub async fn run_file(
                     .get_mut(&step.client)
                     .map(|c| {
                         c.drain();
-                        c.recent.iter().rev().take(5).rev().cloned().collect()
+                        c.recent
+                            .iter()
+                            .rev()
+                            .take(5)
+                            .rev()
+                            .cloned()
+                            .collect::<Vec<_>>()
                     })
-                    .unwrap_or_default();
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|event| run.mask(event))
+                    .collect();
                 outcome = Err(Failure {
                     line: step.line,
                     client: step.client.clone(),
@@ -106,9 +135,29 @@ struct Run<'a> {
     settings: &'a Settings,
     vars: HashMap<String, String>,
     clients: HashMap<String, Client>,
+    /// Secret values, longest first.
+    secrets: Vec<String>,
 }
 
 impl Run<'_> {
+    fn secret(&mut self, value: String) {
+        if !value.is_empty() && !self.secrets.contains(&value) {
+            self.secrets.push(value);
+            self.secrets.sort_by_key(|v| std::cmp::Reverse(v.len()));
+        }
+    }
+
+    /// `text` with every secret value shown as `***`.
+    fn mask(&self, text: &str) -> String {
+        let mut text = text.to_owned();
+        for secret in &self.secrets {
+            if text.contains(secret.as_str()) {
+                text = text.replace(secret.as_str(), "***");
+            }
+        }
+        text
+    }
+
     fn lookup(&self) -> impl Fn(&str) -> Option<String> + '_ {
         |name: &str| match name.strip_prefix("env.") {
             Some(env) => std::env::var(env).ok(),
@@ -229,6 +278,9 @@ impl Run<'_> {
                             .map_or_else(String::new, |m| m.as_str().to_owned())
                     }
                 };
+                if self.settings.secrets.contains(name) {
+                    self.secret(value.clone());
+                }
                 self.vars.insert(name.clone(), value);
             }
             StepKind::Sleep(duration) => {

@@ -367,3 +367,41 @@ fn a_scenario_that_cannot_connect_is_exit_3() {
     let (_, stderr, code) = run_scenarios(&["/nonexistent/sockai-dir"], &[]);
     assert_eq!(code, 2, "{stderr}");
 }
+
+#[test]
+fn secrets_are_masked_in_every_report() {
+    let server = NodeServer::start_script("chat-server.mjs", &[]);
+    let files = Scenarios::new();
+    let file = files.write(
+        "secret.sockai",
+        "connect as a {{url}}\nconnect as b {{url}}\n\
+         a: ack join {\"room\": \"s\"}\nb: ack join {\"room\": \"s\"}\n\
+         a: emit say {\"room\": \"s\", \"text\": \"{{token}} {{env.SOCKAI_TEST_SECRET}}\"}\n\
+         b: expect said /text == \"other\"\n",
+    );
+    let junit = files.path().join("junit.xml");
+    let url = format!("url={}", server.url);
+    let args = [
+        file.to_str().unwrap(),
+        "--var",
+        &url,
+        "--var",
+        "token=hunter2",
+        "--secret",
+        "token",
+        "--report-junit",
+        junit.to_str().unwrap(),
+    ];
+    let env = [("SOCKAI_TEST_SECRET", "swordfish")];
+    let (stdout, _, code) = run_scenarios(&args, &env);
+    assert_eq!(code, 1, "{stdout}");
+    assert!(stdout.contains("/text is \"*** ***\""), "{stdout}");
+    let (json, _, _) = run_scenarios(&[&args[..], &["--json"]].concat(), &env);
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    for text in [&stdout, &json, &xml] {
+        assert!(
+            !text.contains("hunter2") && !text.contains("swordfish"),
+            "{text}"
+        );
+    }
+}
