@@ -96,3 +96,55 @@ fn unknown_variables_are_found_before_anything_runs() {
     assert_eq!(e.line, 3);
     assert!(e.message.contains("NOPE"), "{e}");
 }
+
+#[test]
+fn variables_at_the_start_of_a_word_are_not_json() {
+    let (words, at) =
+        super::parse::words("connect {{url}}/chat -H 'X-T: {{t}}' {\"a\": {{n}}}").unwrap();
+    assert_eq!(
+        words,
+        vec![
+            "connect",
+            "{{url}}/chat",
+            "-H",
+            "X-T: {{t}}",
+            "{\"a\": {{n}}}"
+        ]
+    );
+    assert_eq!(at, vec![0, 8, 21, 25, 37]);
+}
+
+/// A cheap stand-in for the fuzz target in `cargo test`: mangled scenarios never panic.
+#[test]
+fn mangled_scenarios_never_panic() {
+    let base = "connect as alice {{url}} -H 'A: b'\nalice: ack join {\"room\": \"{{r}}\"}\n\
+                alice: expect ack /ok == true\n  /x matches \"m-(\\d+)\"\nalice: capture c = /id matches 'é(.)'\n\
+                alice: reply q {\n \"a\": [1, {{c}}]\n}\nsleep 1ms\n# ü\n";
+    let alphabet: Vec<char> = "{}[]\"'\\:/.#\n \t=!@-éü{{}}abc0123".chars().collect();
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move |n: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % n as u64) as usize
+    };
+    let known: HashSet<String> = ["url".to_owned(), "r".to_owned()].into();
+    for _ in 0..3000 {
+        let mut chars: Vec<char> = base.chars().collect();
+        for _ in 0..1 + next(6) {
+            let at = next(chars.len() + 1);
+            match next(3) {
+                0 if at < chars.len() => {
+                    chars.remove(at);
+                }
+                _ => chars.insert(at.min(chars.len()), alphabet[next(alphabet.len())]),
+            }
+        }
+        let text: String = chars.into_iter().collect();
+        if let Ok(scenario) = parse(&text) {
+            let _ = check_variables(&scenario, &known, &|_| true);
+        }
+        let _ = super::vars::placeholders(&text);
+        let _ = super::parse::words(&text);
+    }
+}
