@@ -33,6 +33,16 @@ bob: reply question 4
 bob: expect answered . == 4
 bob: emit kick
 bob: expect disconnect "server"
+bob: reconnect
+bob: ack join {"room": "{{room}}", "name": "bob again"}
+bob: expect ack /members == 2
+alice: expect joined /name == "bob again"
+connect as eve {{url}}/private --auth {"token": "wrong"}
+expect connect_error /message == "not authorized"
+  /data/reason == "bad token"
+connect as carol {{url}} --namespace /private --auth {"token": "{{token}}"} -H 'X-Who: carol'
+carol: ack join {"room": "{{room}}"}
+carol: expect ack /ok == true
 "#;
 
 #[test]
@@ -56,6 +66,8 @@ fn a_two_client_chat_passes_with_variables_from_flags_files_and_env() {
             vars.to_str().unwrap(),
             "--var",
             "greeting=hello \"bob\"",
+            "--var",
+            "token=s3cret",
             "--report-junit",
             junit.to_str().unwrap(),
         ],
