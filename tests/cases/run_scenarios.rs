@@ -417,3 +417,37 @@ fn secrets_are_masked_in_every_report() {
         );
     }
 }
+
+#[test]
+fn max_time_bounds_the_whole_run() {
+    let files = Scenarios::new();
+    files.write("a.sockai", "# no client needed\nsleep 30s\n");
+    files.write("b.sockai", "sleep 1ms\n");
+    let started = std::time::Instant::now();
+    let (stdout, _, code) = run_scenarios(
+        &[
+            files.path().to_str().unwrap(),
+            "--max-time",
+            "200ms",
+            "--json",
+        ],
+        &[],
+    );
+    assert_eq!(code, 1, "{stdout}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    let records = file_records(&stdout);
+    let a = record_of(&records, "/a.sockai");
+    assert_eq!(a["failure"]["line"], 2, "{a}");
+    assert!(
+        a["failure"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("--max-time")
+    );
+    assert!(
+        record_of(&records, "/b.sockai")["skipped"]
+            .as_str()
+            .unwrap()
+            .contains("--max-time")
+    );
+}
