@@ -31,6 +31,7 @@ Register-ArgumentCompleter -Native -CommandName 'sockai' -ScriptBlock {
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print a man page (roff)')
             [CompletionResult]::new('bench', 'bench', [CompletionResultType]::ParameterValue, 'Load-test a Socket.IO server: many clients, round trips, latency percentiles')
+            [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run scenario files (REPL commands plus expect, capture, variables) as tests')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -162,6 +163,21 @@ Register-ArgumentCompleter -Native -CommandName 'sockai' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'sockai;run' {
+            [CompletionResult]::new('--var', '--var', [CompletionResultType]::ParameterName, 'A variable, name=value (repeatable; wins over --vars-file)')
+            [CompletionResult]::new('--vars-file', '--vars-file', [CompletionResultType]::ParameterName, 'A file of name=value lines (# comments; repeatable)')
+            [CompletionResult]::new('--secret', '--secret', [CompletionResultType]::ParameterName, 'Show this variable''s value as *** in every report (repeatable; values from {{env.NAME}} are always masked)')
+            [CompletionResult]::new('-j', '-j', [CompletionResultType]::ParameterName, 'Run this many files at once, each on its own connections')
+            [CompletionResult]::new('--jobs', '--jobs', [CompletionResultType]::ParameterName, 'Run this many files at once, each on its own connections')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long a step (connect, expect, ack, wait, reply) may take unless it says `within`')
+            [CompletionResult]::new('--max-time', '--max-time', [CompletionResultType]::ParameterName, 'Bound on the whole run; steps still waiting then fail, files not started are skipped')
+            [CompletionResult]::new('--report-junit', '--report-junit', [CompletionResultType]::ParameterName, 'Also write a JUnit XML report here (one testcase per file), atomically')
+            [CompletionResult]::new('--fail-fast', '--fail-fast', [CompletionResultType]::ParameterName, 'Stop starting files after the first failure (the rest are reported skipped)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON lines (one per step, one per file, a summary) instead of the report')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'sockai;help' {
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run the Socket.IO AI server')
             [CompletionResult]::new('connect', 'connect', [CompletionResultType]::ParameterValue, 'Open an interactive Socket.IO client (a REPL; JSON lines when stdin is not a terminal)')
@@ -169,6 +185,7 @@ Register-ArgumentCompleter -Native -CommandName 'sockai' -ScriptBlock {
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print a man page (roff)')
             [CompletionResult]::new('bench', 'bench', [CompletionResultType]::ParameterValue, 'Load-test a Socket.IO server: many clients, round trips, latency percentiles')
+            [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run scenario files (REPL commands plus expect, capture, variables) as tests')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -188,6 +205,9 @@ Register-ArgumentCompleter -Native -CommandName 'sockai' -ScriptBlock {
             break
         }
         'sockai;help;bench' {
+            break
+        }
+        'sockai;help;run' {
             break
         }
         'sockai;help;help' {

@@ -34,6 +34,9 @@ _sockai() {
             sockai,man)
                 cmd="sockai__subcmd__man"
                 ;;
+            sockai,run)
+                cmd="sockai__subcmd__run"
+                ;;
             sockai,serve)
                 cmd="sockai__subcmd__serve"
                 ;;
@@ -55,6 +58,9 @@ _sockai() {
             sockai__subcmd__help,man)
                 cmd="sockai__subcmd__help__subcmd__man"
                 ;;
+            sockai__subcmd__help,run)
+                cmd="sockai__subcmd__help__subcmd__run"
+                ;;
             sockai__subcmd__help,serve)
                 cmd="sockai__subcmd__help__subcmd__serve"
                 ;;
@@ -65,7 +71,7 @@ _sockai() {
 
     case "${cmd}" in
         sockai)
-            opts="-h -V --help --version serve connect emit completions man bench help"
+            opts="-h -V --help --version serve connect emit completions man bench run help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -343,7 +349,7 @@ _sockai() {
             return 0
             ;;
         sockai__subcmd__help)
-            opts="serve connect emit completions man bench help"
+            opts="serve connect emit completions man bench run help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -440,6 +446,20 @@ _sockai() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        sockai__subcmd__help__subcmd__run)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         sockai__subcmd__help__subcmd__serve)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -461,6 +481,52 @@ _sockai() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sockai__subcmd__run)
+            opts="-j -h --var --vars-file --secret --jobs --fail-fast --timeout --max-time --json --report-junit --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --var)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --vars-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jobs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -j)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-time)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --report-junit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

@@ -28,6 +28,7 @@ set edit:completion:arg-completer[sockai] = {|@words|
             cand completions 'Print a shell completion script'
             cand man 'Print a man page (roff)'
             cand bench 'Load-test a Socket.IO server: many clients, round trips, latency percentiles'
+            cand run 'Run scenario files (REPL commands plus expect, capture, variables) as tests'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'sockai;serve'= {
@@ -152,6 +153,20 @@ set edit:completion:arg-completer[sockai] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'sockai;run'= {
+            cand --var 'A variable, name=value (repeatable; wins over --vars-file)'
+            cand --vars-file 'A file of name=value lines (# comments; repeatable)'
+            cand --secret 'Show this variable''s value as *** in every report (repeatable; values from {{env.NAME}} are always masked)'
+            cand -j 'Run this many files at once, each on its own connections'
+            cand --jobs 'Run this many files at once, each on its own connections'
+            cand --timeout 'How long a step (connect, expect, ack, wait, reply) may take unless it says `within`'
+            cand --max-time 'Bound on the whole run; steps still waiting then fail, files not started are skipped'
+            cand --report-junit 'Also write a JUnit XML report here (one testcase per file), atomically'
+            cand --fail-fast 'Stop starting files after the first failure (the rest are reported skipped)'
+            cand --json 'Print JSON lines (one per step, one per file, a summary) instead of the report'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'sockai;help'= {
             cand serve 'Run the Socket.IO AI server'
             cand connect 'Open an interactive Socket.IO client (a REPL; JSON lines when stdin is not a terminal)'
@@ -159,6 +174,7 @@ set edit:completion:arg-completer[sockai] = {|@words|
             cand completions 'Print a shell completion script'
             cand man 'Print a man page (roff)'
             cand bench 'Load-test a Socket.IO server: many clients, round trips, latency percentiles'
+            cand run 'Run scenario files (REPL commands plus expect, capture, variables) as tests'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'sockai;help;serve'= {
@@ -172,6 +188,8 @@ set edit:completion:arg-completer[sockai] = {|@words|
         &'sockai;help;man'= {
         }
         &'sockai;help;bench'= {
+        }
+        &'sockai;help;run'= {
         }
         &'sockai;help;help'= {
         }

@@ -32,6 +32,7 @@ complete -c sockai -n "__fish_sockai_needs_command" -f -a "emit" -d 'Connect, em
 complete -c sockai -n "__fish_sockai_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c sockai -n "__fish_sockai_needs_command" -f -a "man" -d 'Print a man page (roff)'
 complete -c sockai -n "__fish_sockai_needs_command" -f -a "bench" -d 'Load-test a Socket.IO server: many clients, round trips, latency percentiles'
+complete -c sockai -n "__fish_sockai_needs_command" -f -a "run" -d 'Run scenario files (REPL commands plus expect, capture, variables) as tests'
 complete -c sockai -n "__fish_sockai_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sockai -n "__fish_sockai_using_subcommand serve" -l host -d 'Address to listen on; use 0.0.0.0 to accept connections from other machines (and set --auth-token: anyone who reaches the server can use its provider)' -r
 complete -c sockai -n "__fish_sockai_using_subcommand serve" -s p -l port -d 'Port to listen on; 0 picks a free port' -r
@@ -134,10 +135,21 @@ complete -c sockai -n "__fish_sockai_using_subcommand bench" -l hold -d 'Only op
 complete -c sockai -n "__fish_sockai_using_subcommand bench" -l insecure -d 'Accept any TLS certificate, e.g. a development server\'s self-signed one. Certificates are then not checked at all: never use it against a server you do not control'
 complete -c sockai -n "__fish_sockai_using_subcommand bench" -l json -d 'Print the summary as one JSON object on stdout'
 complete -c sockai -n "__fish_sockai_using_subcommand bench" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c sockai -n "__fish_sockai_using_subcommand help; and not __fish_seen_subcommand_from serve connect emit completions man bench help" -f -a "serve" -d 'Run the Socket.IO AI server'
-complete -c sockai -n "__fish_sockai_using_subcommand help; and not __fish_seen_subcommand_from serve connect emit completions man bench help" -f -a "connect" -d 'Open an interactive Socket.IO client (a REPL; JSON lines when stdin is not a terminal)'
-complete -c sockai -n "__fish_sockai_using_subcommand help; and not __fish_seen_subcommand_from serve connect emit completions man bench help" -f -a "emit" -d 'Connect, emit one event, wait for the reply and exit with a status CI can trust'
-complete -c sockai -n "__fish_sockai_using_subcommand help; and not __fish_seen_subcommand_from serve connect emit completions man bench help" -f -a "completions" -d 'Print a shell completion script'
-complete -c sockai -n "__fish_sockai_using_subcommand help; and not __fish_seen_subcommand_from serve connect emit completions man bench help" -f -a "man" -d 'Print a man page (roff)'
-complete -c sockai -n "__fish_sockai_using_subcommand help; and not __fish_seen_subcommand_from serve connect emit completions man bench help" -f -a "bench" -d 'Load-test a Socket.IO server: many clients, round trips, latency percentiles'
-complete -c sockai -n "__fish_sockai_using_subcommand help; and not __fish_seen_subcommand_from serve connect emit completions man bench help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sockai -n "__fish_sockai_using_subcommand run" -l var -d 'A variable, name=value (repeatable; wins over --vars-file)' -r
+complete -c sockai -n "__fish_sockai_using_subcommand run" -l vars-file -d 'A file of name=value lines (# comments; repeatable)' -r -F
+complete -c sockai -n "__fish_sockai_using_subcommand run" -l secret -d 'Show this variable\'s value as *** in every report (repeatable; values from {{env.NAME}} are always masked)' -r
+complete -c sockai -n "__fish_sockai_using_subcommand run" -s j -l jobs -d 'Run this many files at once, each on its own connections' -r
+complete -c sockai -n "__fish_sockai_using_subcommand run" -l timeout -d 'How long a step (connect, expect, ack, wait, reply) may take unless it says `within`' -r
+complete -c sockai -n "__fish_sockai_using_subcommand run" -l max-time -d 'Bound on the whole run; steps still waiting then fail, files not started are skipped' -r
+complete -c sockai -n "__fish_sockai_using_subcommand run" -l report-junit -d 'Also write a JUnit XML report here (one testcase per file), atomically' -r -F
+complete -c sockai -n "__fish_sockai_using_subcommand run" -l fail-fast -d 'Stop starting files after the first failure (the rest are reported skipped)'
+complete -c sockai -n "__fish_sockai_using_subcommand run" -l json -d 'Print JSON lines (one per step, one per file, a summary) instead of the report'
+complete -c sockai -n "__fish_sockai_using_subcommand run" -s h -l help -d 'Print help'
+complete -c sockai -n "__fish_sockai_using_subcommand help; and not __fish_seen_subcommand_from serve connect emit completions man bench run help" -f -a "serve" -d 'Run the Socket.IO AI server'
+complete -c sockai -n "__fish_sockai_using_subcommand help; and not __fish_seen_subcommand_from serve connect emit completions man bench run help" -f -a "connect" -d 'Open an interactive Socket.IO client (a REPL; JSON lines when stdin is not a terminal)'
+complete -c sockai -n "__fish_sockai_using_subcommand help; and not __fish_seen_subcommand_from serve connect emit completions man bench run help" -f -a "emit" -d 'Connect, emit one event, wait for the reply and exit with a status CI can trust'
+complete -c sockai -n "__fish_sockai_using_subcommand help; and not __fish_seen_subcommand_from serve connect emit completions man bench run help" -f -a "completions" -d 'Print a shell completion script'
+complete -c sockai -n "__fish_sockai_using_subcommand help; and not __fish_seen_subcommand_from serve connect emit completions man bench run help" -f -a "man" -d 'Print a man page (roff)'
+complete -c sockai -n "__fish_sockai_using_subcommand help; and not __fish_seen_subcommand_from serve connect emit completions man bench run help" -f -a "bench" -d 'Load-test a Socket.IO server: many clients, round trips, latency percentiles'
+complete -c sockai -n "__fish_sockai_using_subcommand help; and not __fish_seen_subcommand_from serve connect emit completions man bench run help" -f -a "run" -d 'Run scenario files (REPL commands plus expect, capture, variables) as tests'
+complete -c sockai -n "__fish_sockai_using_subcommand help; and not __fish_seen_subcommand_from serve connect emit completions man bench run help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -12,6 +12,7 @@ pub mod logging;
 pub mod protocol;
 pub mod providers;
 pub mod runtime;
+pub mod scenario;
 pub mod server;
 pub mod sync;
 pub mod wire;

@@ -1,6 +1,6 @@
 //! `sockai`: wires the command line to the subcommands. Nothing here knows a protocol.
 
-use sockai::{bench, cli, client, generate, logging, providers, runtime, server, wire};
+use sockai::{bench, cli, client, generate, logging, providers, runtime, scenario, server, wire};
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use clap::Parser;
 
-use cli::{Cli, Command, ConnectArgs, EmitArgs, ServeArgs};
+use cli::{Cli, Command, ConnectArgs, EmitArgs, RunArgs, ServeArgs};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -20,6 +20,7 @@ fn main() -> ExitCode {
         Command::Completions(args) => finish(generate::print_completions(args.shell)),
         Command::Man(args) => finish(generate::print_man(args.subcommand.as_deref())),
         Command::Bench(args) => finish(bench::run_bench(args)),
+        Command::Run(args) => finish(scenario::run(run_request(args))),
     };
     ExitCode::from(u8::try_from(code).unwrap_or(1))
 }
@@ -64,6 +65,21 @@ fn emit_request(args: EmitArgs) -> client::EmitRequest {
         interval: args.interval,
         json: args.json,
         quiet: args.quiet,
+    }
+}
+
+fn run_request(args: RunArgs) -> scenario::RunRequest {
+    scenario::RunRequest {
+        paths: args.paths,
+        vars: args.vars,
+        vars_files: args.vars_files,
+        secrets: args.secrets,
+        jobs: usize::from(args.jobs),
+        fail_fast: args.fail_fast,
+        step_timeout: args.timeout,
+        max_time: args.max_time,
+        json: args.json,
+        junit: args.report_junit,
     }
 }
 

@@ -5,6 +5,7 @@
 
 mod bench;
 mod client;
+mod run;
 mod serve;
 
 use clap::{Args, Parser, Subcommand};
@@ -16,6 +17,8 @@ use client::{CONNECT_AFTER_HELP, EMIT_AFTER_HELP};
 pub use client::{
     ConnectArgs, ConnectionArgs, EmitArgs, ReconnectArgs, parse_auth, parse_header, parse_query,
 };
+use run::RUN_AFTER_HELP;
+pub use run::RunArgs;
 use serve::SERVE_AFTER_HELP;
 pub use serve::{LogFormat, ServeArgs};
 
@@ -29,6 +32,8 @@ Examples:
   sockai connect http://localhost:3000  interactive client (REPL)
   sockai emit ai-message '{\"prompt\":\"hi\"}' --expect ai-message-response
                                         scripted client for CI
+  sockai run tests/scenarios/ --report-junit junit.xml
+                                        scenario files as tests
 
 Exit status:
   0  success
@@ -65,6 +70,9 @@ pub enum Command {
     /// Load-test a Socket.IO server: many clients, round trips, latency percentiles
     #[command(after_help = BENCH_AFTER_HELP)]
     Bench(BenchArgs),
+    /// Run scenario files (REPL commands plus expect, capture, variables) as tests
+    #[command(after_help = RUN_AFTER_HELP)]
+    Run(RunArgs),
 }
 
 const MAN_AFTER_HELP: &str = "\

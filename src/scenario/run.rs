@@ -1,0 +1,521 @@
+//! Running one scenario: its steps in order on its clients' connections, each bounded by the
+//! step timeout and the run's deadline. No thread or runtime per step: one task per file.
+
+use std::collections::{HashMap, VecDeque};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+use super::client::{Client, Fail, apply_flag};
+use super::matcher::{self, Matcher, short};
+use super::parse::{ConnectStep, Scenario, Step, StepKind};
+use super::vars;
+use crate::client::args::{DEFAULT_URL, payload_of};
+use crate::client::command::{self, Command};
+use crate::client::connect::ConnectError;
+use crate::client::connection::{Connection, SendError};
+use crate::client::options::ConnectOptions;
+use crate::client::value::{self, Stdin};
+
+pub struct Settings {
+    pub step_timeout: Duration,
+    /// The whole run's end (`--max-time`).
+    pub deadline: Instant,
+    pub vars: HashMap<String, String>,
+    /// `--secret` names: their values (and those of `{{env.…}}`) are `***` in every report.
+    pub secrets: std::collections::HashSet<String>,
+}
+
+/// Why a step failed.
+#[derive(Debug, Clone)]
+pub struct Failure {
+    pub line: usize,
+    pub client: String,
+    /// The step as written.
+    pub step: String,
+    pub message: String,
+    /// The last events on the client, oldest first.
+    pub recent: Vec<String>,
+    /// The connect itself failed (exit 3).
+    pub connect: bool,
+}
+
+/// One step done, for the `--json` transcript.
+pub struct StepDone<'a> {
+    pub step: &'a Step,
+    pub elapsed: Duration,
+    pub error: Option<&'a str>,
+}
+
+pub async fn run_file(
+    scenario: &Scenario,
+    settings: &Settings,
+    on_step: &mut (dyn FnMut(StepDone<'_>) + Send),
+) -> Result<usize, Failure> {
+    let mut run = Run {
+        settings,
+        vars: settings.vars.clone(),
+        clients: HashMap::new(),
+        secrets: Vec::new(),
+    };
+    for name in &settings.secrets {
+        if let Some(value) = settings.vars.get(name) {
+            run.secret(value.clone());
+        }
+    }
+    for step in &scenario.steps {
+        for (_, name) in vars::references(&step.text).unwrap_or_default() {
+            if let Some(env) = name.strip_prefix("env.")
+                && let Ok(value) = std::env::var(env)
+            {
+                run.secret(value);
+            }
+        }
+    }
+    let mut done = 0;
+    let mut outcome = Ok(());
+    for step in &scenario.steps {
+        let started = Instant::now();
+        let result = run.step(step).await.map_err(|fail| Fail {
+            message: run.mask(&fail.message),
+            ..fail
+        });
+        let error = result.as_ref().err().map(|f| f.message.as_str());
+        on_step(StepDone {
+            step,
+            elapsed: started.elapsed(),
+            error,
+        });
+        match result {
+            Ok(true) => done += 1,
+            Ok(false) => break,
+            Err(fail) => {
+                let recent = run
+                    .clients
+                    .get_mut(&step.client)
+                    .map(|c| {
+                        c.drain();
+                        c.recent
+                            .iter()
+                            .rev()
+                            .take(5)
+                            .rev()
+                            .cloned()
+                            .collect::<Vec<_>>()
+                    })
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|event| run.mask(event))
+                    .collect();
+                outcome = Err(Failure {
+                    line: step.line,
+                    client: step.client.clone(),
+                    step: step.text.clone(),
+                    message: fail.message,
+                    recent,
+                    connect: fail.connect,
+                });
+                break;
+            }
+        }
+    }
+    for client in run.clients.values() {
+        if let Some(connection) = &client.connection {
+            tokio::time::timeout(Duration::from_secs(1), connection.disconnect())
+                .await
+                .ok();
+        }
+    }
+    outcome.map(|()| done)
+}
+
+struct Run<'a> {
+    settings: &'a Settings,
+    vars: HashMap<String, String>,
+    clients: HashMap<String, Client>,
+    /// Secret values, longest first.
+    secrets: Vec<String>,
+}
+
+impl Run<'_> {
+    fn secret(&mut self, value: String) {
+        if !value.is_empty() && !self.secrets.contains(&value) {
+            self.secrets.push(value);
+            self.secrets.sort_by_key(|v| std::cmp::Reverse(v.len()));
+        }
+    }
+
+    /// `text` with every secret value shown as `***`.
+    fn mask(&self, text: &str) -> String {
+        let mut text = text.to_owned();
+        for secret in &self.secrets {
+            if text.contains(secret.as_str()) {
+                text = text.replace(secret.as_str(), "***");
+            }
+        }
+        text
+    }
+
+    fn lookup(&self) -> impl Fn(&str) -> Option<String> + '_ {
+        |name: &str| match name.strip_prefix("env.") {
+            Some(env) => std::env::var(env).ok(),
+            None => self.vars.get(name).cloned(),
+        }
+    }
+
+    fn subst(&self, text: &str) -> Result<String, Fail> {
+        Ok(vars::substitute(text, &self.lookup())?)
+    }
+
+    /// The step's deadline and how long that is, said for a message.
+    fn deadline(&self, within: Option<Duration>) -> (Instant, String) {
+        let wanted = within.unwrap_or(self.settings.step_timeout);
+        let end = Instant::now() + wanted;
+        if end > self.settings.deadline {
+            (
+                self.settings.deadline,
+                "before the run's --max-time ran out".to_owned(),
+            )
+        } else {
+            (
+                end,
+                format!("within {}", humantime::format_duration(wanted)),
+            )
+        }
+    }
+
+    fn client(&mut self, name: &str) -> Result<&mut Client, Fail> {
+        self.clients
+            .get_mut(name)
+            .ok_or_else(|| Fail::from(format!("client {name:?} is not connected")))
+    }
+
+    /// Run one step: `Ok(false)` ends the scenario (`quit`).
+    async fn step(&mut self, step: &Step) -> Result<bool, Fail> {
+        match &step.kind {
+            StepKind::Connect(connect) => self.connect(&step.client, connect).await?,
+            StepKind::Command => return self.command(step).await,
+            StepKind::ReplyTo { event, args } => {
+                let args = self.args(args)?;
+                let (deadline, said) = self.deadline(None);
+                let client = self.client(&step.client)?;
+                let id = match client.asks.iter().position(|(name, _)| name == event) {
+                    Some(at) => client.asks.remove(at).map_or(0, |(_, id)| id),
+                    None => client.wait_ask(event, deadline, &said).await?,
+                };
+                client
+                    .connected()?
+                    .reply(id, args)
+                    .await
+                    .map_err(|e| e.to_string())?;
+            }
+            StepKind::Expect {
+                event,
+                within,
+                matchers,
+            } => {
+                let (deadline, said) = self.deadline(*within);
+                let resolved = self.resolve(matchers)?;
+                let client = self.client(&step.client)?;
+                let payload = client.expect(event, deadline, &said).await?;
+                check(matchers, &resolved, &payload)?;
+            }
+            StepKind::ExpectNo { event, within } => {
+                let (deadline, _) = self.deadline(Some(*within));
+                self.client(&step.client)?
+                    .expect_none(event, deadline)
+                    .await?;
+            }
+            StepKind::ExpectAck { matchers } => {
+                let resolved = self.resolve(matchers)?;
+                let client = self.client(&step.client)?;
+                let Some(ack) = client.last_ack.clone() else {
+                    return Err(
+                        "no acknowledgement yet: `ack EVENT …` (or emit --ack) first".into(),
+                    );
+                };
+                check(matchers, &resolved, &ack)?;
+            }
+            StepKind::ExpectDisconnect { reason } => {
+                let (deadline, said) = self.deadline(None);
+                let client = self.client(&step.client)?;
+                client
+                    .expect_disconnect(reason.as_deref(), deadline, &said)
+                    .await?;
+            }
+            StepKind::Capture {
+                name,
+                pointer,
+                regex,
+            } => {
+                let regex = match regex {
+                    Some(re) => Some(matcher::compile(&self.subst(re)?)?),
+                    None => None,
+                };
+                let client = self.client(&step.client)?;
+                let Some(last) = &client.last else {
+                    return Err("nothing to capture from: no event or acknowledgement yet".into());
+                };
+                let shown = if pointer.is_empty() { "." } else { pointer };
+                let found = last
+                    .pointer(pointer)
+                    .ok_or_else(|| format!("{shown} not found in {}", short(last)))?;
+                let text = matcher::text_of(found);
+                let value = match regex {
+                    None => text,
+                    Some(re) => {
+                        let caps = re.captures(&text).ok_or_else(|| {
+                            format!(
+                                "{shown} is {}, which does not match {:?}",
+                                short(found),
+                                re.as_str()
+                            )
+                        })?;
+                        caps.get(1)
+                            .or_else(|| caps.get(0))
+                            .map_or_else(String::new, |m| m.as_str().to_owned())
+                    }
+                };
+                if self.settings.secrets.contains(name) {
+                    self.secret(value.clone());
+                }
+                self.vars.insert(name.clone(), value);
+            }
+            StepKind::Sleep(duration) => {
+                let until = (Instant::now() + *duration).min(self.settings.deadline);
+                tokio::time::sleep_until(until).await;
+                if until == self.settings.deadline {
+                    return Err("the run's --max-time ran out".into());
+                }
+            }
+        }
+        Ok(true)
+    }
+
+    fn resolve(&self, matchers: &[Matcher]) -> Result<Vec<matcher::Resolved>, Fail> {
+        let lookup = self.lookup();
+        matchers
+            .iter()
+            .map(|m| m.resolve(&lookup).map_err(Fail::from))
+            .collect()
+    }
+
+    /// Argument words with their variables replaced, read as the REPL reads them.
+    fn args(&self, words: &[String]) -> Result<Vec<Value>, Fail> {
+        let words = words
+            .iter()
+            .map(|w| self.subst(w))
+            .collect::<Result<Vec<_>, _>>()?;
+        value::resolve_args(&words, Stdin::None).map_err(|e| e.to_string().into())
+    }
+
+    async fn connect(&mut self, name: &str, step: &ConnectStep) -> Result<(), Fail> {
+        let url = match &step.url {
+            Some(url) => self.subst(url)?,
+            None => self
+                .vars
+                .get("url")
+                .cloned()
+                .unwrap_or_else(|| DEFAULT_URL.to_owned()),
+        };
+        let mut options = ConnectOptions {
+            connect_timeout: self.settings.step_timeout,
+            ..ConnectOptions::default()
+        };
+        for (flag, value) in &step.flags {
+            let value = match value {
+                Some(v) => self.subst(v)?,
+                None => String::new(),
+            };
+            apply_flag(&mut options, flag, &value)?;
+        }
+        let left = self
+            .settings
+            .deadline
+            .saturating_duration_since(Instant::now());
+        options.connect_timeout = options.connect_timeout.min(left);
+        let (tx, events) = mpsc::unbounded_channel();
+        let result = Connection::connect(&url, &options, tx).await;
+        let mut client = Client {
+            url,
+            options,
+            connection: None,
+            events,
+            recent: VecDeque::new(),
+            last: None,
+            last_ack: None,
+            asks: VecDeque::new(),
+            pending: VecDeque::new(),
+        };
+        let outcome = match (result, &step.expect_error) {
+            (Ok(connection), None) => {
+                client.connection = Some(connection);
+                Ok(())
+            }
+            (Ok(connection), Some(_)) => {
+                client.connection = Some(connection);
+                Err("connected, but a connect_error was expected".into())
+            }
+            (Err(ConnectError::Rejected { message, data, .. }), Some(matchers)) => {
+                let payload = json!({ "message": message, "data": data.map(|d| *d) });
+                client
+                    .recent
+                    .push_back(format!("connect_error {}", short(&payload)));
+                client.last = Some(payload.clone());
+                let resolved = self.resolve(matchers)?;
+                check(matchers, &resolved, &payload)
+            }
+            (Err(e), _) => Err(Fail {
+                message: e.to_string(),
+                connect: true,
+            }),
+        };
+        self.clients.insert(name.to_owned(), client);
+        outcome
+    }
+
+    /// A REPL command line, as `sockai connect` runs it.
+    async fn command(&mut self, step: &Step) -> Result<bool, Fail> {
+        let command = if step.text.contains("{{") {
+            let (words, _) = super::parse::words(&step.text).map_err(|e| e.to_string())?;
+            match words.first().map(String::as_str) {
+                Some(name @ ("emit" | "ack")) => {
+                    let (ack, rest) = match words.get(1) {
+                        Some(flag) if flag == "--ack" => (true, &words[2..]),
+                        _ => (name == "ack", &words[1..]),
+                    };
+                    let (event, args) = rest.split_first().ok_or("usage: emit EVENT [arg …]")?;
+                    Command::Emit {
+                        event: matcher::unquote(&self.subst(event)?),
+                        args: self.args(args)?,
+                        ack,
+                    }
+                }
+                Some("reply") if words.len() > 1 => Command::Reply {
+                    ack_id: self
+                        .subst(&words[1])?
+                        .parse()
+                        .map_err(|_| "not an acknowledgement id")?,
+                    args: self.args(&words[2..])?,
+                },
+                _ => command::parse(&self.subst(&step.text)?)?,
+            }
+        } else {
+            command::parse(&step.text)?
+        };
+        let (deadline, said) = self.deadline(None);
+        let timeout = deadline.saturating_duration_since(Instant::now());
+        let client = self.client(&step.client)?;
+        match command {
+            Command::Emit {
+                event,
+                args,
+                ack: false,
+            } => {
+                client
+                    .connected()?
+                    .emit(&event, args)
+                    .await
+                    .map_err(|e| format!("emit `{event}`: {e}"))?;
+            }
+            Command::Emit {
+                event,
+                args,
+                ack: true,
+            } => {
+                let (args, _) = client
+                    .connected()?
+                    .emit_with_ack(&event, args, timeout)
+                    .await
+                    .map_err(|e| match e {
+                        SendError::AckTimeout(_) => {
+                            format!("no acknowledgement of `{event}` {said}")
+                        }
+                        e => format!("ack `{event}`: {e}"),
+                    })?;
+                let payload = payload_of(&args);
+                client.drain();
+                client
+                    .recent
+                    .push_back(format!("ack of {event} {}", short(&payload)));
+                client.trim();
+                client.last_ack = Some(payload.clone());
+                client.last = Some(payload);
+            }
+            Command::Ai(prompt) => {
+                let args = vec![json!({ "prompt": prompt })];
+                client
+                    .connected()?
+                    .emit(crate::wire::event::AI_MESSAGE, args)
+                    .await
+                    .map_err(|e| e.to_string())?;
+            }
+            Command::Msg(value) => {
+                client
+                    .connected()?
+                    .emit(crate::wire::event::MESSAGE, vec![value])
+                    .await
+                    .map_err(|e| e.to_string())?;
+            }
+            Command::Reply { ack_id, args } => {
+                client
+                    .connected()?
+                    .reply(ack_id, args)
+                    .await
+                    .map_err(|e| e.to_string())?;
+            }
+            Command::Wait { event, timeout } => {
+                let (deadline, said) = self.deadline(timeout);
+                let client = self.client(&step.client)?;
+                client.expect(&event, deadline, &said).await?;
+            }
+            Command::Disconnect => {
+                if let Some(connection) = client.connection.take() {
+                    tokio::time::timeout(timeout, connection.disconnect())
+                        .await
+                        .ok();
+                }
+            }
+            Command::Reconnect => {
+                if let Some(connection) = client.connection.take() {
+                    tokio::time::timeout(timeout, connection.disconnect())
+                        .await
+                        .ok();
+                }
+                let (tx, events) = mpsc::unbounded_channel();
+                let connection = Connection::connect(&client.url, &client.options, tx)
+                    .await
+                    .map_err(|e| Fail {
+                        message: format!("reconnect: {e} ({said})"),
+                        connect: true,
+                    })?;
+                client.events = events;
+                client.pending.clear();
+                client.connection = Some(connection);
+            }
+            Command::Quit => return Ok(false),
+            Command::Empty
+            | Command::On(_)
+            | Command::Off(_)
+            | Command::Only(_)
+            | Command::Status
+            | Command::Clear
+            | Command::Help(_) => {}
+        }
+        Ok(true)
+    }
+}
+
+fn check(
+    matchers: &[Matcher],
+    resolved: &[matcher::Resolved],
+    payload: &Value,
+) -> Result<(), Fail> {
+    for (m, r) in matchers.iter().zip(resolved) {
+        m.check(r, payload)
+            .map_err(|why| format!("expected {}: {why}", m.describe()))?;
+    }
+    Ok(())
+}
