@@ -11,6 +11,7 @@ mod client;
 pub mod matcher;
 pub mod parse;
 pub mod run;
+mod step;
 mod syntax;
 pub mod vars;
 

@@ -4,9 +4,9 @@
 //! the REPL reads it). Every REPL command is a step; `connect`, `expect`, `capture`, `sleep`
 //! and `reply EVENT` are the scenario's own. A line may be addressed to a client: `alice: …`.
 
-use std::time::Duration;
-
 use super::matcher::Matcher;
+pub use super::step::{ConnectStep, DEFAULT_CLIENT, Scenario, Step, StepKind};
+use super::step::{Problem, problem};
 use super::syntax::{
     FLAGS_WITH_VALUE, capture, check_args, check_command, check_flag, client_prefix,
     matcher_unquote,
@@ -16,73 +16,8 @@ use super::vars;
 use crate::client::args::open_brackets;
 use crate::duration::parse_duration;
 
-/// The client of a scenario that connects without `as NAME`.
-pub const DEFAULT_CLIENT: &str = "default";
 /// Most steps in one file.
 const MAX_STEPS: usize = 100_000;
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Scenario {
-    pub steps: Vec<Step>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Step {
-    /// 1-based line of the step's first physical line.
-    pub line: usize,
-    /// The client it runs on (empty for `sleep`).
-    pub client: String,
-    /// The logical line as written, without the client prefix.
-    pub text: String,
-    /// The character column (0-based) where `text` starts on its first line.
-    pub indent: usize,
-    pub kind: StepKind,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum StepKind {
-    Connect(ConnectStep),
-    /// A REPL command line, run as `sockai connect` would (after its variables are replaced).
-    Command,
-    /// `reply EVENT [arg …]`: answer the server's ack request of the last such event.
-    ReplyTo {
-        event: String,
-        args: Vec<String>,
-    },
-    Expect {
-        event: String,
-        within: Option<Duration>,
-        matchers: Vec<Matcher>,
-    },
-    ExpectNo {
-        event: String,
-        within: Duration,
-    },
-    ExpectAck {
-        matchers: Vec<Matcher>,
-    },
-    ExpectDisconnect {
-        reason: Option<String>,
-    },
-    Capture {
-        name: String,
-        pointer: String,
-        regex: Option<String>,
-    },
-    Sleep(Duration),
-}
-
-/// `connect [as NAME] [URL] [flags]`; its words keep their `{{vars}}`.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ConnectStep {
-    pub url: Option<String>,
-    /// `(flag, value)`: `--namespace`, `--auth`, `--header`, `--query`, `--transport`,
-    /// `--eio`, `--path`, `--connect-timeout` with a value; `--insecure` without.
-    pub flags: Vec<(String, Option<String>)>,
-    /// `expect connect_error` follows: the connect must be refused, and its
-    /// `{"message", "data"}` must match these.
-    pub expect_error: Option<Vec<Matcher>>,
-}
 
 /// Where and why a scenario does not parse.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -93,19 +28,6 @@ pub struct ParseError {
     pub message: String,
     /// The offending line and a caret under the column (the client's style for bad JSON).
     pub excerpt: String,
-}
-
-/// A problem at a character offset of a logical line.
-pub(super) struct Problem(pub(super) usize, pub(super) String);
-
-pub(super) fn problem(at: usize, message: impl Into<String>) -> Problem {
-    Problem(at, message.into())
-}
-
-impl From<String> for Problem {
-    fn from(message: String) -> Self {
-        Problem(0, message)
-    }
 }
 
 pub fn parse(source: &str) -> Result<Scenario, ParseError> {

@@ -2,7 +2,7 @@
 //! (JSON arguments, REPL commands as `command::parse` reads them, connection flags), and the
 //! REPL's word splitting with `{{variables}}` kept as written.
 
-use super::parse::{Problem, StepKind, problem};
+use super::step::{Problem, StepKind, problem};
 use super::vars;
 use crate::client::args::{ArgError, split_words};
 use crate::client::command::{self, COMMANDS};
