@@ -5,6 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::protocol::json;
+
 /// Event names, as they appear on the wire.
 pub mod event {
     /// Client → server: any payload, logged by the server.
@@ -57,6 +59,43 @@ pub struct AiResponse {
 pub struct AiChunk {
     pub id: String,
     pub delta: String,
+}
+
+impl AiResponse {
+    /// This payload's JSON, byte for byte what its `Serialize` writes, appended to `out`
+    /// without serde: it goes out on every answer (a test holds the two together).
+    pub fn write_json(&self, out: &mut String) {
+        out.push_str("{\"response\":");
+        json::write_str(out, &self.response);
+        if let Some(id) = &self.id {
+            out.push_str(",\"id\":");
+            json::write_str(out, id);
+        }
+        if let Some(reason) = &self.finish_reason {
+            out.push_str(",\"finish_reason\":");
+            json::write_str(out, reason);
+        }
+        if let Some(usage) = &self.usage {
+            let mut number = itoa::Buffer::new();
+            out.push_str(",\"usage\":{\"prompt_tokens\":");
+            out.push_str(number.format(usage.prompt_tokens));
+            out.push_str(",\"completion_tokens\":");
+            out.push_str(number.format(usage.completion_tokens));
+            out.push('}');
+        }
+        out.push('}');
+    }
+}
+
+impl AiChunk {
+    /// As [`AiResponse::write_json`]: what `Serialize` writes, for every streamed piece.
+    pub fn write_json(&self, out: &mut String) {
+        out.push_str("{\"id\":");
+        json::write_str(out, &self.id);
+        out.push_str(",\"delta\":");
+        json::write_str(out, &self.delta);
+        out.push('}');
+    }
 }
 
 /// Acknowledgement of `ai-reset`.
@@ -414,6 +453,39 @@ mod tests {
             ErrorCode::UnsupportedMediaType,
         ] {
             assert_eq!(serde_json::to_value(code).unwrap(), json!(code.as_str()));
+        }
+    }
+
+    #[test]
+    fn hand_written_payloads_are_what_serde_writes() {
+        let texts = ["", "echo: hi", "say \"hi\"\n", "日本語 \u{1} \\"];
+        for text in texts {
+            for (id, reason, usage) in [
+                (None, None, None),
+                (Some(text), Some("stop"), None),
+                (Some("x-1"), None, Some((3, 4))),
+                (None, Some(text), Some((0, u64::MAX))),
+            ] {
+                let response = AiResponse {
+                    response: text.to_owned(),
+                    id: id.map(str::to_owned),
+                    finish_reason: reason.map(str::to_owned),
+                    usage: usage.map(|(prompt_tokens, completion_tokens)| Usage {
+                        prompt_tokens,
+                        completion_tokens,
+                    }),
+                };
+                let mut ours = String::new();
+                response.write_json(&mut ours);
+                assert_eq!(ours, serde_json::to_string(&response).unwrap());
+            }
+            let chunk = AiChunk {
+                id: text.to_owned(),
+                delta: text.to_owned(),
+            };
+            let mut ours = String::new();
+            chunk.write_json(&mut ours);
+            assert_eq!(ours, serde_json::to_string(&chunk).unwrap());
         }
     }
 }

@@ -53,6 +53,7 @@
 
 pub mod binary;
 pub mod engineio;
+pub mod json;
 pub mod socketio;
 
 /// Bounds on what a peer can make a decoder hold. Exceeding one is an error (the caller closes

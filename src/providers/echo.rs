@@ -39,7 +39,10 @@ impl Provider for Echo {
             if !self.delay.is_zero() {
                 tokio::time::sleep(self.delay).await;
             }
-            let text = format!("echo: {}", request.last_prompt());
+            let prompt = request.last_prompt();
+            let mut text = String::with_capacity(6 + prompt.len());
+            text.push_str("echo: ");
+            text.push_str(prompt);
             on_delta(&text);
             Ok(Completion {
                 text,

@@ -97,6 +97,18 @@ pub enum Payload {
     Cancel(AiCancelAck),
 }
 
+impl Payload {
+    /// This payload's JSON appended to `out`: an answer (every round trip) without serde, the
+    /// rest through it.
+    pub fn write_json(&self, out: &mut String) {
+        match self {
+            Self::Response(response) => response.write_json(out),
+            // Plain structs of strings and numbers: serializing them cannot fail.
+            other => out.push_str(&serde_json::to_string(other).unwrap_or_default()),
+        }
+    }
+}
+
 /// A prompt on its way to the provider; owns what it needs, so it can outlive the borrow of
 /// the connection that started it.
 pub struct Answer {

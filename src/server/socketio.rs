@@ -14,6 +14,7 @@ use super::echo_server;
 use super::engine::{Handler, MakeHandler, Out, Reason, SessionInfo};
 use crate::protocol::Limits;
 use crate::protocol::engineio;
+use crate::protocol::json;
 use crate::protocol::socketio::{
     Decoder, Message, Packet, PacketType, SocketError, SocketVersion, encode_header, encode_into,
     encode_message, split_query,
@@ -103,14 +104,14 @@ fn push_packet(out: &mut Vec<Out>, packet: Packet) {
 }
 
 /// Write an event (`name`) or an ack (`id`, no name) whose one argument is sockai's own typed
-/// payload: the protocol layer writes the header, serde the name and the argument straight
-/// into the packet (no `Value` tree, no intermediate strings).
+/// payload: the protocol layer writes the header, `write_data` the argument straight into the
+/// packet (no `Value` tree, no intermediate strings).
 fn write_typed(
     out: &mut Vec<Out>,
     namespace: &str,
     name: Option<&str>,
     id: Option<u64>,
-    data: &impl serde::Serialize,
+    write_data: impl FnOnce(&mut String),
 ) {
     let kind = match name {
         Some(_) => PacketType::Event,
@@ -120,21 +121,13 @@ fn write_typed(
     engineio::start_message(&mut text);
     encode_header(kind, 0, namespace, id, &mut text);
     text.push('[');
-    let mut bytes = text.into_bytes();
     if let Some(name) = name {
-        // A `&str` always serializes.
-        let _ = serde_json::to_writer(&mut bytes, name);
-        bytes.push(b',');
+        json::write_str(&mut text, name);
+        text.push(',');
     }
-    let start = bytes.len();
-    // Our payloads hold only strings and numbers: serializing them cannot fail.
-    if serde_json::to_writer(&mut bytes, data).is_err() {
-        bytes.truncate(start);
-        bytes.extend_from_slice(b"null");
-    }
-    bytes.push(b']');
-    // serde_json writes UTF-8, and so did we.
-    out.push(Out::Text(String::from_utf8(bytes).unwrap_or_default()));
+    write_data(&mut text);
+    text.push(']');
+    out.push(Out::Text(text));
 }
 
 impl Handler for Socket {
@@ -355,14 +348,16 @@ impl Socket {
                 data,
                 ack: acked,
             } => {
-                write_typed(out, namespace, Some(event), None, &data);
+                write_typed(out, namespace, Some(event), None, |text| {
+                    data.write_json(text)
+                });
                 if acked && let Some(id) = ack {
-                    write_typed(out, namespace, None, Some(id), &data);
+                    write_typed(out, namespace, None, Some(id), |text| data.write_json(text));
                 }
             }
             Reply::Ack(data) => {
                 if let Some(id) = ack {
-                    write_typed(out, namespace, None, Some(id), &data);
+                    write_typed(out, namespace, None, Some(id), |text| data.write_json(text));
                 }
             }
             Reply::Answer(answer) => {
@@ -398,7 +393,9 @@ impl Socket {
     fn flush_chunks(&mut self, out: &mut Vec<Out>) {
         let chunks = std::mem::take(&mut *lock(&self.chunks));
         for chunk in chunks {
-            write_typed(out, "/", Some(event::AI_MESSAGE_CHUNK), None, &chunk);
+            write_typed(out, "/", Some(event::AI_MESSAGE_CHUNK), None, |text| {
+                chunk.write_json(text)
+            });
         }
     }
 }
@@ -417,10 +414,17 @@ mod tests {
 
     #[test]
     fn typed_packets_read_as_the_protocol_writes_them() {
-        let data = serde_json::json!({"response": "a \"quoted\" text", "id": "x-1"});
+        let response = AiResponse {
+            response: "a \"quoted\" text".to_owned(),
+            id: Some("x-1".to_owned()),
+            finish_reason: None,
+            usage: None,
+        };
+        let data = serde_json::to_value(&response).unwrap();
         let mut out = Vec::new();
-        write_typed(&mut out, "/", Some("ai-message-response"), None, &data);
-        write_typed(&mut out, "/admin", None, Some(7), &data);
+        let write = |text: &mut String| response.write_json(text);
+        write_typed(&mut out, "/", Some("ai-message-response"), None, write);
+        write_typed(&mut out, "/admin", None, Some(7), write);
         let expected = [
             Packet::event("/", "ai-message-response", vec![data.clone()], None),
             Packet::ack("/admin", 7, vec![data]),
