@@ -40,7 +40,8 @@
 //! As Node's parser, and not as one might guess: binary placeholders are put back by
 //! `binary::reconstruct` (there is no `attach`); event names may be strings or numbers
 //! (`event_name()` is `None` for a number); reserved names (`connect`, `disconnect`, …) are
-//! decoded, and the server refuses them with `socketio::is_reserved_event`; the default
+//! decoded (`socketio::is_reserved_event` tells them; sockai's server answers them as any
+//! event it does not handle, with `server-error`); the default
 //! `max_attachments` is 10 (Node's).
 //!
 //! Rules worth knowing: constructors normalise the namespace (`""` → `/`, `admin` → `/admin`).

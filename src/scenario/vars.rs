@@ -3,8 +3,6 @@
 //!
 //! Pure: the environment is a lookup the caller passes in.
 
-use std::collections::HashMap;
-
 /// Longest variable name accepted.
 const MAX_NAME: usize = 128;
 
@@ -116,11 +114,9 @@ fn replace(
     Ok(out)
 }
 
-/// The values a run starts with: `--vars-file` lines, then `--var` flags (later wins).
-#[derive(Debug, Clone, Default)]
-pub struct Vars {
-    pub values: HashMap<String, String>,
-}
+/// The readers of the values a run starts with: `--vars-file` lines, then `--var` flags (later
+/// wins).
+pub struct Vars;
 
 impl Vars {
     /// `name=value`.
