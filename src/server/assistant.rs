@@ -4,12 +4,13 @@
 use std::hash::BuildHasher;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use tokio::sync::Semaphore;
 use tokio_util::task::TaskTracker;
 
+use super::metrics::{Metrics, Outcome};
 use super::session::Session;
 use crate::providers::{ChatRequest, Completion, Provider};
 use crate::wire::{self, AiChunk, AiResponse, ErrorCode, ErrorPayload};
@@ -36,15 +37,17 @@ pub struct Assistant {
     /// Answers in flight; shutdown waits on it.
     in_flight: TaskTracker,
     ids: RequestIds,
+    metrics: Arc<Metrics>,
 }
 
 /// Receives each piece of an answer as it streams.
 pub type ChunkSink<'a> = &'a mut (dyn FnMut(AiChunk) + Send);
 
 impl Assistant {
-    pub fn new(provider: Arc<dyn Provider>, limits: AnswerLimits) -> Self {
+    pub fn new(provider: Arc<dyn Provider>, limits: AnswerLimits, metrics: Arc<Metrics>) -> Self {
         Self {
             provider,
+            metrics,
             permits: Semaphore::new(limits.max_concurrent.max(1)),
             limits,
             in_flight: TaskTracker::new(),
@@ -60,12 +63,41 @@ impl Assistant {
     /// (never with `--no-stream`). With a `session`, the answer uses and extends its memory,
     /// is refused with `busy` while another one is in flight, is stopped by `ai-cancel`
     /// ([`Assistant::cancel`]) and is cancelled (the upstream request dropped) when the session
-    /// closes.
+    /// closes. Counted in the metrics: its outcome, its latency, its tokens, its error.
     pub async fn answer(
         &self,
         session: Option<&Session>,
         payload: &Value,
         on_chunk: ChunkSink<'_>,
+    ) -> Result<AiResponse, ErrorPayload> {
+        let started = Instant::now();
+        let outcome = self.answer_counted(session, payload, on_chunk, started).await;
+        let took = started.elapsed();
+        match &outcome {
+            Ok(response) if response.finish_reason.as_deref() == Some(wire::FINISH_CANCELLED) => {
+                self.metrics.ai_request(Outcome::Cancelled, took);
+            }
+            Ok(response) => {
+                self.metrics.ai_request(Outcome::Answered, took);
+                if let Some(usage) = &response.usage {
+                    self.metrics
+                        .tokens(usage.prompt_tokens, usage.completion_tokens);
+                }
+            }
+            Err(error) => {
+                self.metrics.ai_request(Outcome::Failed, took);
+                self.metrics.error(error.code);
+            }
+        }
+        outcome
+    }
+
+    async fn answer_counted(
+        &self,
+        session: Option<&Session>,
+        payload: &Value,
+        on_chunk: ChunkSink<'_>,
+        started: Instant,
     ) -> Result<AiResponse, ErrorPayload> {
         let rejected = |e: &ErrorPayload| {
             tracing::warn!(code = %e.code, "rejected AI message: {}", e.message);
@@ -101,7 +133,13 @@ impl Assistant {
         // buffer per answer, grown as pieces come (the provider's own is lost with its future).
         let mut so_far = String::new();
         let keep = session.is_some();
+        let mut first = true;
+        let metrics = &self.metrics;
         let mut on_delta = |delta: &str| {
+            if first && !delta.is_empty() {
+                first = false;
+                metrics.first_chunk(started.elapsed());
+            }
             if keep {
                 so_far.push_str(delta);
             }
@@ -339,7 +377,7 @@ mod tests {
             timeout: Duration::from_secs(30),
             max_concurrent: 1,
         };
-        Assistant::new(provider, limits)
+        Assistant::new(provider, limits, Arc::new(Metrics::new("test", "test")))
     }
 
     #[tokio::test]

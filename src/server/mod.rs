@@ -11,6 +11,7 @@ mod gate;
 mod guard;
 mod host;
 mod http;
+mod metrics;
 mod origin;
 mod replies;
 mod response;
@@ -135,6 +136,7 @@ pub async fn run(
     let listener = bind(config.addr)?;
     let local = listener.local_addr()?;
 
+    let metrics = Arc::new(metrics::Metrics::new(provider.name(), provider.model()));
     let assistant = Arc::new(Assistant::new(
         Arc::clone(&provider),
         AnswerLimits {
@@ -144,13 +146,18 @@ pub async fn run(
             timeout: config.ai_timeout,
             max_concurrent: config.max_concurrent_ai,
         },
+        Arc::clone(&metrics),
     ));
     let guard = Arc::new(Guard::new(
         config.auth_token.clone(),
         config.max_connections,
         config.rate_limit,
     ));
-    let dispatch = Arc::new(Dispatch::new(Arc::clone(&assistant), Arc::clone(&guard)));
+    let dispatch = Arc::new(Dispatch::new(
+        Arc::clone(&assistant),
+        Arc::clone(&guard),
+        Arc::clone(&metrics),
+    ));
     let shutdown = CancellationToken::new();
     let bridges = TaskTracker::new();
     let max_payload = usize::try_from(config.max_payload).unwrap_or(usize::MAX);
@@ -161,6 +168,7 @@ pub async fn run(
         allow_eio3: config.allow_eio3,
         // Sessions that never join count too: a bound of their own, beside --max-connections.
         max_sessions: config.max_connections.saturating_add(1024),
+        counters: metrics.engine_counters(),
     };
     let limits = crate::protocol::Limits {
         max_payload,
@@ -168,7 +176,11 @@ pub async fn run(
     };
     let socket_io = |mode| engine::Mount {
         path: crate::wire::SOCKET_IO_PATH,
-        make: Arc::new(socketio::MakeSocketIo { mode, limits }),
+        make: Arc::new(socketio::MakeSocketIo {
+            mode,
+            limits,
+            metrics: Arc::clone(&metrics),
+        }),
     };
     let mounts = if config.echo_server {
         let raw = engine::Mount {
@@ -191,18 +203,29 @@ pub async fn run(
         shutdown: shutdown.clone(),
         bridges: bridges.clone(),
         max_frame_bytes: max_payload,
-        guard,
+        guard: Arc::clone(&guard),
     };
+    let scrape = Router::new()
+        .route("/metrics", get(metrics::scrape))
+        .with_state(Arc::new(metrics::Scrape {
+            metrics: Arc::clone(&metrics),
+            guard,
+        }));
     let app = Router::new()
         .route("/", get(http::root))
         .route("/health", get(http::health))
         .route("/api/ai", post(http::ai))
         .with_state(state)
+        .merge(scrape)
         .layer(axum::middleware::from_fn_with_state(engine, engine::route))
         // Before any of the above: a foreign page (or host name) gets no session and no answer.
         // Inside the CORS layer, which answers preflights on its own.
         .layer(axum::middleware::from_fn_with_state(
-            Arc::new(Gate { hosts, origins }),
+            Arc::new(Gate {
+                hosts,
+                origins,
+                metrics,
+            }),
             gate::check,
         ))
         .layer(cors);
