@@ -25,6 +25,7 @@ mod serve_engine_echo;
 mod serve_hardening;
 mod serve_host;
 mod serve_http;
+mod serve_metrics;
 mod serve_origin;
 mod serve_origin_loopback;
 mod serve_socketio;
