@@ -231,12 +231,12 @@ impl Dispatch {
         peer: SocketAddr,
     ) -> Result<Request, ErrorPayload> {
         let place = self.guard.admit(token).map_err(|refusal| {
-            tracing::warn!(%peer, code = %refusal.code(), "refused an HTTP AI request");
+            tracing::warn!(peer = %Peer(Some(peer)), code = %refusal.code(), "refused an HTTP AI request");
             self.count_refusal(refusal);
             ErrorPayload::new(refusal.code(), refusal.to_string())
         })?;
         if !self.guard.within_peer_rate(peer.ip(), Instant::now()) {
-            tracing::warn!(%peer, "refused an HTTP AI request over the rate limit");
+            tracing::warn!(peer = %Peer(Some(peer)), "refused an HTTP AI request over the rate limit");
             let refused = too_many_requests();
             self.metrics.refused(Refused::Rate);
             self.metrics.error(refused.code);
@@ -393,6 +393,8 @@ struct Peer(Option<SocketAddr>);
 impl std::fmt::Display for Peer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self.0 {
+            // A client address a proxy forwarded without its port.
+            Some(peer) if peer.port() == 0 => write!(f, "{}", peer.ip()),
             Some(peer) => write!(f, "{peer}"),
             None => f.write_str("unknown"),
         }

@@ -94,7 +94,14 @@ fn peer(request: &Request) -> String {
     request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
-        .map_or_else(|| "unknown".to_owned(), |info| info.0.to_string())
+        .map_or_else(
+            || "unknown".to_owned(),
+            // A client address a proxy forwarded without its port.
+            |info| match info.0.port() {
+                0 => info.0.ip().to_string(),
+                _ => info.0.to_string(),
+            },
+        )
 }
 
 /// A header value as text for messages: lossy, and at most `QUOTE_MAX` characters.

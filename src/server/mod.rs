@@ -13,6 +13,7 @@ mod host;
 mod http;
 mod metrics;
 mod origin;
+mod proxy;
 mod replies;
 mod response;
 mod session;
@@ -41,6 +42,12 @@ use host::HostPolicy;
 pub use host::{HostError, normalize as normalize_allowed_host};
 use origin::OriginPolicy;
 pub use origin::{OriginError, normalize as normalize_origin};
+pub use proxy::{Cidr, CidrError, TrustedProxies};
+
+/// `--trusted-proxy`'s value parser.
+pub fn parse_trusted_proxy(text: &str) -> Result<Cidr, String> {
+    Cidr::parse(text).map_err(|e| e.to_string())
+}
 
 /// Listen backlog: the default of 128 drops connections in a burst of handshakes.
 const BACKLOG: u32 = 4096;
@@ -70,6 +77,8 @@ pub struct ServerConfig {
     pub loopback_origins: bool,
     /// `--allowed-host`: names served besides loopback ones (see `host`).
     pub allowed_hosts: Vec<String>,
+    /// `--trusted-proxy`: whose `X-Forwarded-For` / `Forwarded` is believed (see `proxy`).
+    pub trusted_proxies: Vec<Cidr>,
     pub auth_token: Option<String>,
     pub max_connections: usize,
     /// Events per second per socket; 0 = unlimited.
@@ -229,6 +238,17 @@ pub async fn run(
             gate::check,
         ))
         .layer(cors);
+    // Outermost: from a trusted proxy, everything below sees the client's address. Without
+    // --trusted-proxy, not even a layer.
+    let trusted = proxy::TrustedProxies::new(config.trusted_proxies.clone());
+    let app = if trusted.is_empty() {
+        app
+    } else {
+        app.layer(axum::middleware::from_fn_with_state(
+            Arc::new(trusted),
+            proxy::rewrite,
+        ))
+    };
 
     announce(local, &config, provider.as_ref());
 
@@ -370,6 +390,7 @@ mod tests {
             cors_origins: Vec::new(),
             loopback_origins: true,
             allowed_hosts: Vec::new(),
+            trusted_proxies: Vec::new(),
             auth_token: token.map(str::to_owned),
             max_connections: 1,
             rate_limit: 0,
