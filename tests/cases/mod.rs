@@ -31,3 +31,4 @@ mod serve_origin_loopback;
 mod serve_socketio;
 mod serve_socketio_packets;
 mod serve_transports_alike;
+mod serve_trusted_proxy;
