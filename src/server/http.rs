@@ -90,6 +90,7 @@ pub async fn health(State(app): State<AppState>) -> Json<Value> {
         "status": "ok",
         "connections": app.guard.connections.open(),
         "sessions": app.bridges.len(),
+        "sessions_served": app.dispatch.metrics.sessions_opened(),
         "heap_bytes": crate::heap::live_bytes(),
     }))
 }

@@ -289,6 +289,12 @@ impl Metrics {
         }
     }
 
+    /// Engine.IO sessions opened since start, on any transport (`/health`'s `sessions_served`:
+    /// a node's share behind a load balancer).
+    pub fn sessions_opened(&self) -> u64 {
+        self.sessions.iter().map(Counter::get).sum()
+    }
+
     pub fn event(&self, direction: Direction) {
         self.events[direction as usize].inc();
     }
