@@ -28,6 +28,7 @@ mod serve_http;
 mod serve_metrics;
 mod serve_origin;
 mod serve_origin_loopback;
+mod serve_proxy;
 mod serve_socketio;
 mod serve_socketio_packets;
 mod serve_transports_alike;
