@@ -71,7 +71,9 @@ impl Assistant {
         on_chunk: ChunkSink<'_>,
     ) -> Result<AiResponse, ErrorPayload> {
         let started = Instant::now();
-        let outcome = self.answer_counted(session, payload, on_chunk, started).await;
+        let outcome = self
+            .answer_counted(session, payload, on_chunk, started)
+            .await;
         let took = started.elapsed();
         match &outcome {
             Ok(response) if response.finish_reason.as_deref() == Some(wire::FINISH_CANCELLED) => {
@@ -133,7 +135,8 @@ impl Assistant {
         // buffer per answer, grown as pieces come (the provider's own is lost with its future).
         let mut so_far = String::new();
         let keep = session.is_some();
-        let mut first = true;
+        // Only streamed answers have a first chunk (and `--no-stream` pays for no clock read).
+        let mut first = stream;
         let metrics = &self.metrics;
         let mut on_delta = |delta: &str| {
             if first && !delta.is_empty() {

@@ -68,10 +68,13 @@ pub async fn serve(
                             binary: false,
                         },
                     ),
-                    Err(e) => refuse(&dispatch, ErrorPayload::new(
-                        ErrorCode::InvalidPayload,
-                        format!("expected {{\"event\": \"…\", \"data\": …}}: {e}"),
-                    )),
+                    Err(e) => refuse(
+                        &dispatch,
+                        ErrorPayload::new(
+                            ErrorCode::InvalidPayload,
+                            format!("expected {{\"event\": \"…\", \"data\": …}}: {e}"),
+                        ),
+                    ),
                 };
                 if matches!(reply, Reply::Disconnect) {
                     break "kept exceeding the rate limit";

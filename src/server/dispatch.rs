@@ -209,9 +209,7 @@ impl Dispatch {
             peer = %Peer(who.peer),
             "A user connected"
         );
-        let open = self
-            .metrics
-            .connection(Transport::of_logged(who.transport));
+        let open = self.metrics.connection(Transport::of_logged(who.transport));
         Ok(Conn {
             _open: open,
             who,

@@ -146,7 +146,11 @@ where
 {
     let members = Family::<Labels, M>::default();
     registry.register(name, help, members.clone());
-    values.map(|value| members.get_or_create(&vec![(label, value.to_owned())]).clone())
+    values.map(|value| {
+        members
+            .get_or_create(&vec![(label, value.to_owned())])
+            .clone()
+    })
 }
 
 impl Metrics {
@@ -224,7 +228,7 @@ impl Metrics {
         let first_chunk = Histogram::default();
         r.register(
             "ai_first_chunk_seconds",
-            "Time from an AI request to the first piece of its answer",
+            "Time from an AI request to its first streamed chunk",
             first_chunk.clone(),
         );
         let answer = Histogram::default();
@@ -405,16 +409,18 @@ pub async fn scrape(State(scrape): State<Arc<Scrape>>, headers: HeaderMap) -> Re
         scrape.metrics.refused(Refused::Token);
         scrape.metrics.error(refusal.code());
         let mut response = error_response(ErrorPayload::new(refusal.code(), refusal.to_string()));
-        response.headers_mut().insert(
-            header::WWW_AUTHENTICATE,
-            HeaderValue::from_static("Bearer"),
-        );
+        response
+            .headers_mut()
+            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         return response;
     }
-    let content_type = HeaderValue::from_static(
-        prometheus_client::encoding::prometheus_text::CONTENT_TYPE,
-    );
-    ([(header::CONTENT_TYPE, content_type)], scrape.metrics.encode()).into_response()
+    let content_type =
+        HeaderValue::from_static(prometheus_client::encoding::prometheus_text::CONTENT_TYPE);
+    (
+        [(header::CONTENT_TYPE, content_type)],
+        scrape.metrics.encode(),
+    )
+        .into_response()
 }
 
 #[cfg(test)]

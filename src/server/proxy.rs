@@ -61,9 +61,12 @@ impl Cidr {
 
     pub fn contains(&self, ip: IpAddr) -> bool {
         match (self.network, ip.to_canonical()) {
-            (IpAddr::V4(network), IpAddr::V4(ip)) => {
-                same_prefix(network.to_bits().into(), ip.to_bits().into(), 32, self.prefix)
-            }
+            (IpAddr::V4(network), IpAddr::V4(ip)) => same_prefix(
+                network.to_bits().into(),
+                ip.to_bits().into(),
+                32,
+                self.prefix,
+            ),
             (IpAddr::V6(network), IpAddr::V6(ip)) => {
                 same_prefix(network.to_bits(), ip.to_bits(), 128, self.prefix)
             }
@@ -105,12 +108,12 @@ impl TrustedProxies {
         }
         let forwarded = HeaderName::from_static("forwarded");
         let x_forwarded_for = HeaderName::from_static("x-forwarded-for");
-        let (name, parse): (_, fn(&str) -> Option<SocketAddr>) =
-            if headers.contains_key(&forwarded) {
-                (forwarded, forwarded_for)
-            } else {
-                (x_forwarded_for, x_forwarded_hop)
-            };
+        let (name, parse): (_, fn(&str) -> Option<SocketAddr>) = if headers.contains_key(&forwarded)
+        {
+            (forwarded, forwarded_for)
+        } else {
+            (x_forwarded_for, x_forwarded_hop)
+        };
         let values: Vec<&str> = headers
             .get_all(name)
             .iter()
@@ -151,7 +154,9 @@ fn x_forwarded_hop(hop: &str) -> Option<SocketAddr> {
 fn forwarded_for(element: &str) -> Option<SocketAddr> {
     let node = element.split(';').find_map(|pair| {
         let (key, value) = pair.split_once('=')?;
-        key.trim().eq_ignore_ascii_case("for").then_some(value.trim())
+        key.trim()
+            .eq_ignore_ascii_case("for")
+            .then_some(value.trim())
     })?;
     let node = node
         .strip_prefix('"')
@@ -207,7 +212,9 @@ mod tests {
         for (name, value) in headers {
             map.append(*name, value.parse().unwrap());
         }
-        trusted(list).client(peer.parse().unwrap(), &map).to_string()
+        trusted(list)
+            .client(peer.parse().unwrap(), &map)
+            .to_string()
     }
 
     #[test]
@@ -215,19 +222,40 @@ mod tests {
         let net = Cidr::parse("10.1.0.0/16").unwrap();
         assert!(net.contains("10.1.200.3".parse().unwrap()));
         assert!(!net.contains("10.2.0.1".parse().unwrap()));
-        assert!(net.contains("::ffff:10.1.0.9".parse().unwrap()), "IPv4-mapped");
+        assert!(
+            net.contains("::ffff:10.1.0.9".parse().unwrap()),
+            "IPv4-mapped"
+        );
         let one = Cidr::parse("127.0.0.1").unwrap();
         assert!(one.contains("127.0.0.1".parse().unwrap()));
         assert!(!one.contains("127.0.0.2".parse().unwrap()));
         let all = Cidr::parse("0.0.0.0/0").unwrap();
         assert!(all.contains("203.0.113.9".parse().unwrap()));
-        assert!(!all.contains("::1".parse().unwrap()), "v4 networks hold no v6 address");
+        assert!(
+            !all.contains("::1".parse().unwrap()),
+            "v4 networks hold no v6 address"
+        );
         let v6 = Cidr::parse("fd00::/8").unwrap();
         assert!(v6.contains("fd12::1".parse().unwrap()));
-        assert!(Cidr::parse("[::1]").unwrap().contains("::1".parse().unwrap()));
-        assert_eq!(Cidr::parse(" ::1/128 ").unwrap(), Cidr::parse("::1").unwrap());
+        assert!(
+            Cidr::parse("[::1]")
+                .unwrap()
+                .contains("::1".parse().unwrap())
+        );
+        assert_eq!(
+            Cidr::parse(" ::1/128 ").unwrap(),
+            Cidr::parse("::1").unwrap()
+        );
         assert_eq!(Cidr::parse("::/0").unwrap().prefix, 0);
-        for bad in ["", "nginx", "10.0.0.0/33", "::/129", "10.0.0.0/", "10.0.0.0/-1", "1.2.3"] {
+        for bad in [
+            "",
+            "nginx",
+            "10.0.0.0/33",
+            "::/129",
+            "10.0.0.0/",
+            "10.0.0.0/-1",
+            "1.2.3",
+        ] {
             assert!(Cidr::parse(bad).is_err(), "{bad}");
         }
         assert_eq!(
@@ -240,8 +268,14 @@ mod tests {
     fn headers_from_anyone_but_a_trusted_proxy_are_ignored() {
         let xff = [("x-forwarded-for", "203.0.113.9")];
         assert_eq!(client(&[], "10.0.0.1:5000", &xff), "10.0.0.1:5000");
-        assert_eq!(client(&["10.0.0.2"], "10.0.0.1:5000", &xff), "10.0.0.1:5000");
-        assert_eq!(client(&["10.0.0.1"], "10.0.0.1:5000", &xff), "203.0.113.9:0");
+        assert_eq!(
+            client(&["10.0.0.2"], "10.0.0.1:5000", &xff),
+            "10.0.0.1:5000"
+        );
+        assert_eq!(
+            client(&["10.0.0.1"], "10.0.0.1:5000", &xff),
+            "203.0.113.9:0"
+        );
         // A trusted proxy that forwarded nothing: the proxy is the client.
         assert_eq!(client(&["10.0.0.1"], "10.0.0.1:5000", &[]), "10.0.0.1:5000");
     }
@@ -278,7 +312,10 @@ mod tests {
                 "for=6.6.6.6, For=\"[2001:db8:cafe::17]:4711\";proto=https;by=10.0.0.1",
             ),
         ];
-        assert_eq!(client(&proxies, "127.0.0.1:9", &both), "[2001:db8:cafe::17]:4711");
+        assert_eq!(
+            client(&proxies, "127.0.0.1:9", &both),
+            "[2001:db8:cafe::17]:4711"
+        );
         let unknown = [("forwarded", "for=203.0.113.9, for=unknown")];
         assert_eq!(client(&proxies, "[::1]:9", &unknown), "[::1]:9");
         let obfuscated = [("forwarded", "for=_hidden;proto=http")];

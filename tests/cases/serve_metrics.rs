@@ -30,7 +30,10 @@ fn assert_moved(after: &Scraped, before: &Scraped, sample: &str, by: f64) {
 
 fn assert_grew(after: &Scraped, before: &Scraped, sample: &str, at_least: f64) {
     let moved = after.moved(before, sample);
-    assert!(moved >= at_least, "{sample} grew by {moved}, not {at_least} or more");
+    assert!(
+        moved >= at_least,
+        "{sample} grew by {moved}, not {at_least} or more"
+    );
 }
 
 #[tokio::test]
@@ -38,12 +41,24 @@ async fn metrics_move_as_the_server_works() {
     let server = Server::start(&[]);
     let before = metrics::scrape(&server.addr, None).await;
     for (family, kind) in FAMILIES {
-        assert_eq!(before.types.get(family).map(String::as_str), Some(kind), "{family}");
+        assert_eq!(
+            before.types.get(family).map(String::as_str),
+            Some(kind),
+            "{family}"
+        );
     }
     // Every label set is there from the start, at 0.
     assert_eq!(before.get("sockai_errors_total{code=invalid_payload}"), 0.0);
-    assert!(before.samples.contains_key("sockai_errors_total{code=invalid_payload}"));
-    assert!(before.samples.contains_key("sockai_refusals_total{reason=host}"));
+    assert!(
+        before
+            .samples
+            .contains_key("sockai_errors_total{code=invalid_payload}")
+    );
+    assert!(
+        before
+            .samples
+            .contains_key("sockai_refusals_total{reason=host}")
+    );
 
     gate::socketio_answers(&server.addr, Page::origin(None)).await;
     let (status, _) = gate::http(&server.addr, "/health", Page::origin(Some(EVIL)), None).await;
@@ -54,26 +69,90 @@ async fn metrics_move_as_the_server_works() {
     assert_eq!(status, 400);
 
     let after = metrics::scrape(&server.addr, None).await;
-    assert_moved(&after, &before, "sockai_connections_total{transport=websocket}", 1.0);
-    assert_moved(&after, &before, "sockai_engineio_sessions_total{transport=websocket}", 1.0);
-    assert_moved(&after, &before, "sockai_engineio_sessions_total{transport=polling}", 0.0);
+    assert_moved(
+        &after,
+        &before,
+        "sockai_connections_total{transport=websocket}",
+        1.0,
+    );
+    assert_moved(
+        &after,
+        &before,
+        "sockai_engineio_sessions_total{transport=websocket}",
+        1.0,
+    );
+    assert_moved(
+        &after,
+        &before,
+        "sockai_engineio_sessions_total{transport=polling}",
+        0.0,
+    );
     // Open: 40, 42 (ai-message); out: open, 40, the chunk, the response.
-    assert_grew(&after, &before, "sockai_engineio_packets_total{direction=in}", 2.0);
-    assert_grew(&after, &before, "sockai_engineio_packets_total{direction=out}", 4.0);
-    assert_moved(&after, &before, "sockai_socketio_events_total{direction=in}", 1.0);
-    assert_moved(&after, &before, "sockai_socketio_events_total{direction=out}", 2.0);
+    assert_grew(
+        &after,
+        &before,
+        "sockai_engineio_packets_total{direction=in}",
+        2.0,
+    );
+    assert_grew(
+        &after,
+        &before,
+        "sockai_engineio_packets_total{direction=out}",
+        4.0,
+    );
+    assert_moved(
+        &after,
+        &before,
+        "sockai_socketio_events_total{direction=in}",
+        1.0,
+    );
+    assert_moved(
+        &after,
+        &before,
+        "sockai_socketio_events_total{direction=out}",
+        2.0,
+    );
     assert_moved(&after, &before, "sockai_refusals_total{reason=origin}", 1.0);
-    assert_moved(&after, &before, "sockai_errors_total{code=origin_not_allowed}", 1.0);
-    assert_moved(&after, &before, "sockai_errors_total{code=invalid_payload}", 1.0);
+    assert_moved(
+        &after,
+        &before,
+        "sockai_errors_total{code=origin_not_allowed}",
+        1.0,
+    );
+    assert_moved(
+        &after,
+        &before,
+        "sockai_errors_total{code=invalid_payload}",
+        1.0,
+    );
     // The socket's answer and the HTTP one.
-    assert_moved(&after, &before, "sockai_ai_requests_total{outcome=answered}", 2.0);
+    assert_moved(
+        &after,
+        &before,
+        "sockai_ai_requests_total{outcome=answered}",
+        2.0,
+    );
     assert_moved(&after, &before, "sockai_ai_answer_seconds_count{}", 2.0);
-    assert_moved(&after, &before, "sockai_ai_answer_seconds_bucket{le=+Inf}", 2.0);
-    assert_moved(&after, &before, "sockai_ai_first_chunk_seconds_count{}", 2.0);
+    assert_moved(
+        &after,
+        &before,
+        "sockai_ai_answer_seconds_bucket{le=+Inf}",
+        2.0,
+    );
+    assert_moved(
+        &after,
+        &before,
+        "sockai_ai_first_chunk_seconds_count{}",
+        2.0,
+    );
     assert!(after.get("sockai_ai_answer_seconds_sum{}") > 0.0);
     // The echo provider reports no usage.
     let tokens = "sockai_ai_tokens_total{direction=in,model=echo,provider=echo}";
-    assert!(after.samples.contains_key(tokens), "{:?}", after.samples.keys());
+    assert!(
+        after.samples.contains_key(tokens),
+        "{:?}",
+        after.samples.keys()
+    );
     assert_moved(&after, &before, tokens, 0.0);
 }
 
@@ -118,9 +197,24 @@ async fn with_a_token_metrics_need_it_as_a_bearer_and_refusals_are_counted() {
     assert_eq!(before.get("sockai_refusals_total{reason=token}"), 3.0);
     assert_moved(&after, &before, "sockai_refusals_total{reason=token}", 1.0);
     assert_moved(&after, &before, "sockai_refusals_total{reason=rate}", 1.0);
-    assert_moved(&after, &before, "sockai_errors_total{code=auth_required}", 1.0);
-    assert_moved(&after, &before, "sockai_errors_total{code=too_many_events}", 1.0);
-    assert_moved(&after, &before, "sockai_ai_requests_total{outcome=answered}", 1.0);
+    assert_moved(
+        &after,
+        &before,
+        "sockai_errors_total{code=auth_required}",
+        1.0,
+    );
+    assert_moved(
+        &after,
+        &before,
+        "sockai_errors_total{code=too_many_events}",
+        1.0,
+    );
+    assert_moved(
+        &after,
+        &before,
+        "sockai_ai_requests_total{outcome=answered}",
+        1.0,
+    );
 }
 
 #[tokio::test]
@@ -129,8 +223,13 @@ async fn metrics_pass_the_origin_gate_like_every_route() {
     let (status, body) = gate::http(&server.addr, "/metrics", Page::origin(Some(EVIL)), None).await;
     assert_eq!(status, 403, "{body}");
     assert!(body.contains("origin_not_allowed"), "{body}");
-    let (status, body) =
-        gate::http(&server.addr, "/metrics", Page::host("rebound.example"), None).await;
+    let (status, body) = gate::http(
+        &server.addr,
+        "/metrics",
+        Page::host("rebound.example"),
+        None,
+    )
+    .await;
     assert_eq!(status, 403, "{body}");
     let scraped = metrics::scrape(&server.addr, None).await;
     assert_eq!(scraped.get("sockai_refusals_total{reason=host}"), 1.0);

@@ -48,7 +48,10 @@ async fn two_sticky_nodes_answer_200_official_clients_and_share_them() {
     // nginx is trusted: the nodes log each client's own (source) address, without a port.
     let connected = a.wait_for_log("A user connected");
     let peer = connected["peer"].as_str().unwrap_or_default();
-    assert!(peer.starts_with("127.0.") && !peer.contains(':'), "{connected}");
+    assert!(
+        peer.starts_with("127.0.") && !peer.contains(':'),
+        "{connected}"
+    );
 }
 
 #[tokio::test]
@@ -66,9 +69,18 @@ async fn behind_nginx_the_public_name_passes_the_host_and_origin_rules() {
     gate::socketio_answers(&nginx.addr, page).await;
     gate::bridge_answers(&nginx.addr, page).await;
     let open = gate::poll(&nginx.addr, gate::POLLING_PATH, page, "").await;
-    gate::upgrade_probed(&nginx.addr, &gate::upgrade_path(&gate::session_path(open)), page).await;
+    gate::upgrade_probed(
+        &nginx.addr,
+        &gate::upgrade_path(&gate::session_path(open)),
+        page,
+    )
+    .await;
     let (status, body) = gate::post_ai(&nginx.addr, page, "application/json").await;
-    assert_eq!((status, &body["response"]), (200, &json!("echo: hi")), "{body}");
+    assert_eq!(
+        (status, &body["response"]),
+        (200, &json!("echo: hi")),
+        "{body}"
+    );
 
     // A foreign page, and a name the nodes do not serve, are refused through the proxy too.
     let foreign = Page::host(PUBLIC).with_origin("https://evil.example");
@@ -94,11 +106,20 @@ async fn without_sticky_sessions_polling_breaks_and_the_client_says_why() {
     let session = gate::session_path(open);
     let (status, body) = gate::poll(&nginx.addr, &session, Page::origin(None), "").await;
     assert_eq!(status, 400, "{body}");
-    assert_eq!(gate::json_body(&body), json!({"code": 1, "message": "Session ID unknown"}));
+    assert_eq!(
+        gate::json_body(&body),
+        json!({"code": 1, "message": "Session ID unknown"})
+    );
 
     let prompt = r#"{"prompt": "hi"}"#;
     let url = nginx.url();
-    let args = [url.as_str(), "ai-message", prompt, "--expect", "ai-message-response"];
+    let args = [
+        url.as_str(),
+        "ai-message",
+        prompt,
+        "--expect",
+        "ai-message-response",
+    ];
     let (_, stderr, code) = emit(&[&args[..], &["--transport", "polling"]].concat());
     assert_ne!(code, 0, "{stderr}");
     assert!(

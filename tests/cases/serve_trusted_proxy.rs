@@ -47,7 +47,10 @@ async fn a_trusted_proxys_client_is_the_peer_in_logs_and_rate_limits() {
     // believed (the proxy appended the real one).
     let spoofed = format!("{CLIENT}, 198.51.100.7");
     assert_eq!(ask_for(&server, "x-forwarded-for", &spoofed).await, 200);
-    assert_eq!(ask_for(&server, "x-forwarded-for", "198.51.100.7").await, 429);
+    assert_eq!(
+        ask_for(&server, "x-forwarded-for", "198.51.100.7").await,
+        429
+    );
 
     join_for(&server, "[2001:db8::5]:4711").await;
     let connected = server.wait_for_log("A user connected");
@@ -60,7 +63,10 @@ async fn forwarding_headers_from_anyone_else_are_ignored() {
     let server = Server::start(&["--trusted-proxy", "10.0.0.0/8", "--rate-limit", "1"]);
     assert_eq!(ask_for(&server, "x-forwarded-for", CLIENT).await, 200);
     // Another "client" by its header, the same peer: the same budget.
-    assert_eq!(ask_for(&server, "x-forwarded-for", "198.51.100.7").await, 429);
+    assert_eq!(
+        ask_for(&server, "x-forwarded-for", "198.51.100.7").await,
+        429
+    );
     let refused = server.wait_for_log("refused an HTTP AI request over the rate limit");
     assert!(peer(&refused).starts_with("127.0.0.1:"), "{refused}");
 

@@ -129,7 +129,11 @@ impl Nginx {
             if let Ok(Some(status)) = self.child.try_wait() {
                 panic!("nginx exited ({status}):\n{}", self.error_log());
             }
-            assert!(Instant::now() < deadline, "nginx is not listening:\n{}", self.error_log());
+            assert!(
+                Instant::now() < deadline,
+                "nginx is not listening:\n{}",
+                self.error_log()
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
     }

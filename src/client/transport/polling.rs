@@ -219,7 +219,9 @@ mod tests {
 
     #[test]
     fn only_engineios_unknown_sid_answer_means_the_session_is_gone() {
-        assert!(unknown_session(br#"{"code":1,"message":"Session ID unknown"}"#));
+        assert!(unknown_session(
+            br#"{"code":1,"message":"Session ID unknown"}"#
+        ));
         assert!(!unknown_session(br#"{"code":3,"message":"Bad request"}"#));
         assert!(!unknown_session(b"Session ID unknown"));
         assert!(names_a_session("EIO=4&transport=polling&sid=abc"));
