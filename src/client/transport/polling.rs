@@ -101,10 +101,11 @@ async fn read(mut response: reqwest::Response, url: &url::Url) -> Result<Bytes, 
         }
         body.extend_from_slice(&chunk);
     }
-    if status == reqwest::StatusCode::BAD_REQUEST && url.query().is_some_and(names_a_session) {
-        if unknown_session(&body) {
-            return Err(TransportError::UnknownSession);
-        }
+    if status == reqwest::StatusCode::BAD_REQUEST
+        && url.query().is_some_and(names_a_session)
+        && unknown_session(&body)
+    {
+        return Err(TransportError::UnknownSession);
     }
     if status != reqwest::StatusCode::OK {
         return Err(TransportError::Http {
