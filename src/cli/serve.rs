@@ -15,6 +15,8 @@ Examples:
   GEMINI_API_KEY=… sockai serve --provider gemini
   sockai serve --provider openai --base-url http://localhost:11434/v1 --model llama3.2
   sockai serve --host 0.0.0.0 --port 8080 --log-format json
+  sockai serve --host 10.0.0.11 --allowed-host chat.example.com --trusted-proxy 10.0.0.2
+  curl -H \"Authorization: Bearer $SOCKAI_AUTH_TOKEN\" http://127.0.0.1:3000/metrics
   RUST_LOG=debug sockai serve
   sockai serve --echo-server --ping-interval 300ms --ping-timeout 200ms --max-payload 1000000
 
