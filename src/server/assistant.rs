@@ -70,47 +70,19 @@ impl Assistant {
         payload: &Value,
         on_chunk: ChunkSink<'_>,
     ) -> Result<AiResponse, ErrorPayload> {
+        // Counted where each outcome is decided, not by a wrapping future: the answer's future
+        // is boxed per event, and a bigger one leaves the allocator's fast path.
         let started = Instant::now();
-        let outcome = self
-            .answer_counted(session, payload, on_chunk, started)
-            .await;
-        let took = started.elapsed();
-        match &outcome {
-            Ok(response) if response.finish_reason.as_deref() == Some(wire::FINISH_CANCELLED) => {
-                self.metrics.ai_request(Outcome::Cancelled, took);
-            }
-            Ok(response) => {
-                self.metrics.ai_request(Outcome::Answered, took);
-                if let Some(usage) = &response.usage {
-                    self.metrics
-                        .tokens(usage.prompt_tokens, usage.completion_tokens);
-                }
-            }
-            Err(error) => {
-                self.metrics.ai_request(Outcome::Failed, took);
-                self.metrics.error(error.code);
-            }
-        }
-        outcome
-    }
-
-    async fn answer_counted(
-        &self,
-        session: Option<&Session>,
-        payload: &Value,
-        on_chunk: ChunkSink<'_>,
-        started: Instant,
-    ) -> Result<AiResponse, ErrorPayload> {
         let rejected = |e: &ErrorPayload| {
             tracing::warn!(code = %e.code, "rejected AI message: {}", e.message);
+            self.failed(e);
         };
         let prompt =
             wire::parse_ai_request(payload, self.limits.max_prompt_bytes).inspect_err(rejected)?;
         if self.in_flight.is_closed() {
-            return Err(ErrorPayload::new(
-                ErrorCode::Unavailable,
-                "the server is shutting down",
-            ));
+            let error = ErrorPayload::new(ErrorCode::Unavailable, "the server is shutting down");
+            self.failed(&error);
+            return Err(error);
         }
         let _busy = match session {
             Some(session) => Some(session.start().inspect_err(rejected)?),
@@ -174,16 +146,20 @@ impl Assistant {
             outcome = timed => Some(outcome),
             () = closed => {
                 tracing::info!(%id, "AI answer cancelled: the client disconnected");
-                return Err(ErrorPayload::new(ErrorCode::Unavailable, "the client disconnected"));
+                let error = ErrorPayload::new(ErrorCode::Unavailable, "the client disconnected");
+                self.failed(&error);
+                return Err(error);
             }
             () = cancel => None,
         };
         // An answer that ended just as `ai-cancel` claimed it counts as cancelled, as its
         // acknowledgement said.
         match outcome.filter(|_| session.is_none_or(|session| session.finish(number))) {
-            Some(outcome) => self.completed(session, epoch, prompt, id, outcome),
+            Some(outcome) => self.completed(session, epoch, prompt, id, outcome, started),
             None => {
                 tracing::info!(%id, response = %so_far, "AI answer cancelled by the client");
+                self.metrics
+                    .ai_request(Outcome::Cancelled, started.elapsed());
                 Ok(AiResponse {
                     response: so_far,
                     id: Some(id),
@@ -223,7 +199,13 @@ impl Assistant {
             })
     }
 
-    /// Log and remember an answer that was not cancelled.
+    /// An answer that failed, for the metrics.
+    fn failed(&self, error: &ErrorPayload) {
+        self.metrics.ai_request(Outcome::Failed, Duration::ZERO);
+        self.metrics.error(error.code);
+    }
+
+    /// Log, count and remember an answer that was not cancelled.
     fn completed(
         &self,
         session: Option<&Session>,
@@ -231,9 +213,16 @@ impl Assistant {
         prompt: Arc<str>,
         id: String,
         outcome: Result<Completion, ErrorPayload>,
+        started: Instant,
     ) -> Result<AiResponse, ErrorPayload> {
         match outcome {
             Ok(completion) => {
+                self.metrics
+                    .ai_request(Outcome::Answered, started.elapsed());
+                if let Some(usage) = &completion.usage {
+                    self.metrics
+                        .tokens(usage.prompt_tokens, usage.completion_tokens);
+                }
                 tracing::info!(
                     response = %completion.text,
                     %id,
@@ -253,6 +242,7 @@ impl Assistant {
             }
             Err(e) => {
                 tracing::warn!(code = %e.code, %id, "AI provider failed: {}", e.message);
+                self.failed(&e);
                 Err(e)
             }
         }
