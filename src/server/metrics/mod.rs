@@ -148,118 +148,115 @@ where
     })
 }
 
+const HELP_CONNECTIONS: &str = "Connections admitted (Socket.IO sockets and raw-WebSocket bridges), by the transport they opened on";
+const HELP_OPEN: &str = "Connections open now, by the transport they opened on";
+const HELP_SESSIONS: &str = "Engine.IO sessions opened, by the transport they opened on";
+const HELP_SESSIONS_OPEN: &str = "Engine.IO sessions open now, by the transport they are on";
+const HELP_PACKETS: &str = "Engine.IO packets received and sent";
+const HELP_EVENTS: &str = "Socket.IO events received and sent (acknowledgements not included)";
+const HELP_REFUSALS: &str = "Requests and connections turned away, by reason";
+const HELP_REQUESTS: &str = "AI requests (ai-message, bridge and POST /api/ai), by how they ended";
+const HELP_ERRORS: &str = "Errors sent to clients, by error code";
+const HELP_FIRST_CHUNK: &str = "Time from an AI request to its first streamed chunk";
+const HELP_ANSWER: &str = "Time from an AI request to its whole answer (answered requests only)";
+
+/// A latency histogram, registered.
+fn histogram(registry: &mut Registry, name: &str, help: &str) -> Histogram {
+    let histogram = Histogram::default();
+    registry.register(name, help, histogram.clone());
+    histogram
+}
+
+/// The token counters (in, out) of the server's one provider and model.
+fn tokens(registry: &mut Registry, provider: &str, model: &str) -> [Counter; 2] {
+    let tokens = Family::<Labels, Counter>::default();
+    registry.register(
+        "ai_tokens",
+        "Tokens the provider reported: in (prompt) and out (completion)",
+        tokens.clone(),
+    );
+    ["in", "out"].map(|direction| {
+        let labels = vec![
+            ("direction", direction.to_owned()),
+            ("provider", provider.to_owned()),
+            ("model", model.to_owned()),
+        ];
+        tokens.get_or_create(&labels).clone()
+    })
+}
+
 impl Metrics {
-    /// The metrics of a server answering with `provider`'s `model`.
+    /// The metrics of a server answering with `provider`'s `model`: every family registered
+    /// and every label set resolved, now.
     pub fn new(provider: &str, model: &str) -> Self {
-        let mut registry = Registry::with_prefix("sockai");
+        let mut r = Registry::with_prefix("sockai");
         let transports = Transport::ALL.map(Transport::label);
-        let engine_transports = [Transport::Polling.label(), Transport::Websocket.label()];
+        let engine = [Transport::Polling.label(), Transport::Websocket.label()];
         let directions = ["in", "out"];
-        let r = &mut registry;
-        let connections = family(
-            r,
-            "connections",
-            "Connections admitted (Socket.IO sockets and raw-WebSocket bridges), by the transport they opened on",
-            "transport",
-            transports,
-        );
-        let connections_open = family(
-            r,
-            "connections_open",
-            "Connections open now, by the transport they opened on",
-            "transport",
-            transports,
-        );
-        let sessions = family(
-            r,
-            "engineio_sessions",
-            "Engine.IO sessions opened, by the transport they opened on",
-            "transport",
-            engine_transports,
-        );
-        let sessions_open = family(
-            r,
-            "engineio_sessions_open",
-            "Engine.IO sessions open now, by the transport they are on",
-            "transport",
-            engine_transports,
-        );
-        let packets = family(
-            r,
-            "engineio_packets",
-            "Engine.IO packets received and sent",
-            "direction",
-            directions,
-        );
-        let events = family(
-            r,
-            "socketio_events",
-            "Socket.IO events received and sent (acknowledgements not included)",
-            "direction",
-            directions,
-        );
-        let refusals = family(
-            r,
-            "refusals",
-            "Requests and connections turned away, by reason",
-            "reason",
-            Refused::ALL.map(Refused::label),
-        );
-        let requests = family(
-            r,
-            "ai_requests",
-            "AI requests (ai-message, bridge and POST /api/ai), by how they ended",
-            "outcome",
-            ["answered", "cancelled", "failed"],
-        );
-        let errors = family(
-            r,
-            "errors",
-            "Errors sent to clients, by error code",
-            "code",
-            ErrorCode::ALL.map(ErrorCode::as_str),
-        )
-        .to_vec();
-        let first_chunk = Histogram::default();
-        r.register(
-            "ai_first_chunk_seconds",
-            "Time from an AI request to its first streamed chunk",
-            first_chunk.clone(),
-        );
-        let answer = Histogram::default();
-        r.register(
-            "ai_answer_seconds",
-            "Time from an AI request to its whole answer (answered requests only)",
-            answer.clone(),
-        );
-        let tokens = Family::<Labels, Counter>::default();
-        r.register(
-            "ai_tokens",
-            "Tokens the provider reported: in (prompt) and out (completion)",
-            tokens.clone(),
-        );
-        let tokens = directions.map(|direction| {
-            let labels = vec![
-                ("direction", direction.to_owned()),
-                ("provider", provider.to_owned()),
-                ("model", model.to_owned()),
-            ];
-            tokens.get_or_create(&labels).clone()
-        });
+        let outcomes = ["answered", "cancelled", "failed"];
         Self {
-            registry,
-            connections,
-            connections_open,
-            sessions,
-            sessions_open,
-            packets,
-            events,
-            refusals,
-            requests,
-            errors,
-            first_chunk,
-            answer,
-            tokens,
+            connections: family(
+                &mut r,
+                "connections",
+                HELP_CONNECTIONS,
+                "transport",
+                transports,
+            ),
+            connections_open: family(
+                &mut r,
+                "connections_open",
+                HELP_OPEN,
+                "transport",
+                transports,
+            ),
+            sessions: family(
+                &mut r,
+                "engineio_sessions",
+                HELP_SESSIONS,
+                "transport",
+                engine,
+            ),
+            sessions_open: family(
+                &mut r,
+                "engineio_sessions_open",
+                HELP_SESSIONS_OPEN,
+                "transport",
+                engine,
+            ),
+            packets: family(
+                &mut r,
+                "engineio_packets",
+                HELP_PACKETS,
+                "direction",
+                directions,
+            ),
+            events: family(
+                &mut r,
+                "socketio_events",
+                HELP_EVENTS,
+                "direction",
+                directions,
+            ),
+            refusals: family(
+                &mut r,
+                "refusals",
+                HELP_REFUSALS,
+                "reason",
+                Refused::ALL.map(Refused::label),
+            ),
+            requests: family(&mut r, "ai_requests", HELP_REQUESTS, "outcome", outcomes),
+            errors: family(
+                &mut r,
+                "errors",
+                HELP_ERRORS,
+                "code",
+                ErrorCode::ALL.map(ErrorCode::as_str),
+            )
+            .to_vec(),
+            first_chunk: histogram(&mut r, "ai_first_chunk_seconds", HELP_FIRST_CHUNK),
+            answer: histogram(&mut r, "ai_answer_seconds", HELP_ANSWER),
+            tokens: tokens(&mut r, provider, model),
+            registry: r,
         }
     }
 
