@@ -229,12 +229,14 @@ impl Dispatch {
         peer: SocketAddr,
     ) -> Result<Request, ErrorPayload> {
         let place = self.guard.admit(token).map_err(|refusal| {
-            tracing::warn!(peer = %Peer(Some(peer)), code = %refusal.code(), "refused an HTTP AI request");
+            let code = refusal.code();
+            tracing::warn!(peer = %Peer(Some(peer)), %code, "refused an HTTP AI request");
             self.count_refusal(refusal);
             ErrorPayload::new(refusal.code(), refusal.to_string())
         })?;
         if !self.guard.within_peer_rate(peer.ip(), Instant::now()) {
-            tracing::warn!(peer = %Peer(Some(peer)), "refused an HTTP AI request over the rate limit");
+            let peer = Peer(Some(peer));
+            tracing::warn!(%peer, "refused an HTTP AI request over the rate limit");
             let refused = too_many_requests();
             self.metrics.refused(Refused::Rate);
             self.metrics.error(refused.code);

@@ -148,7 +148,8 @@ where
     })
 }
 
-const HELP_CONNECTIONS: &str = "Connections admitted (Socket.IO sockets and raw-WebSocket bridges), by the transport they opened on";
+const HELP_CONNECTIONS: &str =
+    "Connections admitted (Socket.IO sockets and raw-WebSocket bridges), by their first transport";
 const HELP_OPEN: &str = "Connections open now, by the transport they opened on";
 const HELP_SESSIONS: &str = "Engine.IO sessions opened, by the transport they opened on";
 const HELP_SESSIONS_OPEN: &str = "Engine.IO sessions open now, by the transport they are on";
