@@ -535,7 +535,7 @@ _sockai() {
             return 0
             ;;
         sockai__subcmd__serve)
-            opts="-p -h --host --port --provider --model --base-url --system --temperature --max-tokens --no-stream --history --ai-timeout --ai-retries --max-concurrent-ai --echo-delay-ms --max-prompt-bytes --echo-server --allow-eio3 --ping-interval --ping-timeout --max-payload --shutdown-timeout --threads --cors-origin --no-loopback-origins --allowed-host --auth-token --max-connections --rate-limit --log-format --help"
+            opts="-p -h --host --port --provider --model --base-url --system --temperature --max-tokens --no-stream --history --ai-timeout --ai-retries --max-concurrent-ai --echo-delay-ms --max-prompt-bytes --echo-server --allow-eio3 --ping-interval --ping-timeout --max-payload --shutdown-timeout --threads --cors-origin --no-loopback-origins --allowed-host --trusted-proxy --auth-token --max-connections --rate-limit --log-format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -626,6 +626,10 @@ _sockai() {
                     return 0
                     ;;
                 --allowed-host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --trusted-proxy)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

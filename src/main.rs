@@ -115,6 +115,7 @@ fn serve(args: ServeArgs) -> Result<(), server::ServeError> {
         cors_origins: args.cors_origin,
         loopback_origins: !args.no_loopback_origins,
         allowed_hosts: args.allowed_host,
+        trusted_proxies: args.trusted_proxy,
         auth_token: args.auth_token,
         max_connections: args.max_connections,
         rate_limit: args.rate_limit,

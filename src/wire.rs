@@ -211,6 +211,31 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
+    /// Every code, in declaration order (`code as usize` indexes it: a test checks).
+    pub const ALL: [ErrorCode; 21] = [
+        Self::InvalidPayload,
+        Self::MissingPrompt,
+        Self::InvalidPrompt,
+        Self::EmptyPrompt,
+        Self::PromptTooLarge,
+        Self::UnknownEvent,
+        Self::BinaryNotSupported,
+        Self::Busy,
+        Self::BadRequest,
+        Self::Unauthorized,
+        Self::RateLimited,
+        Self::Blocked,
+        Self::Timeout,
+        Self::Upstream,
+        Self::Unavailable,
+        Self::AuthRequired,
+        Self::TooManyEvents,
+        Self::ServerFull,
+        Self::OriginNotAllowed,
+        Self::HostNotAllowed,
+        Self::UnsupportedMediaType,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::InvalidPayload => "invalid_payload",
@@ -382,6 +407,16 @@ mod tests {
 
     fn code(payload: serde_json::Value) -> ErrorCode {
         parse_ai_request(&payload, 8).unwrap_err().code
+    }
+
+    #[test]
+    fn every_error_code_is_listed_in_declaration_order() {
+        for (index, code) in ErrorCode::ALL.into_iter().enumerate() {
+            assert_eq!(code as usize, index, "{code:?}");
+        }
+        // The last variant closes the list: a code added after it must be listed too.
+        let last = ErrorCode::ALL[ErrorCode::ALL.len() - 1];
+        assert_eq!(last, ErrorCode::UnsupportedMediaType);
     }
 
     #[test]

@@ -15,6 +15,8 @@ Examples:
   GEMINI_API_KEY=… sockai serve --provider gemini
   sockai serve --provider openai --base-url http://localhost:11434/v1 --model llama3.2
   sockai serve --host 0.0.0.0 --port 8080 --log-format json
+  sockai serve --host 10.0.0.11 --allowed-host chat.example.com --trusted-proxy 10.0.0.2
+  curl -H \"Authorization: Bearer $SOCKAI_AUTH_TOKEN\" http://127.0.0.1:3000/metrics
   RUST_LOG=debug sockai serve
   sockai serve --echo-server --ping-interval 300ms --ping-timeout 200ms --max-payload 1000000
 
@@ -139,6 +141,13 @@ pub struct ServeArgs {
     /// served too)
     #[arg(long, value_name = "HOST", value_parser = crate::server::normalize_allowed_host)]
     pub allowed_host: Vec<String>,
+
+    /// Believe `X-Forwarded-For` / `Forwarded` from this proxy: an address or a network
+    /// (repeatable, e.g. 127.0.0.1, 10.0.0.0/8, fd00::/8). The client's address is then the
+    /// rightmost hop that is not a trusted proxy, in logs and for the per-address rate limit of
+    /// `/api/ai`. From anyone else these headers are ignored
+    #[arg(long, value_name = "ADDR|CIDR", value_parser = crate::server::parse_trusted_proxy)]
+    pub trusted_proxy: Vec<crate::server::Cidr>,
 
     /// Require this token from every client: Socket.IO `auth.token`, or `Authorization: Bearer`
     /// on the raw WebSocket and `/api/ai`. Prefer the environment variable: flags show in `ps`.

@@ -4,12 +4,13 @@
 use std::hash::BuildHasher;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use tokio::sync::Semaphore;
 use tokio_util::task::TaskTracker;
 
+use super::metrics::{Metrics, Outcome};
 use super::session::Session;
 use crate::providers::{ChatRequest, Completion, Provider};
 use crate::wire::{self, AiChunk, AiResponse, ErrorCode, ErrorPayload};
@@ -36,15 +37,17 @@ pub struct Assistant {
     /// Answers in flight; shutdown waits on it.
     in_flight: TaskTracker,
     ids: RequestIds,
+    metrics: Arc<Metrics>,
 }
 
 /// Receives each piece of an answer as it streams.
 pub type ChunkSink<'a> = &'a mut (dyn FnMut(AiChunk) + Send);
 
 impl Assistant {
-    pub fn new(provider: Arc<dyn Provider>, limits: AnswerLimits) -> Self {
+    pub fn new(provider: Arc<dyn Provider>, limits: AnswerLimits, metrics: Arc<Metrics>) -> Self {
         Self {
             provider,
+            metrics,
             permits: Semaphore::new(limits.max_concurrent.max(1)),
             limits,
             in_flight: TaskTracker::new(),
@@ -60,23 +63,26 @@ impl Assistant {
     /// (never with `--no-stream`). With a `session`, the answer uses and extends its memory,
     /// is refused with `busy` while another one is in flight, is stopped by `ai-cancel`
     /// ([`Assistant::cancel`]) and is cancelled (the upstream request dropped) when the session
-    /// closes.
+    /// closes. Counted in the metrics: its outcome, its latency, its tokens, its error.
     pub async fn answer(
         &self,
         session: Option<&Session>,
         payload: &Value,
         on_chunk: ChunkSink<'_>,
     ) -> Result<AiResponse, ErrorPayload> {
+        // Counted where each outcome is decided, not by a wrapping future: the answer's future
+        // is boxed per event, and a bigger one leaves the allocator's fast path.
+        let started = Instant::now();
         let rejected = |e: &ErrorPayload| {
             tracing::warn!(code = %e.code, "rejected AI message: {}", e.message);
+            self.failed(e);
         };
         let prompt =
             wire::parse_ai_request(payload, self.limits.max_prompt_bytes).inspect_err(rejected)?;
         if self.in_flight.is_closed() {
-            return Err(ErrorPayload::new(
-                ErrorCode::Unavailable,
-                "the server is shutting down",
-            ));
+            let error = ErrorPayload::new(ErrorCode::Unavailable, "the server is shutting down");
+            self.failed(&error);
+            return Err(error);
         }
         let _busy = match session {
             Some(session) => Some(session.start().inspect_err(rejected)?),
@@ -101,7 +107,14 @@ impl Assistant {
         // buffer per answer, grown as pieces come (the provider's own is lost with its future).
         let mut so_far = String::new();
         let keep = session.is_some();
+        // Only streamed answers have a first chunk (and `--no-stream` pays for no clock read).
+        let mut first = stream;
+        let metrics = &self.metrics;
         let mut on_delta = |delta: &str| {
+            if first && !delta.is_empty() {
+                first = false;
+                metrics.first_chunk(started.elapsed());
+            }
             if keep {
                 so_far.push_str(delta);
             }
@@ -133,16 +146,20 @@ impl Assistant {
             outcome = timed => Some(outcome),
             () = closed => {
                 tracing::info!(%id, "AI answer cancelled: the client disconnected");
-                return Err(ErrorPayload::new(ErrorCode::Unavailable, "the client disconnected"));
+                let error = ErrorPayload::new(ErrorCode::Unavailable, "the client disconnected");
+                self.failed(&error);
+                return Err(error);
             }
             () = cancel => None,
         };
         // An answer that ended just as `ai-cancel` claimed it counts as cancelled, as its
         // acknowledgement said.
         match outcome.filter(|_| session.is_none_or(|session| session.finish(number))) {
-            Some(outcome) => self.completed(session, epoch, prompt, id, outcome),
+            Some(outcome) => self.completed(session, epoch, prompt, id, outcome, started),
             None => {
                 tracing::info!(%id, response = %so_far, "AI answer cancelled by the client");
+                self.metrics
+                    .ai_request(Outcome::Cancelled, started.elapsed());
                 Ok(AiResponse {
                     response: so_far,
                     id: Some(id),
@@ -182,7 +199,13 @@ impl Assistant {
             })
     }
 
-    /// Log and remember an answer that was not cancelled.
+    /// An answer that failed, for the metrics.
+    fn failed(&self, error: &ErrorPayload) {
+        self.metrics.ai_request(Outcome::Failed, Duration::ZERO);
+        self.metrics.error(error.code);
+    }
+
+    /// Log, count and remember an answer that was not cancelled.
     fn completed(
         &self,
         session: Option<&Session>,
@@ -190,9 +213,16 @@ impl Assistant {
         prompt: Arc<str>,
         id: String,
         outcome: Result<Completion, ErrorPayload>,
+        started: Instant,
     ) -> Result<AiResponse, ErrorPayload> {
         match outcome {
             Ok(completion) => {
+                self.metrics
+                    .ai_request(Outcome::Answered, started.elapsed());
+                if let Some(usage) = &completion.usage {
+                    self.metrics
+                        .tokens(usage.prompt_tokens, usage.completion_tokens);
+                }
                 tracing::info!(
                     response = %completion.text,
                     %id,
@@ -212,6 +242,7 @@ impl Assistant {
             }
             Err(e) => {
                 tracing::warn!(code = %e.code, %id, "AI provider failed: {}", e.message);
+                self.failed(&e);
                 Err(e)
             }
         }
@@ -339,7 +370,7 @@ mod tests {
             timeout: Duration::from_secs(30),
             max_concurrent: 1,
         };
-        Assistant::new(provider, limits)
+        Assistant::new(provider, limits, Arc::new(Metrics::new("test", "test")))
     }
 
     #[tokio::test]

@@ -68,10 +68,13 @@ pub async fn serve(
                             binary: false,
                         },
                     ),
-                    Err(e) => refuse(ErrorPayload::new(
-                        ErrorCode::InvalidPayload,
-                        format!("expected {{\"event\": \"…\", \"data\": …}}: {e}"),
-                    )),
+                    Err(e) => refuse(
+                        &dispatch,
+                        ErrorPayload::new(
+                            ErrorCode::InvalidPayload,
+                            format!("expected {{\"event\": \"…\", \"data\": …}}: {e}"),
+                        ),
+                    ),
                 };
                 if matches!(reply, Reply::Disconnect) {
                     break "kept exceeding the rate limit";
@@ -83,7 +86,7 @@ pub async fn serve(
                     ErrorCode::BinaryNotSupported,
                     "binary frames are not supported; send JSON text frames",
                 );
-                carry_out(refuse(error), &outbox, &mut answers).await;
+                carry_out(refuse(&dispatch, error), &outbox, &mut answers).await;
             }
             Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
         }
@@ -111,8 +114,9 @@ pub async fn serve(
     }
 }
 
-/// A frame the bridge cannot take, answered on `error`.
-fn refuse(error: ErrorPayload) -> Reply {
+/// A frame the bridge cannot take, answered on `error` (and counted).
+fn refuse(dispatch: &Dispatch, error: ErrorPayload) -> Reply {
+    dispatch.metrics.error(error.code);
     Reply::Emit {
         event: event::ERROR,
         data: dispatch::Payload::Error(error),

@@ -16,6 +16,7 @@ use serde_json::Value;
 use super::args::Args;
 use super::assistant::{Assistant, ChunkSink};
 use super::guard::{ConnectionPermit, Guard, RateLimiter, Refusal, Verdict};
+use super::metrics::{self, Metrics, Refused, Transport};
 use super::replies::{
     binary_not_supported, no_argument, too_many_events, too_many_requests, unknown_event,
 };
@@ -36,6 +37,7 @@ pub enum Flavor {
 pub struct Dispatch {
     pub assistant: Arc<Assistant>,
     pub guard: Arc<Guard>,
+    pub metrics: Arc<Metrics>,
 }
 
 /// How a connection introduces itself, for the log lines.
@@ -58,6 +60,7 @@ pub struct Conn {
     /// lets the dispatch update it through the shared `&Conn` its transport lends.
     limiter: Option<Mutex<RateLimiter>>,
     _place: ConnectionPermit,
+    _open: metrics::Open,
 }
 
 /// One event as a transport decoded it.
@@ -167,8 +170,34 @@ pub fn auth_token(auth: &Value) -> Option<&str> {
 }
 
 impl Dispatch {
-    pub fn new(assistant: Arc<Assistant>, guard: Arc<Guard>) -> Self {
-        Self { assistant, guard }
+    pub fn new(assistant: Arc<Assistant>, guard: Arc<Guard>, metrics: Arc<Metrics>) -> Self {
+        Self {
+            assistant,
+            guard,
+            metrics,
+        }
+    }
+
+    /// Count a refusal by the guard, and the error it sends.
+    fn count_refusal(&self, refusal: Refusal) {
+        let why = match refusal {
+            Refusal::BadToken => Refused::Token,
+            Refusal::Full(_) => Refused::Full,
+        };
+        self.metrics.refused(why);
+        self.metrics.error(refusal.code());
+    }
+
+    /// Count the error a reply sends, if it sends one.
+    fn count(&self, reply: Reply) -> Reply {
+        if let Reply::Emit {
+            data: Payload::Error(error),
+            ..
+        } = &reply
+        {
+            self.metrics.error(error.code);
+        }
+        reply
     }
 
     /// Check the token and take a connection place; logs `A user connected` or the refusal.
@@ -184,6 +213,7 @@ impl Dispatch {
                 Flavor::Bridge => "refused a raw WebSocket",
             };
             tracing::warn!(peer = %Peer(who.peer), code = %refusal.code(), "{what}");
+            self.count_refusal(*refusal);
         })?;
         tracing::info!(
             sid = who.sid.as_deref(),
@@ -191,7 +221,9 @@ impl Dispatch {
             peer = %Peer(who.peer),
             "A user connected"
         );
+        let open = self.metrics.connection(Transport::of_logged(who.transport));
         Ok(Conn {
+            _open: open,
             who,
             flavor,
             session: Arc::new(Session::default()),
@@ -209,12 +241,18 @@ impl Dispatch {
         peer: SocketAddr,
     ) -> Result<Request, ErrorPayload> {
         let place = self.guard.admit(token).map_err(|refusal| {
-            tracing::warn!(%peer, code = %refusal.code(), "refused an HTTP AI request");
+            let code = refusal.code();
+            tracing::warn!(peer = %Peer(Some(peer)), %code, "refused an HTTP AI request");
+            self.count_refusal(refusal);
             ErrorPayload::new(refusal.code(), refusal.to_string())
         })?;
         if !self.guard.within_peer_rate(peer.ip(), Instant::now()) {
+            let peer = Peer(Some(peer));
             tracing::warn!(%peer, "refused an HTTP AI request over the rate limit");
-            return Err(too_many_requests());
+            let refused = too_many_requests();
+            self.metrics.refused(Refused::Rate);
+            self.metrics.error(refused.code);
+            return Err(refused);
         }
         Ok(Request {
             assistant: Arc::clone(&self.assistant),
@@ -227,13 +265,16 @@ impl Dispatch {
     pub fn over_rate(&self, conn: &Conn, name: Option<&str>) -> Option<Reply> {
         let limiter = conn.limiter.as_ref()?;
         let verdict = lock(limiter).check(Instant::now());
+        if verdict != Verdict::Allow {
+            self.metrics.refused(Refused::Rate);
+        }
         match verdict {
             Verdict::Allow => None,
-            Verdict::Reject => Some(Reply::Emit {
+            Verdict::Reject => Some(self.count(Reply::Emit {
                 event: conn.error_event(name),
                 data: Payload::Error(too_many_events()),
                 ack: false,
-            }),
+            })),
             Verdict::Disconnect => {
                 tracing::warn!(
                     sid = conn.who.sid.as_deref(),
@@ -255,6 +296,11 @@ impl Dispatch {
 
     /// Handle one event the rate limit already let through.
     pub fn handle_admitted(&self, conn: &Conn, incoming: Incoming) -> Reply {
+        let reply = self.decide(conn, incoming);
+        self.count(reply)
+    }
+
+    fn decide(&self, conn: &Conn, incoming: Incoming) -> Reply {
         let Incoming { name, args, binary } = incoming;
         let error_event = conn.error_event(Some(&name));
         match name.as_str() {
@@ -359,6 +405,8 @@ struct Peer(Option<SocketAddr>);
 impl std::fmt::Display for Peer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self.0 {
+            // A client address a proxy forwarded without its port.
+            Some(peer) if peer.port() == 0 => write!(f, "{}", peer.ip()),
             Some(peer) => write!(f, "{peer}"),
             None => f.write_str("unknown"),
         }
@@ -381,9 +429,11 @@ mod tests {
             timeout: Duration::from_secs(5),
             max_concurrent: 1,
         };
-        let assistant = Assistant::new(Arc::new(Echo::new(Duration::ZERO)), limits);
+        let metrics = Arc::new(Metrics::new("echo", "echo"));
+        let echo = Arc::new(Echo::new(Duration::ZERO));
+        let assistant = Assistant::new(echo, limits, Arc::clone(&metrics));
         let guard = Guard::new(token.map(str::to_owned), max_connections, rate);
-        Dispatch::new(Arc::new(assistant), Arc::new(guard))
+        Dispatch::new(Arc::new(assistant), Arc::new(guard), metrics)
     }
 
     const PEER: &str = "10.0.0.1:5000";

@@ -16,6 +16,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 
 use super::host::HostPolicy;
+use super::metrics::{Metrics, Refused};
 use super::origin::{self, OriginPolicy};
 use super::response::error_response;
 
@@ -27,6 +28,7 @@ const QUOTE_MAX: usize = 200;
 pub struct Gate {
     pub hosts: HostPolicy,
     pub origins: OriginPolicy,
+    pub metrics: Arc<Metrics>,
 }
 
 /// Middleware: refuse a request that names a host the server does not answer for, or whose
@@ -40,7 +42,7 @@ pub async fn check(State(gate): State<Arc<Gate>>, request: Request, next: Next) 
             path = request.uri().path(),
             "refused a request for a host name that is not allowed"
         );
-        return error_response(gate.hosts.refusal(&host));
+        return gate.refuse(Refused::Host, gate.hosts.refusal(&host));
     }
     let headers = request.headers();
     let host = headers
@@ -68,7 +70,15 @@ pub async fn check(State(gate): State<Arc<Gate>>, request: Request, next: Next) 
         hint = origin::hint(&origin),
         "refused a request from a foreign origin"
     );
-    error_response(origin::refusal(&origin))
+    gate.refuse(Refused::Origin, origin::refusal(&origin))
+}
+
+impl Gate {
+    fn refuse(&self, why: Refused, error: crate::wire::ErrorPayload) -> Response {
+        self.metrics.refused(why);
+        self.metrics.error(error.code);
+        error_response(error)
+    }
 }
 
 /// Every host the request names: its `Host` headers, then its URI's authority (absolute-form
@@ -84,7 +94,14 @@ fn peer(request: &Request) -> String {
     request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
-        .map_or_else(|| "unknown".to_owned(), |info| info.0.to_string())
+        .map_or_else(
+            || "unknown".to_owned(),
+            // A client address a proxy forwarded without its port.
+            |info| match info.0.port() {
+                0 => info.0.ip().to_string(),
+                _ => info.0.to_string(),
+            },
+        )
 }
 
 /// A header value as text for messages: lossy, and at most `QUOTE_MAX` characters.

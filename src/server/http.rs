@@ -79,7 +79,7 @@ fn info(app: &AppState) -> Value {
                 event::SERVER_ERROR,
             ],
         },
-        "routes": ["GET /", "GET /health", "POST /api/ai"],
+        "routes": ["GET /", "GET /health", "GET /metrics", "POST /api/ai"],
     })
 }
 
@@ -90,6 +90,7 @@ pub async fn health(State(app): State<AppState>) -> Json<Value> {
         "status": "ok",
         "connections": app.guard.connections.open(),
         "sessions": app.bridges.len(),
+        "sessions_served": app.dispatch.metrics.sessions_opened(),
         "heap_bytes": crate::heap::live_bytes(),
     }))
 }
@@ -110,6 +111,7 @@ pub async fn ai(
 ) -> Response {
     if let Err(error) = json_content_type(&headers) {
         tracing::warn!(%peer, "refused an HTTP AI request that is not application/json");
+        app.dispatch.metrics.error(error.code);
         return error_response(error);
     }
     let request = match app.dispatch.admit_request(bearer(&headers), peer) {
@@ -123,6 +125,7 @@ pub async fn ai(
                 ErrorCode::InvalidPayload,
                 format!("the body must be JSON like {{\"prompt\": \"…\"}}: {e}"),
             );
+            app.dispatch.metrics.error(error.code);
             return error_response(error);
         }
     };

@@ -11,7 +11,9 @@ mod gate;
 mod guard;
 mod host;
 mod http;
+mod metrics;
 mod origin;
+mod proxy;
 mod replies;
 mod response;
 mod session;
@@ -40,6 +42,12 @@ use host::HostPolicy;
 pub use host::{HostError, normalize as normalize_allowed_host};
 use origin::OriginPolicy;
 pub use origin::{OriginError, normalize as normalize_origin};
+pub use proxy::{Cidr, CidrError, TrustedProxies};
+
+/// `--trusted-proxy`'s value parser.
+pub fn parse_trusted_proxy(text: &str) -> Result<Cidr, String> {
+    Cidr::parse(text).map_err(|e| e.to_string())
+}
 
 /// Listen backlog: the default of 128 drops connections in a burst of handshakes.
 const BACKLOG: u32 = 4096;
@@ -69,6 +77,8 @@ pub struct ServerConfig {
     pub loopback_origins: bool,
     /// `--allowed-host`: names served besides loopback ones (see `host`).
     pub allowed_hosts: Vec<String>,
+    /// `--trusted-proxy`: whose `X-Forwarded-For` / `Forwarded` is believed (see `proxy`).
+    pub trusted_proxies: Vec<Cidr>,
     pub auth_token: Option<String>,
     pub max_connections: usize,
     /// Events per second per socket; 0 = unlimited.
@@ -135,6 +145,7 @@ pub async fn run(
     let listener = bind(config.addr)?;
     let local = listener.local_addr()?;
 
+    let metrics = Arc::new(metrics::Metrics::new(provider.name(), provider.model()));
     let assistant = Arc::new(Assistant::new(
         Arc::clone(&provider),
         AnswerLimits {
@@ -144,13 +155,18 @@ pub async fn run(
             timeout: config.ai_timeout,
             max_concurrent: config.max_concurrent_ai,
         },
+        Arc::clone(&metrics),
     ));
     let guard = Arc::new(Guard::new(
         config.auth_token.clone(),
         config.max_connections,
         config.rate_limit,
     ));
-    let dispatch = Arc::new(Dispatch::new(Arc::clone(&assistant), Arc::clone(&guard)));
+    let dispatch = Arc::new(Dispatch::new(
+        Arc::clone(&assistant),
+        Arc::clone(&guard),
+        Arc::clone(&metrics),
+    ));
     let shutdown = CancellationToken::new();
     let bridges = TaskTracker::new();
     let max_payload = usize::try_from(config.max_payload).unwrap_or(usize::MAX);
@@ -161,6 +177,7 @@ pub async fn run(
         allow_eio3: config.allow_eio3,
         // Sessions that never join count too: a bound of their own, beside --max-connections.
         max_sessions: config.max_connections.saturating_add(1024),
+        counters: metrics.engine_counters(),
     };
     let limits = crate::protocol::Limits {
         max_payload,
@@ -168,7 +185,11 @@ pub async fn run(
     };
     let socket_io = |mode| engine::Mount {
         path: crate::wire::SOCKET_IO_PATH,
-        make: Arc::new(socketio::MakeSocketIo { mode, limits }),
+        make: Arc::new(socketio::MakeSocketIo {
+            mode,
+            limits,
+            metrics: Arc::clone(&metrics),
+        }),
     };
     let mounts = if config.echo_server {
         let raw = engine::Mount {
@@ -191,21 +212,43 @@ pub async fn run(
         shutdown: shutdown.clone(),
         bridges: bridges.clone(),
         max_frame_bytes: max_payload,
-        guard,
+        guard: Arc::clone(&guard),
     };
+    let scrape = Router::new()
+        .route("/metrics", get(metrics::scrape))
+        .with_state(Arc::new(metrics::Scrape {
+            metrics: Arc::clone(&metrics),
+            guard,
+        }));
     let app = Router::new()
         .route("/", get(http::root))
         .route("/health", get(http::health))
         .route("/api/ai", post(http::ai))
         .with_state(state)
+        .merge(scrape)
         .layer(axum::middleware::from_fn_with_state(engine, engine::route))
         // Before any of the above: a foreign page (or host name) gets no session and no answer.
         // Inside the CORS layer, which answers preflights on its own.
         .layer(axum::middleware::from_fn_with_state(
-            Arc::new(Gate { hosts, origins }),
+            Arc::new(Gate {
+                hosts,
+                origins,
+                metrics,
+            }),
             gate::check,
         ))
         .layer(cors);
+    // Outermost: from a trusted proxy, everything below sees the client's address. Without
+    // --trusted-proxy, not even a layer.
+    let trusted = proxy::TrustedProxies::new(config.trusted_proxies.clone());
+    let app = if trusted.is_empty() {
+        app
+    } else {
+        app.layer(axum::middleware::from_fn_with_state(
+            Arc::new(trusted),
+            proxy::rewrite,
+        ))
+    };
 
     announce(local, &config, provider.as_ref());
 
@@ -347,6 +390,7 @@ mod tests {
             cors_origins: Vec::new(),
             loopback_origins: true,
             allowed_hosts: Vec::new(),
+            trusted_proxies: Vec::new(),
             auth_token: token.map(str::to_owned),
             max_connections: 1,
             rate_limit: 0,

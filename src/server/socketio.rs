@@ -12,6 +12,7 @@ use serde_json::Value;
 use super::dispatch::{self, Conn, Dispatch, Flavor, Identity, Incoming, Reply};
 use super::echo_server;
 use super::engine::{Handler, MakeHandler, Out, Reason, SessionInfo};
+use super::metrics::{Direction, Metrics};
 use crate::protocol::Limits;
 use crate::protocol::engineio;
 use crate::protocol::json;
@@ -34,6 +35,7 @@ pub enum Mode {
 pub struct MakeSocketIo {
     pub mode: Mode,
     pub limits: Limits,
+    pub metrics: Arc<Metrics>,
 }
 
 impl MakeHandler for MakeSocketIo {
@@ -47,6 +49,7 @@ impl MakeHandler for MakeSocketIo {
             answers: Vec::new(),
             chunks: Arc::default(),
             ever_joined: false,
+            metrics: Arc::clone(&self.metrics),
         })
     }
 }
@@ -75,6 +78,7 @@ struct Socket {
     /// Pieces the answers streamed; written before anything else.
     chunks: Arc<Mutex<Vec<AiChunk>>>,
     ever_joined: bool,
+    metrics: Arc<Metrics>,
 }
 
 /// Why a socket left a namespace (or the session ended over a packet), as logged.
@@ -307,9 +311,16 @@ impl Socket {
     }
 
     fn on_event(&mut self, packet: Packet, attachments: Vec<Bytes>, out: &mut Vec<Out>) {
+        self.metrics.event(Direction::In);
         if matches!(self.mode, Mode::Echo) {
             let reply = echo_server::answer(packet, attachments);
             if let Some(reply) = reply {
+                if matches!(
+                    reply.packet.kind,
+                    PacketType::Event | PacketType::BinaryEvent
+                ) {
+                    self.metrics.event(Direction::Out);
+                }
                 push(out, &reply);
             }
             return;
@@ -348,6 +359,7 @@ impl Socket {
                 data,
                 ack: acked,
             } => {
+                self.metrics.event(Direction::Out);
                 write_typed(out, namespace, Some(event), None, |text| {
                     data.write_json(text)
                 });
@@ -393,6 +405,7 @@ impl Socket {
     fn flush_chunks(&mut self, out: &mut Vec<Out>) {
         let chunks = std::mem::take(&mut *lock(&self.chunks));
         for chunk in chunks {
+            self.metrics.event(Direction::Out);
             write_typed(out, "/", Some(event::AI_MESSAGE_CHUNK), None, |text| {
                 chunk.write_json(text)
             });

@@ -9,6 +9,8 @@ pub mod both_transports;
 pub mod fake_upstream;
 pub mod garbage;
 pub mod gate;
+pub mod metrics;
+pub mod nginx;
 pub mod node;
 pub mod polling;
 pub mod pty;

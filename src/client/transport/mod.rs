@@ -22,6 +22,12 @@ pub enum TransportError {
         /// The start of the body, for Engine.IO's JSON errors (`{"code":5,…}`).
         body: String,
     },
+    /// A polling request named a session the server does not know (Engine.IO's HTTP 400,
+    /// code 1) after it opened: another node behind a load balancer answered.
+    #[error(
+        "the server no longer knows this session: behind a load balancer, long-polling needs sticky sessions (or use --transport websocket)"
+    )]
+    UnknownSession,
     #[error("TLS: {0}")]
     Tls(String),
     #[error("the server sent more than {} MiB at once", MAX_MESSAGE / (1024 * 1024))]

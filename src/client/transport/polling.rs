@@ -101,6 +101,12 @@ async fn read(mut response: reqwest::Response, url: &url::Url) -> Result<Bytes, 
         }
         body.extend_from_slice(&chunk);
     }
+    if status == reqwest::StatusCode::BAD_REQUEST
+        && url.query().is_some_and(names_a_session)
+        && unknown_session(&body)
+    {
+        return Err(TransportError::UnknownSession);
+    }
     if status != reqwest::StatusCode::OK {
         return Err(TransportError::Http {
             status: status.as_u16(),
@@ -114,6 +120,18 @@ async fn read(mut response: reqwest::Response, url: &url::Url) -> Result<Bytes, 
         });
     }
     Ok(Bytes::from(body))
+}
+
+/// Whether a polling query carries a session id (every request after the handshake does).
+fn names_a_session(query: &str) -> bool {
+    url::form_urlencoded::parse(query.as_bytes()).any(|(key, _)| key == "sid")
+}
+
+/// Engine.IO's answer to a request for a session it does not hold: `{"code":1,…}` (Node's
+/// `Session ID unknown`, and sockai's).
+fn unknown_session(body: &[u8]) -> bool {
+    serde_json::from_slice::<serde_json::Value>(body)
+        .is_ok_and(|error| error.get("code").and_then(serde_json::Value::as_u64) == Some(1))
 }
 
 /// A polling session: the reader task's bodies in, POSTs out.
@@ -193,5 +211,23 @@ async fn read_loop(
         if tx.send(body).await.is_err() || failed {
             return;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_engineios_unknown_sid_answer_means_the_session_is_gone() {
+        assert!(unknown_session(
+            br#"{"code":1,"message":"Session ID unknown"}"#
+        ));
+        assert!(!unknown_session(br#"{"code":3,"message":"Bad request"}"#));
+        assert!(!unknown_session(b"Session ID unknown"));
+        assert!(names_a_session("EIO=4&transport=polling&sid=abc"));
+        assert!(!names_a_session("EIO=4&transport=polling"));
+        let message = TransportError::UnknownSession.to_string();
+        assert!(message.contains("sticky sessions (or use --transport websocket)"));
     }
 }

@@ -9,6 +9,7 @@
 //! for ending a session, mean nothing here. The packets themselves are encoded and decoded by
 //! `crate::protocol`.
 
+mod counters;
 mod heartbeat;
 mod packet;
 mod polling;
@@ -36,6 +37,7 @@ use crate::protocol::Limits;
 use crate::protocol::engineio::EngineVersion;
 use crate::sync::lock;
 
+pub use counters::Counters;
 pub use packet::Out;
 pub use sid::new_sid;
 
@@ -131,6 +133,7 @@ pub struct Engine {
     pub shutdown: CancellationToken,
     /// Every session's task; shutdown waits for them.
     pub tasks: TaskTracker,
+    pub counters: Counters,
 }
 
 /// A polling session as the HTTP handlers see it: where to send what they received.
@@ -228,6 +231,7 @@ impl Engine {
                 .collect(),
             shutdown,
             tasks,
+            counters: settings.counters,
         }
     }
 
@@ -288,6 +292,7 @@ pub struct EngineSettings {
     pub max_payload: usize,
     pub allow_eio3: bool,
     pub max_sessions: usize,
+    pub counters: Counters,
 }
 
 /// Serve Engine.IO requests here; hand anything else on (to the routes).
@@ -351,6 +356,7 @@ mod tests {
             max_payload: 1000,
             allow_eio3: false,
             max_sessions: 1,
+            counters: Counters::default(),
         };
         let mount = |path| Mount {
             path,

@@ -35,6 +35,7 @@ pub fn handshake(
     {
         let mut sessions = lock(&engine.sessions);
         if sessions.len() >= engine.max_sessions {
+            engine.counters.full.inc();
             return HttpError::Full.response();
         }
         sessions.insert(
@@ -176,6 +177,7 @@ impl Session {
                 Ok(())
             }
             Some(Inbound::Packets(packets)) => {
+                self.engine.counters.packets_in.inc_by(packets.len() as u64);
                 for packet in packets {
                     self.on_packet(packet)?;
                 }

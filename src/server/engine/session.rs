@@ -13,6 +13,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::time::Sleep;
 use tokio_util::sync::WaitForCancellationFutureOwned;
 
+use super::counters::{OpenOn, POLLING, WEBSOCKET};
 use super::packet::{Out, Packet, frame, payload, send};
 use super::{Engine, Handler, Inbound, PollReply, Reason};
 use crate::protocol::engineio::{self, EngineVersion, Handshake, Packet as Wire};
@@ -55,6 +56,8 @@ pub struct Session {
     pub(super) opened: Instant,
     /// Kept across wakes: a fresh wait would register with the token on every one.
     shutdown: Pin<Box<WaitForCancellationFutureOwned>>,
+    /// Counted open on its transport (`/metrics`) while the session lives.
+    pub(super) open_on: OpenOn,
 }
 
 /// What woke the session up.
@@ -111,7 +114,12 @@ impl Session {
             EngineVersion::V4 => engine.ping_interval,
             EngineVersion::V3 => engine.ping_interval + engine.ping_timeout,
         };
+        let open_on = engine.counters.opened(match transport {
+            Transport::Polling { .. } => POLLING,
+            Transport::WebSocket(_) => WEBSOCKET,
+        });
         Self {
+            open_on,
             sid,
             version,
             heartbeat: Box::pin(tokio::time::sleep(first)),
@@ -224,6 +232,9 @@ impl Session {
 
     /// One WebSocket frame of the session's transport.
     fn on_frame(&mut self, frame: Option<Result<Message, axum::Error>>) -> Result<(), Reason> {
+        if let Some(Ok(Message::Text(_) | Message::Binary(_))) = &frame {
+            self.engine.counters.packets_in.inc();
+        }
         match frame {
             None => Err(Reason::TransportClose),
             Some(Err(_)) => Err(Reason::TransportError),
@@ -281,6 +292,7 @@ impl Session {
 
     /// Write what the handler and the engine produced.
     async fn flush(&mut self) -> Result<(), Reason> {
+        self.count_out();
         let limit = self.engine.ping_interval + self.engine.ping_timeout;
         match &mut self.transport {
             Transport::WebSocket(ws) => {
@@ -311,6 +323,8 @@ impl Session {
     /// place in the table, let the handler say goodbye.
     async fn close(mut self, reason: Reason) {
         let refused = matches!(reason, Reason::Refused(_));
+        // The goodbye packet is not counted: it may not be written.
+        self.count_out();
         if !refused {
             self.engine.forget(&self.sid);
         }
@@ -366,6 +380,16 @@ impl Session {
             }
         }
         self.engine.forget(&self.sid);
+    }
+}
+
+impl Session {
+    /// Count the packets about to be written.
+    fn count_out(&self) {
+        if !self.out.is_empty() {
+            let packets = self.out.len() as u64;
+            self.engine.counters.packets_out.inc_by(packets);
+        }
     }
 }
 

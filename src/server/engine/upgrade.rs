@@ -62,6 +62,7 @@ impl Session {
                 let queued: Vec<Out> = queue.drain(..).collect();
                 self.out.splice(0..0, queued);
                 self.transport = Transport::WebSocket(ws);
+                self.open_on = self.engine.counters.moved(super::counters::WEBSOCKET);
                 // Later polling requests with this sid get HTTP 400, WebSockets a close.
                 self.engine.upgraded(&self.sid);
                 Ok(())
