@@ -12,6 +12,7 @@ mod guard;
 mod host;
 mod http;
 mod origin;
+mod page;
 mod replies;
 mod response;
 mod session;
@@ -197,6 +198,7 @@ pub async fn run(
         .route("/", get(http::root))
         .route("/health", get(http::health))
         .route("/api/ai", post(http::ai))
+        .merge(page::routes())
         .with_state(state)
         .layer(axum::middleware::from_fn_with_state(engine, engine::route))
         // Before any of the above: a foreign page (or host name) gets no session and no answer.
@@ -298,7 +300,19 @@ fn announce(local: SocketAddr, config: &ServerConfig, provider: &dyn Provider) {
             history = config.history,
             "sockai AI server started"
         );
+        tracing::info!(url = %page_url(local), "playground: open it in a browser");
     }
+}
+
+/// Where a browser on this machine finds the playground: the address, or loopback for an
+/// unspecified one (`--host 0.0.0.0` is no address to browse to).
+fn page_url(local: SocketAddr) -> String {
+    let ip = match local.ip() {
+        std::net::IpAddr::V4(ip) if ip.is_unspecified() => std::net::Ipv4Addr::LOCALHOST.into(),
+        std::net::IpAddr::V6(ip) if ip.is_unspecified() => std::net::Ipv6Addr::LOCALHOST.into(),
+        ip => ip,
+    };
+    format!("http://{}/", SocketAddr::new(ip, local.port()))
 }
 
 /// What to tell someone who serves a provider beyond this machine with no token. Not for
@@ -386,6 +400,15 @@ mod tests {
             "cannot start the async runtime: no threads"
         );
         assert_eq!(runtime.exit_code(), exit::FAILURE);
+    }
+
+    #[test]
+    fn the_page_url_is_one_a_browser_can_open() {
+        let url = |addr: &str| page_url(addr.parse().unwrap());
+        assert_eq!(url("127.0.0.1:3000"), "http://127.0.0.1:3000/");
+        assert_eq!(url("0.0.0.0:8080"), "http://127.0.0.1:8080/");
+        assert_eq!(url("[::]:8080"), "http://[::1]:8080/");
+        assert_eq!(url("192.168.1.5:80"), "http://192.168.1.5:80/");
     }
 
     #[test]
