@@ -27,6 +27,7 @@ mod serve_host;
 mod serve_http;
 mod serve_origin;
 mod serve_origin_loopback;
+mod serve_page;
 mod serve_socketio;
 mod serve_socketio_packets;
 mod serve_transports_alike;
