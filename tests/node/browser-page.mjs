@@ -22,6 +22,7 @@ async function open(context, url) {
   });
   page.on("websocket", (ws) => {
     if (!local(ws.url())) problems.push("WebSocket outside 127.0.0.1: " + ws.url());
+    page.wsFrames = ws;
   });
   page.problems = problems;
   await page.goto(url + "/");
@@ -155,6 +156,10 @@ async function composer(page) {
 
 /** Many chunks: rendered once per frame, the page never stalls. */
 async function manyChunks(page, expected) {
+  let received = 0;
+  page.wsFrames.on("framereceived", (f) => {
+    if (typeof f.payload === "string" && f.payload.startsWith('42["ai-message-chunk"')) received++;
+  });
   await page.evaluate(() => {
     window.gaps = [];
     let last = performance.now();
@@ -173,7 +178,8 @@ async function manyChunks(page, expected) {
   check(answer.text === expected, "all the chunks, in order (" + answer.text.length + " characters)");
   const chunks = await page.$$eval("#log li.chunk", (rows) => rows.length);
   const longest = Math.max(...gaps);
-  record({ stream_chunks_logged: chunks, longest_frame_ms: Math.round(longest) });
+  record({ stream_chunks_received: received, stream_chunks_logged: chunks, longest_frame_ms: Math.round(longest) });
+  check(received > 1000, "many chunks were streamed: " + received);
   check(chunks >= 500, "the chunks are in the log (at most 1000 rows kept): " + chunks);
   check(longest < 1000, "the page kept painting while streaming: longest frame " + longest + " ms");
 }
