@@ -110,6 +110,7 @@ async function stop(page) {
   const answer = await waitDone(page);
   check(answer.done === "cancelled", "stopped: " + JSON.stringify(answer));
   check(answer.meta.includes("cancelled"), "the cancelled finish is shown: " + answer.meta);
+  check(answer.text === "(no text)", "the echo had streamed nothing yet: " + answer.text);
   check(await page.isDisabled("#stop"), "Stop is off once stopped");
   await logHas(page, "ai-cancel");
   await page.waitForFunction(() =>
@@ -189,8 +190,10 @@ async function screenshots(browser, url, dir) {
     for (const width of [1280, 360]) {
       const context = await browser.newContext({ viewport: { width, height: width > 400 ? 800 : 740 }, colorScheme: scheme });
       const page = await open(context, url);
-      await askTimed(page, "What is Socket.IO?");
-      await waitDone(page);
+      for (const prompt of ["What is Socket.IO?", "Tell me a joke about WebSockets"]) {
+        await askTimed(page, prompt);
+        await waitDone(page);
+      }
       await page.focus("#event");
       await page.keyboard.press("Control+Enter");
       await page.waitForSelector("#composer-note:has-text('ack')", WAIT);

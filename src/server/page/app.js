@@ -375,7 +375,7 @@
   function ask(prompt) {
     if (chat.current || !prompt.trim()) return false;
     say("user", prompt);
-    const item = say("bot streaming", "", "…");
+    const item = say("bot streaming", "", "answering… Esc stops");
     const text = document.createTextNode("");
     item.firstChild.append(text);
     const started = performance.now();
@@ -410,6 +410,7 @@
     } else {
       // The response is the whole text: it replaces the chunks (the same text when streamed).
       current.text.data = answer.response;
+      if (!answer.response) item.firstChild.append(el("span", "blank", "(no text)"));
       const reason = answer.finish_reason || "";
       meta.textContent = ms + " ms" + (answer.usage ? " · " + answer.usage.completion_tokens + " tokens" : "");
       if (reason) {
