@@ -1,7 +1,8 @@
 // The playground page of `sockai serve` in a real Chromium, used as a person would: keyboard
 // first. Argument: JSON {"fast": URL, "slow": URL, "stream": URL, "screenshots"?: DIR} — `fast` an
 // echo server without delay, `slow` one with a long --echo-delay-ms, `stream` one whose provider
-// streams `streamChunks` pieces. Prints JSON records (measurements); exits 1 on a failure.
+// streams 2,000 pieces whose text is `streamText`. With {"fast": URL, "measure": N} it only
+// measures (scripts/page-latency.sh). Prints JSON records (measurements); exits 1 on a failure.
 import { check, record, run } from "./browser-kit.mjs";
 
 const config = JSON.parse(process.argv[2]);
@@ -203,7 +204,21 @@ async function screenshots(browser, url, dir) {
   }
 }
 
+/** scripts/page-latency.sh: Enter to first text on screen, `n` prompts, in figures. */
+async function measure(browser, url, n) {
+  const page = await open(await browser.newContext({ viewport: { width: 1280, height: 800 } }), url);
+  const all = [];
+  for (let i = 0; i < n; i++) {
+    all.push(await askTimed(page, "measure " + i));
+    await waitDone(page);
+  }
+  all.sort((a, b) => a - b);
+  const at = (q) => Math.round(all[Math.min(all.length - 1, Math.floor(q * all.length))] * 10) / 10;
+  record({ prompts: n, first_chunk_ms: { min: at(0), p50: at(0.5), p90: at(0.9), max: at(1) } });
+}
+
 async function main(browser) {
+  if (config.measure) return measure(browser, config.fast, config.measure);
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   const fast = await open(context, config.fast);
   await chat(fast);
