@@ -72,7 +72,10 @@ async fn browsers_get_the_page_and_api_clients_the_description() {
         let response = get(&url, None).await;
         assert_eq!(response.status(), 200, "{path}");
         assert_eq!(response.headers()[header::CONTENT_TYPE], kind);
-        assert_eq!(response.headers()[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+        assert_eq!(
+            response.headers()[header::X_CONTENT_TYPE_OPTIONS],
+            "nosniff"
+        );
         let etag = response.headers()[header::ETAG].clone();
         weight += response.bytes().await.unwrap().len();
         let again = reqwest::Client::new()

@@ -52,9 +52,18 @@ const ICON: Asset = asset!("icon.svg", "image/svg+xml");
 /// description: see `http::root`).
 pub fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
     Router::new()
-        .route(SCRIPT_PATH, get(|h: HeaderMap| async move { serve(&SCRIPT, &h) }))
-        .route(STYLE_PATH, get(|h: HeaderMap| async move { serve(&STYLE, &h) }))
-        .route(ICON_PATH, get(|h: HeaderMap| async move { serve(&ICON, &h) }))
+        .route(
+            SCRIPT_PATH,
+            get(|h: HeaderMap| async move { serve(&SCRIPT, &h) }),
+        )
+        .route(
+            STYLE_PATH,
+            get(|h: HeaderMap| async move { serve(&STYLE, &h) }),
+        )
+        .route(
+            ICON_PATH,
+            get(|h: HeaderMap| async move { serve(&ICON, &h) }),
+        )
 }
 
 /// The page, for a request that prefers HTML.
@@ -216,7 +225,14 @@ mod tests {
                 assert!(!file.contains(outside), "{outside:?} in an asset");
             }
         }
-        for inline in ["<script>", "<style", "style=", "onclick=", "onload=", "javascript:"] {
+        for inline in [
+            "<script>",
+            "<style",
+            "style=",
+            "onclick=",
+            "onload=",
+            "javascript:",
+        ] {
             assert!(!INDEX.body.contains(inline), "{inline:?} in index.html");
         }
     }
