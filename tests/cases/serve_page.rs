@@ -173,12 +173,13 @@ fn the_page_chats_stops_resets_and_emits_in_chromium() {
     }
     let fast = Server::start(&[]);
     let slow = Server::start(&["--echo-delay-ms", "60000"]);
+    let echo = Server::start(&["--echo-server"]);
     let (writes, text) = many_chunks(2000);
     let writes: Vec<&str> = writes.iter().map(String::as_str).collect();
     let upstream = FakeUpstream::start(vec![Reply::sse(&writes)]);
     let stream = upstream.openai_server("sk-test", &[]);
     let mut config = json!({
-        "fast": fast.url, "slow": slow.url, "stream": stream.url, "streamText": text,
+        "fast": fast.url, "slow": slow.url, "echo": echo.url, "stream": stream.url, "streamText": text,
     });
     if let Some(dir) = std::env::var_os("SOCKAI_SCREENSHOTS") {
         config["screenshots"] = json!(dir.to_string_lossy());

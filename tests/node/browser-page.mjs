@@ -1,8 +1,9 @@
 // The playground page of `sockai serve` in a real Chromium, used as a person would: keyboard
-// first. Argument: JSON {"fast": URL, "slow": URL, "stream": URL, "screenshots"?: DIR} — `fast` an
-// echo server without delay, `slow` one with a long --echo-delay-ms, `stream` one whose provider
-// streams 2,000 pieces whose text is `streamText`. With {"fast": URL, "measure": N} it only
-// measures (scripts/page-latency.sh). Prints JSON records (measurements); exits 1 on a failure.
+// first. Argument: JSON {"fast": URL, "slow": URL, "echo": URL, "stream": URL, "streamText": TEXT,
+// "screenshots"?: DIR}: `fast` an echo server without delay, `slow` one with a long
+// --echo-delay-ms, `echo` an --echo-server (binary both ways), `stream` one whose provider
+// streams 2,000 pieces making `streamText`. With {"fast": URL, "measure": N} it only measures
+// (scripts/page-latency.sh). Prints JSON records (measurements); exits 1 on a failure.
 import { check, record, run } from "./browser-kit.mjs";
 
 const config = JSON.parse(process.argv[2]);
@@ -156,6 +157,27 @@ async function composer(page) {
   check((await page.textContent("#composer-note")).startsWith("argument 1 is not JSON"), "bad JSON is refused");
 }
 
+/** Binary both ways, against `--echo-server` (which sends `message-with-ack`'s arguments back
+ *  in its ack and `message` back as `message-back`). */
+async function binary(page) {
+  await logHas(page, "auth");
+  await page.fill("#event", "message-with-ack");
+  await page.fill("#args li:first-child textarea", '{"file": {"$binary": "AQID"}}');
+  await page.click("#add-arg");
+  await page.keyboard.type('"x"');
+  await page.check("#want-ack");
+  await page.keyboard.press("Control+Enter");
+  await page.waitForFunction(() => document.getElementById("composer-note").textContent.includes("ms:"),
+    null, WAIT);
+  const note = await page.textContent("#composer-note");
+  check(note.endsWith(': {"file":<binary 3 bytes: 01 02 03>} "x"'), "the binary ack as the REPL shows it: " + note);
+  await page.fill("#event", "message");
+  await page.keyboard.press("Control+Enter");
+  await page.waitForFunction(() =>
+    [...document.querySelectorAll("#log li.in")].some((li) => li.querySelector(".n").textContent === "message-back" &&
+      li.querySelector(".a").textContent === '{"file":<binary 3 bytes: 01 02 03>} "x"'), null, WAIT);
+}
+
 /** Many chunks: rendered once per frame, the page never stalls. */
 async function manyChunks(page, expected) {
   let received = 0;
@@ -227,9 +249,13 @@ async function main(browser) {
   const slow = await open(context, config.slow);
   await stop(slow);
   const pages = [fast, slow];
+  if (config.echo) {
+    pages.push(await open(context, config.echo));
+    await binary(pages[pages.length - 1]);
+  }
   if (config.stream) {
     pages.push(await open(context, config.stream));
-    await manyChunks(pages[2], config.streamText);
+    await manyChunks(pages[pages.length - 1], config.streamText);
   }
   for (const page of pages) {
     check(page.problems.length === 0, page.problems.join("\n"));

@@ -123,7 +123,13 @@
       this.pending = null;
       this.refused = false;
       this.hooks.onState("connecting", "");
-      ws.onmessage = (m) => this.received(m.data);
+      ws.onmessage = (m) => {
+        try {
+          this.received(m.data);
+        } catch (e) {
+          this.hooks.onLog("bad packet", e.message + ": " + String(m.data).slice(0, 200));
+        }
+      };
       ws.onclose = (e) => this.closed(ws, e.code === 1000 ? "closed" : "transport closed (" + e.code + ")");
     }
 
