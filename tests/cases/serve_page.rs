@@ -171,7 +171,9 @@ fn the_page_chats_stops_resets_and_emits_in_chromium() {
     if !chromium_or_skip("the_page_chats_stops_resets_and_emits_in_chromium") {
         return;
     }
-    let fast = Server::start(&[]);
+    // The page is the server's own origin: it needs no loopback-origin allowance.
+    let fast = Server::start(&["--no-loopback-origins"]);
+    let token = Server::start(&["--auth-token", "s3cret"]);
     let slow = Server::start(&["--echo-delay-ms", "60000"]);
     let echo = Server::start(&["--echo-server"]);
     let (writes, text) = many_chunks(2000);
@@ -179,7 +181,7 @@ fn the_page_chats_stops_resets_and_emits_in_chromium() {
     let upstream = FakeUpstream::start(vec![Reply::sse(&writes)]);
     let stream = upstream.openai_server("sk-test", &[]);
     let mut config = json!({
-        "fast": fast.url, "slow": slow.url, "echo": echo.url, "stream": stream.url, "streamText": text,
+        "fast": fast.url, "slow": slow.url, "token": token.url, "echo": echo.url, "stream": stream.url, "streamText": text,
     });
     if let Some(dir) = std::env::var_os("SOCKAI_SCREENSHOTS") {
         config["screenshots"] = json!(dir.to_string_lossy());

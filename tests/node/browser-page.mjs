@@ -1,13 +1,14 @@
 // The playground page of `sockai serve` in a real Chromium, used as a person would: keyboard
-// first. Argument: JSON {"fast": URL, "slow": URL, "echo": URL, "stream": URL, "streamText": TEXT,
-// "screenshots"?: DIR}: `fast` an echo server without delay, `slow` one with a long
-// --echo-delay-ms, `echo` an --echo-server (binary both ways), `stream` one whose provider
+// first. Argument: JSON {"fast": URL, "slow": URL, "token": URL, "echo": URL, "stream": URL,
+// "streamText": TEXT, "screenshots"?: DIR}: `fast` an echo server without delay, `slow` one
+// with a long --echo-delay-ms, `token` one with --auth-token s3cret, `echo` an --echo-server
+// (binary both ways), `stream` one whose provider
 // streams 2,000 pieces making `streamText`. With {"fast": URL, "measure": N} it only measures
 // (scripts/page-latency.sh). Prints JSON records (measurements); exits 1 on a failure.
 import { check, record, run } from "./browser-kit.mjs";
 
 const config = JSON.parse(process.argv[2]);
-const WAIT = { timeout: 15000 };
+const WAIT = { timeout: 30000 };
 
 /** A page on `url` that fails the test on a console error, a page error or a request that
  *  leaves 127.0.0.1. */
@@ -157,6 +158,19 @@ async function composer(page) {
   check((await page.textContent("#composer-note")).startsWith("argument 1 is not JSON"), "bad JSON is refused");
 }
 
+/** A server with --auth-token: refused until the token is given, then connected. */
+async function token(context, url) {
+  const page = await context.newPage();
+  await page.goto(url + "/");
+  await page.waitForSelector('#state[data-state="refused"]', WAIT);
+  const why = await page.getAttribute("#state", "title");
+  check(why.startsWith("auth_required"), "the refusal says why: " + why);
+  await page.fill("#token", "s3cret");
+  await page.press("#token", "Enter");
+  await page.waitForSelector('#state[data-state="connected"]', WAIT);
+  await page.close();
+}
+
 /** Binary both ways, against `--echo-server` (which sends `message-with-ack`'s arguments back
  *  in its ack and `message` back as `message-back`). */
 async function binary(page) {
@@ -249,6 +263,7 @@ async function main(browser) {
   const slow = await open(context, config.slow);
   await stop(slow);
   const pages = [fast, slow];
+  if (config.token) await token(context, config.token);
   if (config.echo) {
     pages.push(await open(context, config.echo));
     await binary(pages[pages.length - 1]);
