@@ -300,19 +300,8 @@ fn announce(local: SocketAddr, config: &ServerConfig, provider: &dyn Provider) {
             history = config.history,
             "sockai AI server started"
         );
-        tracing::info!(url = %page_url(local), "playground: open it in a browser");
+        tracing::info!(url = %page::url(local), "playground: open it in a browser");
     }
-}
-
-/// Where a browser on this machine finds the playground: the address, or loopback for an
-/// unspecified one (`--host 0.0.0.0` is no address to browse to).
-fn page_url(local: SocketAddr) -> String {
-    let ip = match local.ip() {
-        std::net::IpAddr::V4(ip) if ip.is_unspecified() => std::net::Ipv4Addr::LOCALHOST.into(),
-        std::net::IpAddr::V6(ip) if ip.is_unspecified() => std::net::Ipv6Addr::LOCALHOST.into(),
-        ip => ip,
-    };
-    format!("http://{}/", SocketAddr::new(ip, local.port()))
 }
 
 /// What to tell someone who serves a provider beyond this machine with no token. Not for
@@ -400,15 +389,6 @@ mod tests {
             "cannot start the async runtime: no threads"
         );
         assert_eq!(runtime.exit_code(), exit::FAILURE);
-    }
-
-    #[test]
-    fn the_page_url_is_one_a_browser_can_open() {
-        let url = |addr: &str| page_url(addr.parse().unwrap());
-        assert_eq!(url("127.0.0.1:3000"), "http://127.0.0.1:3000/");
-        assert_eq!(url("0.0.0.0:8080"), "http://127.0.0.1:8080/");
-        assert_eq!(url("[::]:8080"), "http://[::1]:8080/");
-        assert_eq!(url("192.168.1.5:80"), "http://192.168.1.5:80/");
     }
 
     #[test]

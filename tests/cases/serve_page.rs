@@ -64,6 +64,7 @@ async fn browsers_get_the_page_and_api_clients_the_description() {
     let mut weight = html.len();
     for (path, kind) in [
         ("/_sockai/app.js", "text/javascript; charset=utf-8"),
+        ("/_sockai/socket.js", "text/javascript; charset=utf-8"),
         ("/_sockai/app.css", "text/css; charset=utf-8"),
         ("/_sockai/icon.svg", "image/svg+xml"),
     ] {

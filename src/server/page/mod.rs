@@ -6,13 +6,17 @@
 //! Script and style are separate files so that the Content-Security-Policy can forbid every
 //! inline script and style: a prompt or an event argument shown on the page can never run.
 
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+
 use axum::Router;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{MethodRouter, get};
 
 /// Where the page's assets live; the prefix keeps clear of any path an application might use.
 pub const SCRIPT_PATH: &str = "/_sockai/app.js";
+/// The page's Socket.IO client, a module `app.js` imports.
+pub const SOCKET_PATH: &str = "/_sockai/socket.js";
 pub const STYLE_PATH: &str = "/_sockai/app.css";
 pub const ICON_PATH: &str = "/_sockai/icon.svg";
 
@@ -45,6 +49,7 @@ macro_rules! asset {
 
 const INDEX: Asset = asset!("index.html", "text/html; charset=utf-8");
 const SCRIPT: Asset = asset!("app.js", "text/javascript; charset=utf-8");
+const SOCKET: Asset = asset!("socket.js", "text/javascript; charset=utf-8");
 const STYLE: Asset = asset!("app.css", "text/css; charset=utf-8");
 const ICON: Asset = asset!("icon.svg", "image/svg+xml");
 
@@ -52,18 +57,25 @@ const ICON: Asset = asset!("icon.svg", "image/svg+xml");
 /// description: see `http::root`).
 pub fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
     Router::new()
-        .route(
-            SCRIPT_PATH,
-            get(|h: HeaderMap| async move { serve(&SCRIPT, &h) }),
-        )
-        .route(
-            STYLE_PATH,
-            get(|h: HeaderMap| async move { serve(&STYLE, &h) }),
-        )
-        .route(
-            ICON_PATH,
-            get(|h: HeaderMap| async move { serve(&ICON, &h) }),
-        )
+        .route(SCRIPT_PATH, route(&SCRIPT))
+        .route(SOCKET_PATH, route(&SOCKET))
+        .route(STYLE_PATH, route(&STYLE))
+        .route(ICON_PATH, route(&ICON))
+}
+
+fn route<S: Clone + Send + Sync + 'static>(asset: &'static Asset) -> MethodRouter<S> {
+    get(move |headers: HeaderMap| async move { serve(asset, &headers) })
+}
+
+/// Where a browser on this machine finds the page: the server's address, or loopback for an
+/// unspecified one (`--host 0.0.0.0` is no address to browse to).
+pub fn url(local: SocketAddr) -> String {
+    let ip = match local.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => Ipv4Addr::LOCALHOST.into(),
+        IpAddr::V6(ip) if ip.is_unspecified() => Ipv6Addr::LOCALHOST.into(),
+        ip => ip,
+    };
+    format!("http://{}/", SocketAddr::new(ip, local.port()))
 }
 
 /// The page, for a request that prefers HTML.
@@ -164,7 +176,7 @@ mod tests {
 
     /// Bytes of the page and everything it loads (the budget is 100 KB).
     fn weight() -> usize {
-        [&INDEX, &SCRIPT, &STYLE, &ICON]
+        [&INDEX, &SCRIPT, &SOCKET, &STYLE, &ICON]
             .iter()
             .map(|asset| asset.body.len())
             .sum()
@@ -201,6 +213,15 @@ mod tests {
     }
 
     #[test]
+    fn the_page_url_is_one_a_browser_can_open() {
+        let url = |addr: &str| url(addr.parse().unwrap());
+        assert_eq!(url("127.0.0.1:3000"), "http://127.0.0.1:3000/");
+        assert_eq!(url("0.0.0.0:8080"), "http://127.0.0.1:8080/");
+        assert_eq!(url("[::]:8080"), "http://[::1]:8080/");
+        assert_eq!(url("192.168.1.5:80"), "http://192.168.1.5:80/");
+    }
+
+    #[test]
     fn the_page_is_light_and_revalidated() {
         assert!(weight() <= 100_000, "{} bytes", weight());
         assert_eq!(INDEX.etag.len(), 18);
@@ -216,11 +237,11 @@ mod tests {
 
     #[test]
     fn the_page_loads_only_its_own_assets() {
-        for path in [SCRIPT_PATH, STYLE_PATH, ICON_PATH] {
+        for path in [SCRIPT_PATH, SOCKET_PATH, STYLE_PATH, ICON_PATH] {
             assert!(INDEX.body.contains(path), "{path}");
         }
         // Nothing from elsewhere, nothing inline (the CSP would block it anyway).
-        for file in [INDEX.body, SCRIPT.body, STYLE.body] {
+        for file in [INDEX.body, SCRIPT.body, SOCKET.body, STYLE.body] {
             for outside in ["http://", "https://", "@import", "url("] {
                 assert!(!file.contains(outside), "{outside:?} in an asset");
             }
