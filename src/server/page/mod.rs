@@ -1,7 +1,7 @@
 //! The playground at `/` for browsers (content negotiation: `Accept: text/html`; API clients
 //! keep the JSON description) and its assets under `/_sockai/`. HTML, CSS and JavaScript written
 //! for sockai and embedded in the binary: the page works offline, loads nothing from elsewhere,
-//! and talks to this server only, over its own small Socket.IO client (`app.js`).
+//! and talks to this server only, over its own small Socket.IO client (`socket.js`).
 //!
 //! Script and style are separate files so that the Content-Security-Policy can forbid every
 //! inline script and style: a prompt or an event argument shown on the page can never run.
