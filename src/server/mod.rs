@@ -41,6 +41,7 @@ use host::HostPolicy;
 pub use host::{HostError, normalize as normalize_allowed_host};
 use origin::OriginPolicy;
 pub use origin::{OriginError, normalize as normalize_origin};
+pub use page::prefers_html;
 
 /// Listen backlog: the default of 128 drops connections in a burst of handshakes.
 const BACKLOG: u32 = 4096;

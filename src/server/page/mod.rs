@@ -83,17 +83,18 @@ pub fn index(headers: &HeaderMap) -> Response {
     serve(&INDEX, headers)
 }
 
-/// Whether the request's `Accept` prefers HTML to JSON: `text/html` (or XHTML) named with a
-/// non-zero quality at least that of `application/json`. `*/*` alone (curl) or no `Accept`
-/// (most HTTP libraries) keeps the JSON description.
+/// Whether the request's `Accept` prefers HTML to JSON (see `prefers_html`).
 pub fn wants_html(headers: &HeaderMap) -> bool {
+    let accept = headers.get_all(header::ACCEPT).iter();
+    prefers_html(accept.filter_map(|value| value.to_str().ok()))
+}
+
+/// Whether these `Accept` values prefer HTML to JSON: `text/html` (or XHTML) named with a
+/// non-zero quality at least that of `application/json`. `*/*` alone (curl) or no `Accept`
+/// (most HTTP libraries) keeps the JSON description. Total: any text gives an answer.
+pub fn prefers_html<'a>(accept: impl IntoIterator<Item = &'a str>) -> bool {
     let (mut html, mut json) = (0.0_f32, 0.0_f32);
-    let ranges = headers
-        .get_all(header::ACCEPT)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(','));
-    for range in ranges {
+    for range in accept.into_iter().flat_map(|value| value.split(',')) {
         let mut parts = range.split(';');
         let media = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
         let quality = parts
