@@ -16,10 +16,11 @@ use tokio::sync::mpsc;
 use super::dispatch::{Flavor, Identity, Request};
 use super::guard;
 use super::response::error_response;
-use super::{AppState, bridge};
+use super::{AppState, bridge, page};
 use crate::wire::{self, AiChunk, AiResponse, ErrorCode, ErrorPayload, event};
 
-/// `GET /`: a WebSocket upgrade opens the raw bridge; anything else gets the server's description.
+/// `GET /`: a WebSocket upgrade opens the raw bridge; a browser (`Accept: text/html`) gets the
+/// playground page; anything else gets the server's description.
 pub async fn root(
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -27,7 +28,11 @@ pub async fn root(
     headers: HeaderMap,
 ) -> Response {
     let Ok(upgrade) = upgrade else {
-        return Json(info(&app)).into_response();
+        if page::wants_html(&headers) {
+            return page::index(&headers);
+        }
+        // Caches keep the page and the description apart.
+        return ([(header::VARY, "Accept")], Json(info(&app))).into_response();
     };
     let who = Identity {
         sid: None,
@@ -65,6 +70,7 @@ fn info(app: &AppState) -> Value {
         "model": provider.model(),
         "socket_io_path": wire::SOCKET_IO_PATH,
         "raw_websocket": "/",
+        "playground": "GET / with Accept: text/html",
         "events": {
             "client_to_server": [
                 event::MESSAGE,

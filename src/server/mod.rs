@@ -14,6 +14,7 @@ mod http;
 mod metrics;
 mod origin;
 mod proxy;
+mod page;
 mod replies;
 mod response;
 mod session;
@@ -48,6 +49,7 @@ pub use proxy::{Cidr, CidrError, TrustedProxies};
 pub fn parse_trusted_proxy(text: &str) -> Result<Cidr, String> {
     Cidr::parse(text).map_err(|e| e.to_string())
 }
+pub use page::prefers_html;
 
 /// Listen backlog: the default of 128 drops connections in a burst of handshakes.
 const BACKLOG: u32 = 4096;
@@ -224,6 +226,7 @@ pub async fn run(
         .route("/", get(http::root))
         .route("/health", get(http::health))
         .route("/api/ai", post(http::ai))
+        .merge(page::routes())
         .with_state(state)
         .merge(scrape)
         .layer(axum::middleware::from_fn_with_state(engine, engine::route))
@@ -341,6 +344,7 @@ fn announce(local: SocketAddr, config: &ServerConfig, provider: &dyn Provider) {
             history = config.history,
             "sockai AI server started"
         );
+        tracing::info!(url = %page::url(local), "playground: open it in a browser");
     }
 }
 

@@ -29,6 +29,7 @@ mod serve_metrics;
 mod serve_origin;
 mod serve_origin_loopback;
 mod serve_proxy;
+mod serve_page;
 mod serve_socketio;
 mod serve_socketio_packets;
 mod serve_transports_alike;
