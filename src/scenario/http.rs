@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::client::Fail;
-use super::matcher::short;
+use super::matcher::{short, unquote};
 use super::step::{HttpStep, Problem, StepKind, problem};
 use super::syntax::{check_args, check_flag};
 use crate::client::value::{self, Stdin};
@@ -29,7 +29,7 @@ pub(super) fn parse(body: &str, words: &[String], at: &[usize]) -> Result<StepKi
         return Err(problem(at[1], format!("{method:?} is not an HTTP method")));
     }
     if !url.contains("{{") {
-        check_url(url).map_err(|m| Problem(at[2], m))?;
+        check_url(&unquote(url)).map_err(|m| Problem(at[2], m))?;
     }
     let mut step = HttpStep {
         method: method.to_ascii_uppercase(),
@@ -44,7 +44,7 @@ pub(super) fn parse(body: &str, words: &[String], at: &[usize]) -> Result<StepKi
                     return Err(problem(at[i], format!("{word} needs a value")));
                 };
                 if !value.contains("{{") {
-                    check_flag("--header", value).map_err(|m| Problem(at[i + 1], m))?;
+                    check_flag("--header", &unquote(value)).map_err(|m| Problem(at[i + 1], m))?;
                 }
                 step.headers.push(value.clone());
                 i += 2;
@@ -221,12 +221,13 @@ pub(super) async fn send(
             )
             .into());
         }
-        Err(e) => {
+        Err(e) if e.is_connect() => {
             return Err(Fail {
-                message: format!("{shown}: {}", chain(&e)),
-                connect: e.is_connect(),
+                message: format!("{shown}: cannot connect: {}", innermost(&e)),
+                connect: true,
             });
         }
+        Err(e) => return Err(format!("{shown}: {}", chain(&e)).into()),
     };
     Ok(Response {
         status,
@@ -242,6 +243,15 @@ fn body_value(bytes: &[u8]) -> Value {
     }
     serde_json::from_slice(bytes)
         .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(bytes).into_owned()))
+}
+
+/// The most precise cause of an error ("Connection refused (os error 111)").
+fn innermost(error: &dyn std::error::Error) -> String {
+    let mut cause = error;
+    while let Some(source) = cause.source() {
+        cause = source;
+    }
+    cause.to_string()
 }
 
 /// An error and its causes, the most precise last ("… tcp connect error: Connection refused").

@@ -254,9 +254,9 @@ impl Run<'_> {
             StepKind::Http(request) => {
                 let resolved = http::Resolved {
                     method: request.method.clone(),
-                    url: self.subst(&request.url)?,
+                    url: matcher::unquote(&self.subst(&request.url)?),
                     headers: (request.headers.iter())
-                        .map(|h| self.subst(h))
+                        .map(|h| self.subst(h).map(|h| matcher::unquote(&h)))
                         .collect::<Result<_, _>>()?,
                     body: request.body.as_deref().map(|b| self.subst(b)).transpose()?,
                     insecure: request.insecure,

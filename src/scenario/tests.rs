@@ -156,7 +156,10 @@ fn http_steps_run_on_no_client_and_feed_the_connect() {
                 connect {{url}} --auth {\"token\": \"{{token}}\"}\nemit hi\n";
     let scenario = parse(text).unwrap();
     let clients: Vec<&str> = scenario.steps.iter().map(|s| s.client.as_str()).collect();
-    assert_eq!(clients, vec!["", "", "", "", DEFAULT_CLIENT, DEFAULT_CLIENT]);
+    assert_eq!(
+        clients,
+        vec!["", "", "", "", DEFAULT_CLIENT, DEFAULT_CLIENT]
+    );
     let StepKind::Http(login) = &scenario.steps[0].kind else {
         panic!("{:?}", scenario.steps[0]);
     };

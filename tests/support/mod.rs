@@ -12,6 +12,7 @@ pub mod gate;
 pub mod node;
 pub mod polling;
 pub mod pty;
+pub mod python;
 pub mod scenario;
 pub mod sioxide;
 pub mod socket_log;
