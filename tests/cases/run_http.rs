@@ -201,7 +201,10 @@ fn a_malformed_http_step_is_exit_2_with_its_caret() {
     let bad = files.write("bad.sockai", "http PUT {{u}} {\"a\": }\n");
     let (_, stderr, code) = run_scenarios(&[bad.to_str().unwrap()], &[]);
     assert_eq!(code, 2, "{stderr}");
-    assert!(stderr.contains("bad.sockai:1:22: not valid JSON"), "{stderr}");
+    assert!(
+        stderr.contains("bad.sockai:1:22: not valid JSON"),
+        "{stderr}"
+    );
     assert!(
         stderr.contains("\n  http PUT {{u}} {\"a\": }\n                       ^"),
         "{stderr}"

@@ -203,6 +203,42 @@ const FAILING: &[(&str, &str, u64, &str)] = &[
         1,
         "no acknowledgement yet",
     ),
+    (
+        "not_equals",
+        "ack join {\"room\": \"n\"}\nexpect ack /ok != true\n",
+        2,
+        "expected /ok != true: /ok is true, expected anything else",
+    ),
+    (
+        "own_line_check",
+        "emit quiz\n\nexpect question\n  . is string\n  . == \"2+2\"\n",
+        3,
+        "expected . == \"2+2\": the payload is \"2+2?\", expected \"2+2\"",
+    ),
+    (
+        "wait",
+        "emit say {\"room\": \"w\"}\nwait said 200ms\n",
+        2,
+        "no `said` within 200ms",
+    ),
+    (
+        "capture_missing",
+        "ack join {\"room\": \"c\"}\ncapture x = /nope\n",
+        2,
+        "/nope not found in {",
+    ),
+    (
+        "capture_regex",
+        "ack say {\"room\": \"c\"}\ncapture x = /id matches \"^z(\\d)\"\n",
+        2,
+        "\", which does not match \"^z(",
+    ),
+    (
+        "captured_value",
+        "ack say {\"room\": \"q\"}\ncapture id = /id\nack say {\"room\": \"q\"}\nexpect ack /id == \"{{id}}\"\n",
+        4,
+        "expected /id == \"{{id}}\": /id is \"m-",
+    ),
 ];
 
 #[test]
