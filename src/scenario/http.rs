@@ -166,6 +166,25 @@ pub(super) struct Resolved {
     pub(super) insecure: bool,
 }
 
+impl Resolved {
+    /// The step with `subst` applied to its URL, headers and body (a `"JSON string"` URL or
+    /// header is its text).
+    pub(super) fn of(
+        step: &HttpStep,
+        subst: &dyn Fn(&str) -> Result<String, Fail>,
+    ) -> Result<Self, Fail> {
+        Ok(Self {
+            method: step.method.clone(),
+            url: unquote(&subst(&step.url)?),
+            headers: (step.headers.iter())
+                .map(|h| subst(h).map(|h| unquote(&h)))
+                .collect::<Result<_, _>>()?,
+            body: step.body.as_deref().map(subst).transpose()?,
+            insecure: step.insecure,
+        })
+    }
+}
+
 /// Send the request and read its answer, within `timeout` (`said` says how long, for the
 /// message). A refused connection is a connect failure (exit 3); any status is an answer.
 pub(super) async fn send(
@@ -269,9 +288,9 @@ fn chain(error: &dyn std::error::Error) -> String {
     text
 }
 
-/// The status an `http` step without an `expect http` must have.
-pub(super) fn check_default_status(response: &Response) -> Result<(), Fail> {
-    if (200..300).contains(&response.status) {
+/// An `http` step that no `expect http` checks must answer 2xx.
+pub(super) fn check_default_status(step: &HttpStep, response: &Response) -> Result<(), Fail> {
+    if step.status_checked || (200..300).contains(&response.status) {
         Ok(())
     } else {
         Err(format!(
@@ -359,8 +378,14 @@ mod tests {
             body: serde_json::json!({"error": "no"}),
             request: "POST http://a.test/login".into(),
         };
-        assert!(check_default_status(&response(204)).is_ok());
-        let fail = check_default_status(&response(401)).unwrap_err();
+        let step = HttpStep::default();
+        assert!(check_default_status(&step, &response(204)).is_ok());
+        let checked = HttpStep {
+            status_checked: true,
+            ..HttpStep::default()
+        };
+        assert!(check_default_status(&checked, &response(401)).is_ok());
+        let fail = check_default_status(&step, &response(401)).unwrap_err();
         assert_eq!(
             fail.message,
             "POST http://a.test/login answered 401: {\"error\":\"no\"} (expected 2xx; \

@@ -252,23 +252,11 @@ impl Run<'_> {
                     .await?;
             }
             StepKind::Http(request) => {
-                let resolved = http::Resolved {
-                    method: request.method.clone(),
-                    url: matcher::unquote(&self.subst(&request.url)?),
-                    headers: (request.headers.iter())
-                        .map(|h| self.subst(h).map(|h| matcher::unquote(&h)))
-                        .collect::<Result<_, _>>()?,
-                    body: request.body.as_deref().map(|b| self.subst(b)).transpose()?,
-                    insecure: request.insecure,
-                };
+                let resolved = http::Resolved::of(request, &|text| self.subst(text))?;
                 let (deadline, said) = self.deadline(None);
                 let timeout = deadline.saturating_duration_since(Instant::now());
                 let response = http::send(&self.settings.http, resolved, timeout, &said).await?;
-                let outcome = if request.status_checked {
-                    Ok(())
-                } else {
-                    http::check_default_status(&response)
-                };
+                let outcome = http::check_default_status(request, &response);
                 self.http = Some(response);
                 outcome?;
             }
@@ -302,26 +290,7 @@ impl Run<'_> {
                         .as_ref()
                         .ok_or("nothing to capture from: no event or acknowledgement yet")?
                 };
-                let shown = if pointer.is_empty() { "." } else { pointer };
-                let found = last
-                    .pointer(pointer)
-                    .ok_or_else(|| format!("{shown} not found in {}", short(last)))?;
-                let text = matcher::text_of(found);
-                let value = match regex {
-                    None => text,
-                    Some(re) => {
-                        let caps = re.captures(&text).ok_or_else(|| {
-                            format!(
-                                "{shown} is {}, which does not match {:?}",
-                                short(found),
-                                re.as_str()
-                            )
-                        })?;
-                        caps.get(1)
-                            .or_else(|| caps.get(0))
-                            .map_or_else(String::new, |m| m.as_str().to_owned())
-                    }
-                };
+                let value = matcher::capture(last, pointer, regex.as_ref())?;
                 if self.settings.secrets.contains(name) {
                     self.secret(value.clone());
                 }
