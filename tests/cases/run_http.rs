@@ -5,6 +5,7 @@ use crate::support::NodeServer;
 use crate::support::python::PythonServer;
 use crate::support::refused_url;
 use crate::support::scenario::{Scenarios, file_records, read_junit, record_of, run_scenarios};
+use crate::support::tls::TlsProxy;
 
 const LOGIN: &str = r#"# Log in over REST, then connect with the token.
 http POST {{url}}/login {"user": "{{user}}", "password": "{{env.SOCKAI_TEST_PASSWORD}}"}
@@ -215,5 +216,29 @@ fn a_malformed_http_step_is_exit_2_with_its_caret() {
     assert!(
         stderr.contains("orphan.sockai:1:8: expect http must follow an http step"),
         "{stderr}"
+    );
+}
+
+#[test]
+fn https_with_a_self_signed_certificate_needs_insecure() {
+    let server = NodeServer::start_script("chat-server.mjs", &[]);
+    let tls = TlsProxy::start(server.url.trim_start_matches("http://"));
+    let files = Scenarios::new();
+    let insecure = files.write(
+        "insecure.sockai",
+        "http POST {{url}}/login --insecure {\"user\": \"t\", \"password\": \"pw\"}\n\
+         expect http 200 /user == \"t\"\ncapture token = http /token\n\
+         connect {{url}}/members --insecure --auth {\"token\": \"{{token}}\"}\n\
+         expect welcome /user == \"t\"\n",
+    );
+    let url = format!("url={}", tls.url);
+    let (stdout, stderr, code) = run_scenarios(&[insecure.to_str().unwrap(), "--var", &url], &[]);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    let checked = files.write("checked.sockai", "http GET {{url}}/me\n");
+    let (stdout, _, code) = run_scenarios(&[checked.to_str().unwrap(), "--var", &url], &[]);
+    assert_ne!(code, 0, "{stdout}");
+    assert!(
+        stdout.contains("checked.sockai:1: http GET {{url}}/me") && stdout.contains("certificate"),
+        "{stdout}"
     );
 }
