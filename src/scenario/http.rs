@@ -241,8 +241,14 @@ pub(super) async fn send(
             .into());
         }
         Err(e) if e.is_connect() => {
+            let why = innermost(&e);
+            let hint = if why.contains("certificate") {
+                " (for a development server with a self-signed certificate: --insecure)"
+            } else {
+                ""
+            };
             return Err(Fail {
-                message: format!("{shown}: cannot connect: {}", innermost(&e)),
+                message: format!("{shown}: cannot connect: {why}{hint}"),
                 connect: true,
             });
         }

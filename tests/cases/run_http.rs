@@ -238,7 +238,8 @@ fn https_with_a_self_signed_certificate_needs_insecure() {
     let (stdout, _, code) = run_scenarios(&[checked.to_str().unwrap(), "--var", &url], &[]);
     assert_ne!(code, 0, "{stdout}");
     assert!(
-        stdout.contains("checked.sockai:1: http GET {{url}}/me") && stdout.contains("certificate"),
+        stdout.contains("checked.sockai:1: http GET {{url}}/me")
+            && stdout.contains("certificate: --insecure)"),
         "{stdout}"
     );
 }
