@@ -15,9 +15,10 @@ Examples:
   sockai run smoke.sockai --json          # JSON lines: one per step and per file
 
 A scenario is a text file of steps, one a line (docs/scenarios.md): every `sockai connect`
-command, plus connect [as NAME] [URL] [flags], expect, capture, sleep; `alice: …` addresses a
-line to the client alice. {{name}} is a variable (--var, --vars-file, a capture, or
-{{env.NAME}} for the environment).
+command, plus connect [as NAME] [URL] [flags], expect, capture, sleep and http (one REST
+request: http POST URL -H 'Name: value' {\"json\": 1}, then expect http 200, capture NAME =
+http /token); `alice: …` addresses a line to the client alice. {{name}} is a variable (--var,
+--vars-file, a capture, or {{env.NAME}} for the environment).
 
   connect as alice {{url}}
   alice: ack join {\"room\": \"lobby\"}
@@ -29,7 +30,7 @@ Exit status:
   0  every scenario passed
   1  a scenario failed (an expect, a timeout, a lost connection)
   2  usage error, or a scenario does not parse (file:line:column and a caret on stderr)
-  3  a scenario could not connect";
+  3  a scenario could not connect (Socket.IO, or an http step's server)";
 
 #[derive(Debug, Args)]
 pub struct RunArgs {

@@ -204,6 +204,34 @@ impl Matcher {
     }
 }
 
+/// `capture`: the text of the value at `pointer` in `payload`, or the first group (else the
+/// whole match) of `regex` in it.
+pub fn capture(
+    payload: &Value,
+    pointer: &str,
+    regex: Option<&regex::Regex>,
+) -> Result<String, String> {
+    let shown = if pointer.is_empty() { "." } else { pointer };
+    let found = payload
+        .pointer(pointer)
+        .ok_or_else(|| format!("{shown} not found in {}", short(payload)))?;
+    let text = text_of(found);
+    let Some(re) = regex else {
+        return Ok(text);
+    };
+    let caps = re.captures(&text).ok_or_else(|| {
+        format!(
+            "{shown} is {}, which does not match {:?}",
+            short(found),
+            re.as_str()
+        )
+    })?;
+    Ok(caps
+        .get(1)
+        .or_else(|| caps.get(0))
+        .map_or_else(String::new, |m| m.as_str().to_owned()))
+}
+
 /// A string's text, any other value's JSON.
 pub fn text_of(value: &Value) -> String {
     match value {

@@ -8,6 +8,7 @@
 
 pub mod check;
 mod client;
+mod http;
 pub mod matcher;
 pub mod parse;
 pub mod run;
@@ -189,6 +190,7 @@ async fn run_all(
         deadline,
         vars,
         secrets: request.secrets.iter().cloned().collect(),
+        http: http::Clients::default(),
     };
     let stop = AtomicBool::new(false);
     let (settings, stop) = (&settings, &stop);

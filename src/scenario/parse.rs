@@ -12,7 +12,7 @@ use super::syntax::{
     matcher_unquote,
 };
 pub use super::syntax::{caret, words};
-use super::vars;
+use super::{http, vars};
 use crate::client::args::open_brackets;
 use crate::duration::parse_duration;
 
@@ -119,6 +119,7 @@ impl Parser {
                 None => return Ok(()),
             },
             "capture" => capture(&words).map_err(shift)?,
+            "http" => http::parse(&body, &words, &at).map_err(shift)?,
             "sleep" => match words.as_slice() {
                 [_, d] => StepKind::Sleep(parse_duration(d).map_err(|e| Problem(skip + at[1], e))?),
                 _ => return Err(problem(skip, "usage: sleep DURATION")),
@@ -135,7 +136,7 @@ impl Parser {
                 StepKind::Command
             }
         };
-        let client = if matches!(kind, StepKind::Sleep(_)) {
+        let client = if !kind.needs_client() {
             String::new()
         } else {
             self.client(line, prefix)?
@@ -267,7 +268,7 @@ impl Parser {
     fn expect(&mut self, words: &[String], at: &[usize]) -> Result<Option<StepKind>, Problem> {
         let usage = "usage: expect EVENT [within DURATION] [CHECK], expect no EVENT within \
                      DURATION, expect ack [CHECK], expect disconnect [REASON], expect \
-                     connect_error [CHECK]";
+                     connect_error [CHECK], expect http STATUS [CHECK]";
         let Some(what) = words.get(1) else {
             return Err(problem(0, usage));
         };
@@ -287,6 +288,24 @@ impl Parser {
                 },
                 _ => return Err(problem(at[1], "usage: expect no EVENT within DURATION")),
             },
+            "http" => {
+                let Some(status) = rest.first() else {
+                    return Err(problem(at[1], "usage: expect http STATUS [CHECK]"));
+                };
+                let status = http::parse_status(status).map_err(|m| Problem(at[2], m))?;
+                let request = self.steps.iter_mut().rev().find_map(|s| match &mut s.kind {
+                    StepKind::Http(request) => Some(request),
+                    _ => None,
+                });
+                let Some(request) = request else {
+                    return Err(problem(at[1], "expect http must follow an http step"));
+                };
+                request.status_checked = true;
+                StepKind::ExpectHttp {
+                    status,
+                    matchers: matchers(&rest[1..], at.get(3).copied().unwrap_or(0))?,
+                }
+            }
             "ack" => StepKind::ExpectAck {
                 matchers: matchers(rest, at.get(2).copied().unwrap_or(0))?,
             },
@@ -340,6 +359,7 @@ impl Parser {
             Some(
                 StepKind::Expect { matchers, .. }
                 | StepKind::ExpectAck { matchers }
+                | StepKind::ExpectHttp { matchers, .. }
                 | StepKind::Connect(ConnectStep {
                     expect_error: Some(matchers),
                     ..

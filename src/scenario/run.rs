@@ -9,6 +9,7 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use super::client::{Client, Fail, apply_flag};
+use super::http;
 use super::matcher::{self, Matcher, short};
 use super::parse::{ConnectStep, Scenario, Step, StepKind};
 use super::vars;
@@ -26,6 +27,8 @@ pub struct Settings {
     pub vars: HashMap<String, String>,
     /// `--secret` names: their values (and those of `{{env.…}}`) are `***` in every report.
     pub secrets: std::collections::HashSet<String>,
+    /// The `http` steps' clients, shared by every file.
+    pub http: http::Clients,
 }
 
 /// Why a step failed.
@@ -59,6 +62,7 @@ pub async fn run_file(
         vars: settings.vars.clone(),
         clients: HashMap::new(),
         secrets: Vec::new(),
+        http: None,
     };
     for name in &settings.secrets {
         if let Some(value) = settings.vars.get(name) {
@@ -137,6 +141,8 @@ struct Run<'a> {
     clients: HashMap<String, Client>,
     /// Secret values, longest first.
     secrets: Vec<String>,
+    /// The last `http` step's answer.
+    http: Option<http::Response>,
 }
 
 impl Run<'_> {
@@ -245,39 +251,46 @@ impl Run<'_> {
                     .expect_disconnect(reason.as_deref(), deadline, &said)
                     .await?;
             }
+            StepKind::Http(request) => {
+                let resolved = http::Resolved::of(request, &|text| self.subst(text))?;
+                let (deadline, said) = self.deadline(None);
+                let timeout = deadline.saturating_duration_since(Instant::now());
+                let response = http::send(&self.settings.http, resolved, timeout, &said).await?;
+                let outcome = http::check_default_status(request, &response);
+                self.http = Some(response);
+                outcome?;
+            }
+            StepKind::ExpectHttp { status, matchers } => {
+                let resolved = self.resolve(matchers)?;
+                let response = self.http.as_ref().ok_or("no HTTP response yet")?;
+                if !http::status_matches(status, response.status) {
+                    return Err(format!("expected status {status}: {}", response.summary()).into());
+                }
+                check(matchers, &resolved, &response.body)?;
+            }
             StepKind::Capture {
                 name,
                 pointer,
                 regex,
+                from_http,
             } => {
                 let regex = match regex {
                     Some(re) => Some(matcher::compile(&self.subst(re)?)?),
                     None => None,
                 };
-                let client = self.client(&step.client)?;
-                let Some(last) = &client.last else {
-                    return Err("nothing to capture from: no event or acknowledgement yet".into());
+                let last = if *from_http {
+                    self.http
+                        .as_ref()
+                        .map(|r| &r.body)
+                        .ok_or("no HTTP response yet")?
+                } else {
+                    let client = self.client(&step.client)?;
+                    client
+                        .last
+                        .as_ref()
+                        .ok_or("nothing to capture from: no event or acknowledgement yet")?
                 };
-                let shown = if pointer.is_empty() { "." } else { pointer };
-                let found = last
-                    .pointer(pointer)
-                    .ok_or_else(|| format!("{shown} not found in {}", short(last)))?;
-                let text = matcher::text_of(found);
-                let value = match regex {
-                    None => text,
-                    Some(re) => {
-                        let caps = re.captures(&text).ok_or_else(|| {
-                            format!(
-                                "{shown} is {}, which does not match {:?}",
-                                short(found),
-                                re.as_str()
-                            )
-                        })?;
-                        caps.get(1)
-                            .or_else(|| caps.get(0))
-                            .map_or_else(String::new, |m| m.as_str().to_owned())
-                    }
-                };
+                let value = matcher::capture(last, pointer, regex.as_ref())?;
                 if self.settings.secrets.contains(name) {
                     self.secret(value.clone());
                 }

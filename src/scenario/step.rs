@@ -54,8 +54,49 @@ pub enum StepKind {
         name: String,
         pointer: String,
         regex: Option<String>,
+        /// `capture NAME = http POINTER`: from the last HTTP response's body.
+        from_http: bool,
     },
     Sleep(Duration),
+    /// `http METHOD URL [-H 'Name: value'] [--insecure] [BODY]`.
+    Http(HttpStep),
+    /// `expect http STATUS [check]`: the last HTTP response's status and JSON body.
+    ExpectHttp {
+        /// Three characters, digits or `x`: `200`, `2xx`, `40x`.
+        status: String,
+        matchers: Vec<Matcher>,
+    },
+}
+
+impl StepKind {
+    /// Steps that run on no client (and so do not connect the default one).
+    pub fn needs_client(&self) -> bool {
+        !matches!(
+            self,
+            StepKind::Sleep(_)
+                | StepKind::Http(_)
+                | StepKind::ExpectHttp { .. }
+                | StepKind::Capture {
+                    from_http: true,
+                    ..
+                }
+        )
+    }
+}
+
+/// One HTTP request; its words keep their `{{vars}}`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct HttpStep {
+    /// Upper case: `GET`, `POST`, …
+    pub method: String,
+    pub url: String,
+    /// `Name: value`, as written.
+    pub headers: Vec<String>,
+    /// One argument, as the REPL reads it, sent as JSON.
+    pub body: Option<String>,
+    pub insecure: bool,
+    /// An `expect http` checks its status; without one, it must be 2xx.
+    pub status_checked: bool,
 }
 
 /// `connect [as NAME] [URL] [flags]`; its words keep their `{{vars}}`.

@@ -98,8 +98,15 @@ pub(super) fn matcher_unquote(word: &str) -> String {
 }
 
 pub(super) fn capture(words: &[String]) -> Result<StepKind, Problem> {
-    let usage = "usage: capture NAME = POINTER [matches REGEX]";
-    let (name, pointer, regex) = match words {
+    let usage = "usage: capture NAME = [http] POINTER [matches REGEX]";
+    // `capture NAME = http POINTER …`: from the last HTTP response's body.
+    let from_http = words.get(3).is_some_and(|w| w == "http");
+    let words: Vec<String> = if from_http {
+        [&words[..3], &words[4..]].concat()
+    } else {
+        words.to_vec()
+    };
+    let (name, pointer, regex) = match words.as_slice() {
         [_, name, eq, pointer] if eq == "=" => (name, pointer, None),
         [_, name, eq, pointer, m, re] if eq == "=" && m == "matches" => {
             let re = super::matcher::unquote(re);
@@ -127,6 +134,7 @@ pub(super) fn capture(words: &[String]) -> Result<StepKind, Problem> {
         name: name.clone(),
         pointer,
         regex,
+        from_http,
     })
 }
 
@@ -196,7 +204,7 @@ pub(super) fn check_command(body: &str, words: &[String], at: &[usize]) -> Resul
         return Err(problem(
             at[0],
             format!(
-                "unknown step {name:?}: a REPL command (`sockai connect`, then `help`), connect, expect, capture or sleep"
+                "unknown step {name:?}: a REPL command (`sockai connect`, then `help`), connect, expect, capture, http or sleep"
             ),
         ));
     }

@@ -148,3 +148,42 @@ fn mangled_scenarios_never_panic() {
         let _ = super::parse::words(&text);
     }
 }
+
+#[test]
+fn http_steps_run_on_no_client_and_feed_the_connect() {
+    let text = "http POST {{url}}/login {\"user\": \"a\"}\nexpect http 200 /ok == true\n  /token is string\n\
+                capture token = http /token\nhttp GET {{url}}/health\n\
+                connect {{url}} --auth {\"token\": \"{{token}}\"}\nemit hi\n";
+    let scenario = parse(text).unwrap();
+    let clients: Vec<&str> = scenario.steps.iter().map(|s| s.client.as_str()).collect();
+    assert_eq!(
+        clients,
+        vec!["", "", "", "", DEFAULT_CLIENT, DEFAULT_CLIENT]
+    );
+    let StepKind::Http(login) = &scenario.steps[0].kind else {
+        panic!("{:?}", scenario.steps[0]);
+    };
+    assert!(login.status_checked, "its expect http checks the status");
+    let StepKind::Http(health) = &scenario.steps[3].kind else {
+        panic!("{:?}", scenario.steps[3]);
+    };
+    assert!(!health.status_checked, "no expect http: it must be 2xx");
+    let StepKind::ExpectHttp { status, matchers } = &scenario.steps[1].kind else {
+        panic!("{:?}", scenario.steps[1]);
+    };
+    assert_eq!((status.as_str(), matchers.len()), ("200", 2));
+    assert!(matches!(
+        &scenario.steps[2].kind,
+        StepKind::Capture { from_http: true, pointer, .. } if pointer == "/token"
+    ));
+    let known: HashSet<String> = ["url".to_owned()].into();
+    check_variables(&scenario, &known, &|_| false).unwrap();
+
+    let e = parse("expect http 200\n").unwrap_err();
+    assert_eq!((e.line, e.column), (1, 8), "{e}");
+    assert!(e.message.contains("must follow an http step"), "{e}");
+    let e = parse("http GET http://a.test/\nexpect http 2000\n").unwrap_err();
+    assert_eq!((e.line, e.column), (2, 13), "{e}");
+    let e = parse("http GET http://a.test/\ncapture t = http token\n").unwrap_err();
+    assert!(e.message.contains("not a JSON pointer"), "{e}");
+}

@@ -13,6 +13,8 @@ mod client_view;
 mod generated;
 mod providers_gemini;
 mod providers_openai;
+mod run_http;
+mod run_peers;
 mod run_scenarios;
 mod serve_bad_input;
 mod serve_bad_polling;

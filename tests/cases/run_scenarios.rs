@@ -1,6 +1,8 @@
-//! `sockai run`: scenarios against the Node chat server (socket.io 4.8), `sockai serve` and
-//! socket.io 2.x; variables, every kind of expect failing, parse errors, --jobs, JUnit.
+//! `sockai run`: scenarios against the Node chat server (socket.io 4.8), python-socketio,
+//! `sockai serve` and socket.io 2.x; variables, every kind of expect failing, parse errors,
+//! --jobs, JUnit.
 
+use crate::support::python::PythonServer;
 use crate::support::scenario::{Scenarios, file_records, read_junit, record_of, run_scenarios};
 use crate::support::{NodeServer, Server, refused_url};
 
@@ -48,6 +50,17 @@ carol: expect ack /ok == true
 #[test]
 fn a_two_client_chat_passes_with_variables_from_flags_files_and_env() {
     let server = NodeServer::start_script("chat-server.mjs", &[]);
+    chat_passes(&server.url);
+}
+
+/// The same scenario, reconnect, connect_error data and auth included, on python-socketio.
+#[test]
+fn the_chat_passes_on_python_socketio_too() {
+    let server = PythonServer::start("chat_server.py");
+    chat_passes(&server.url);
+}
+
+fn chat_passes(server_url: &str) {
     let files = Scenarios::new();
     let chat = files.write("chat.sockai", CHAT);
     let vars = files.write(
@@ -56,7 +69,7 @@ fn a_two_client_chat_passes_with_variables_from_flags_files_and_env() {
     );
     let junit = files.path().join("out/junit.xml");
     std::fs::create_dir(files.path().join("out")).unwrap();
-    let url = format!("url={}", server.url);
+    let url = format!("url={server_url}");
     let (stdout, stderr, code) = run_scenarios(
         &[
             chat.to_str().unwrap(),
@@ -202,6 +215,42 @@ const FAILING: &[(&str, &str, u64, &str)] = &[
         "expect ack /a exists\n",
         1,
         "no acknowledgement yet",
+    ),
+    (
+        "not_equals",
+        "ack join {\"room\": \"n\"}\nexpect ack /ok != true\n",
+        2,
+        "expected /ok != true: /ok is true, expected anything else",
+    ),
+    (
+        "own_line_check",
+        "emit quiz\n\nexpect question\n  . is string\n  . == \"2+2\"\n",
+        3,
+        "expected . == \"2+2\": the payload is \"2+2?\", expected \"2+2\"",
+    ),
+    (
+        "wait",
+        "emit say {\"room\": \"w\"}\nwait said 200ms\n",
+        2,
+        "no `said` within 200ms",
+    ),
+    (
+        "capture_missing",
+        "ack join {\"room\": \"c\"}\ncapture x = /nope\n",
+        2,
+        "/nope not found in {",
+    ),
+    (
+        "capture_regex",
+        "ack say {\"room\": \"c\"}\ncapture x = /id matches \"^z(\\d)\"\n",
+        2,
+        "\", which does not match \"^z(",
+    ),
+    (
+        "captured_value",
+        "ack say {\"room\": \"q\"}\ncapture id = /id\nack say {\"room\": \"q\"}\nexpect ack /id == \"{{id}}\"\n",
+        4,
+        "expected /id == \"{{id}}\": /id is \"m-",
     ),
 ];
 

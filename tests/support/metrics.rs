@@ -52,7 +52,7 @@ pub async fn scrape(addr: &str, token: Option<&str>) -> Scraped {
 /// Parse Prometheus text with the Python client's parser.
 pub fn parse(text: &str) -> Scraped {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python/parse_metrics.py");
-    let mut child = Command::new("python3")
+    let mut child = Command::new(super::python::python())
         .arg(script)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

@@ -14,6 +14,7 @@ pub mod nginx;
 pub mod node;
 pub mod polling;
 pub mod pty;
+pub mod python;
 pub mod scenario;
 pub mod sioxide;
 pub mod socket_log;

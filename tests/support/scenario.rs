@@ -1,11 +1,12 @@
 //! `sockai run` cases: scenario files in a temporary directory, the run's output, and the
-//! JUnit report read by Python's XML parser (a real consumer, not a string search).
+//! JUnit report read by `junitparser` (a real consumer, not a string search).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::Value;
 
+use super::python::python;
 use super::{json_lines, sockai};
 
 /// A temporary directory of scenario files.
@@ -63,34 +64,44 @@ pub fn record_of<'a>(records: &'a [Value], name: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no record of {name} in {records:?}"))
 }
 
-/// The JUnit report as Python's `xml.etree` reads it: `{tests, failures, cases: [{name, line,
-/// failure}]}`, JSON from a one-line script; panics if it is not well-formed XML.
+/// The JUnit report as `junitparser` (PyPI; the reader of JUnit XML many CI tools use) reads
+/// it: `{tests, failures, cases: [{name, line, failure, skipped}]}`, JSON from a script that
+/// also checks the counts written agree with the test cases; panics if it does not read.
 pub fn read_junit(path: &Path) -> Value {
     let script = r#"
-import json, sys, xml.etree.ElementTree as ET
-root = ET.parse(sys.argv[1]).getroot()
-assert root.tag == "testsuites", root.tag
-suites = root.findall("testsuite")
-assert len(suites) == 1
+import json, sys
+from junitparser import JUnitXml, TestSuite, Failure, Skipped, Error
+xml = JUnitXml.fromfile(sys.argv[1])
+assert isinstance(xml, JUnitXml), "the root is <testsuites>"
+suites = list(xml)
+assert len(suites) == 1 and isinstance(suites[0], TestSuite), suites
+suite = suites[0]
+written = [(s.tests, s.failures, s.errors, s.skipped) for s in (xml, suite)]
+suite.update_statistics()
+xml.update_statistics()
+counted = [(s.tests, s.failures, s.errors, s.skipped) for s in (xml, suite)]
+assert written == counted, f"counts written {written} != counted {counted}"
 cases = []
-for case in suites[0].findall("testcase"):
-    failure = case.find("failure")
+for case in suite:
+    failures = [r for r in case.result if isinstance(r, Failure)]
+    assert not any(isinstance(r, Error) for r in case.result)
     cases.append({
-        "name": case.get("name"),
-        "time": float(case.get("time")),
-        "line": case.get("line"),
-        "failure": None if failure is None else {"message": failure.get("message"), "text": failure.text},
-        "skipped": case.find("skipped") is not None,
+        "name": case.name,
+        "classname": case.classname,
+        "time": case.time,
+        "line": case._elem.get("line"),
+        "failure": {"message": failures[0].message, "text": failures[0].text} if failures else None,
+        "skipped": any(isinstance(r, Skipped) for r in case.result),
     })
-print(json.dumps({"tests": int(root.get("tests")), "failures": int(root.get("failures")),
-                  "suite_tests": int(suites[0].get("tests")), "cases": cases}))
+print(json.dumps({"tests": xml.tests, "failures": xml.failures, "suite_tests": suite.tests,
+                  "cases": cases}))
 "#;
-    let output = Command::new("python3")
+    let output = Command::new(python())
         .arg("-c")
         .arg(script)
         .arg(path)
         .output()
-        .expect("python3 reads the JUnit report");
+        .expect("junitparser reads the JUnit report");
     assert!(
         output.status.success(),
         "not valid JUnit XML: {}\n{}",
@@ -99,3 +110,41 @@ print(json.dumps({"tests": int(root.get("tests")), "failures": int(root.get("fai
     );
     serde_json::from_slice(&output.stdout).unwrap()
 }
+
+/// Two clients in one room (join, broadcast to the room, acks, a server's ack request, a
+/// kick), on any chat server of the tests: `tests/node/chat-server.mjs` (socket.io 4.x, or 2.x
+/// with `SIO_V2=1`: `--var eio=3`) and `tests/python/chat_server.py` (python-socketio).
+pub const TWO_CLIENT_CHAT: &str = r#"# Alice and bob join a room; alice speaks, bob hears.
+connect as alice {{url}} --eio {{eio}}
+connect as bob {{url}} --eio {{eio}} --query who=bob
+
+alice: ack join {"room": "{{room}}", "name": "alice"}
+alice: expect ack /ok == true
+  /members == 1
+bob: ack join {
+  "room": "{{room}}",
+  "name": "bob"
+}
+bob: expect ack /members == 2
+alice: expect joined /name == "bob"
+alice: ack say {"room": "{{room}}", "text": "hello \"bob\""}
+alice: capture msg_id = /id
+alice: capture n = /id matches "m-(\d+)"
+bob: expect said within 2s
+  /text == "hello \"bob\""
+  /from == "alice"
+  /id == "{{msg_id}}"
+  /id matches "^m-{{n}}$"
+  /secret !exists
+bob: expect no said within 50ms
+alice: expect no said within 10ms
+bob: emit quiz
+bob: reply question 4
+bob: expect answered . == 4
+bob: ack leave {"room": "{{room}}"}
+bob: expect ack /ok == true
+alice: ack say {"room": "{{room}}", "text": "anyone?"}
+bob: expect no said within 100ms
+bob: emit kick
+bob: expect disconnect "server"
+"#;
