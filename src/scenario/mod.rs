@@ -10,6 +10,7 @@ pub mod check;
 mod client;
 pub mod matcher;
 pub mod parse;
+pub mod repl;
 pub mod run;
 mod step;
 mod syntax;

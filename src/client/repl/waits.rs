@@ -1,0 +1,163 @@
+//! What the session waits for before it reads the next line (`wait`, `expect`, `sleep`), and
+//! the events that arrived and no wait has taken yet.
+
+use std::collections::VecDeque;
+
+use serde_json::{Value, json};
+use tokio::time::Instant;
+
+use super::session::Session;
+use super::steps::PayloadCheck;
+
+/// Arrivals kept per event name until a `wait` or `expect` takes them; a flood loses its
+/// oldest.
+const MAX_ARRIVALS: usize = 256;
+
+/// An event that arrived: its payload, and its entry in the recording.
+pub(super) struct Arrival {
+    pub(super) payload: Value,
+    pub(super) entry: Option<usize>,
+}
+
+pub(super) struct Waiting {
+    /// The event waited for (`connect`, `disconnect` too); empty for `sleep` and `expect ack`.
+    pub(super) event: String,
+    pub(super) until: Instant,
+    pub(super) kind: WaitKind,
+    /// How long, said in a message ("within 5s").
+    pub(super) said: String,
+    /// The recording's entry of the line that waits: taken back if the wait fails.
+    pub(super) entry: Option<usize>,
+}
+
+pub(super) enum WaitKind {
+    /// `wait EVENT`
+    Wait,
+    /// `expect EVENT [checks]`
+    Expect(Vec<PayloadCheck>),
+    /// `expect no EVENT within T`
+    No,
+    /// `expect ack [checks]`, while an acknowledgement is on its way
+    Ack(Vec<PayloadCheck>),
+    /// `expect disconnect [REASON]`
+    Disconnect(Option<String>),
+    Sleep,
+    /// A line that reads the last acknowledgement (`capture`, a check), typed while one is on
+    /// its way: it runs when the acknowledgement has come (as in a scenario, where `ack` waits).
+    Deferred(String),
+}
+
+impl Session<'_> {
+    /// The oldest arrival of `name` no wait has taken. An `expect` typed takes its event out
+    /// of the recording (the line typed checks it); a `wait` typed gives way to the `expect`
+    /// recorded for the event, which waits as well and checks it too.
+    pub(super) fn take_arrival(&mut self, name: &str, by_wait: bool) -> Option<Arrival> {
+        let arrival = self.arrived.get_mut(name)?.pop_front()?;
+        self.taken(arrival.entry, by_wait, self.current_entry);
+        Some(arrival)
+    }
+
+    fn taken(&mut self, event: Option<usize>, by_wait: bool, line: Option<usize>) {
+        if let Some(recorder) = &mut self.recorder {
+            if by_wait {
+                recorder.retract(line);
+            } else {
+                recorder.consumed(event);
+            }
+        }
+    }
+
+    /// An event arrived: it ends the wait it satisfies, or is kept for a later one.
+    pub(super) fn arrive(&mut self, name: &str, payload: Value, entry: Option<usize>) {
+        let matches = self.waiting.as_ref().is_some_and(|w| {
+            w.event == name
+                && matches!(
+                    w.kind,
+                    WaitKind::Wait | WaitKind::Expect(_) | WaitKind::No | WaitKind::Disconnect(_)
+                )
+        });
+        if !matches {
+            let queue = self.arrived.entry(name.to_owned()).or_default();
+            if queue.len() >= MAX_ARRIVALS {
+                queue.pop_front();
+            }
+            queue.push_back(Arrival { payload, entry });
+            return;
+        }
+        if let Some(waiting) = self.waiting.take() {
+            let by_wait = matches!(waiting.kind, WaitKind::Wait);
+            self.taken(entry, by_wait, waiting.entry);
+            self.end_wait(waiting, Some(payload));
+        }
+    }
+
+    /// A wait is over: `payload` is what arrived (`None`: its time ran out).
+    pub(super) fn end_wait(&mut self, waiting: Waiting, payload: Option<Value>) {
+        let errors = self.errors;
+        let entry = waiting.entry;
+        self.judge(waiting, payload);
+        if self.errors != errors
+            && let Some(recorder) = &mut self.recorder
+        {
+            recorder.retract(entry);
+        }
+    }
+
+    fn judge(&mut self, waiting: Waiting, payload: Option<Value>) {
+        let event = &waiting.event;
+        match (waiting.kind, payload) {
+            (WaitKind::Sleep, _) | (WaitKind::No, None) => {}
+            (WaitKind::Deferred(line), _) => self.queued.push_front(line),
+            (WaitKind::No, Some(payload)) => self.fail(&format!(
+                "`{event}` arrived: {}",
+                crate::client::render::compact(&payload)
+            )),
+            (WaitKind::Wait, Some(payload)) => self.last = Some(payload),
+            (WaitKind::Expect(checks) | WaitKind::Ack(checks), Some(payload)) => {
+                self.last = Some(payload.clone());
+                self.check(&checks, &payload, if event.is_empty() { "ack" } else { event });
+            }
+            (WaitKind::Disconnect(reason), Some(payload)) => {
+                let got = payload.as_str().unwrap_or_default().to_owned();
+                match reason {
+                    Some(reason) if !got.contains(&reason) => self.fail(&format!(
+                        "disconnected with reason {got:?}, expected one containing {reason:?}"
+                    )),
+                    _ => self.passed("disconnect"),
+                }
+            }
+            (WaitKind::Ack(_), None) => {
+                self.fail(&format!("no acknowledgement {}", waiting.said));
+            }
+            (WaitKind::Wait, None) => self.fail(&format!("timed out waiting for `{event}`")),
+            (_, None) => self.fail(&format!("no `{event}` {}", waiting.said)),
+        }
+    }
+
+    /// Every check on `payload`; a failure says which.
+    pub(super) fn check(&mut self, checks: &[PayloadCheck], payload: &Value, what: &str) {
+        for check in checks {
+            if let Err(why) = check(payload) {
+                self.fail(&if what.is_empty() {
+                    why
+                } else {
+                    format!("{what}: {why}")
+                });
+                return;
+            }
+        }
+        self.passed(what);
+    }
+
+    pub(super) fn passed(&self, what: &str) {
+        if self.json {
+            self.printer
+                .record("expect", json!({ "event": what, "ok": true }));
+        } else {
+            self.info(&format!("✓ expect {what}"));
+        }
+    }
+}
+
+/// Arrivals by event name.
+pub(super) type Arrivals = std::collections::HashMap<String, VecDeque<Arrival>>;
