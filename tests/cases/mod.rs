@@ -8,6 +8,8 @@ mod client_flags;
 mod client_gives_up;
 mod client_hostile;
 mod client_interop;
+mod client_record;
+mod client_saved;
 mod client_tls;
 mod client_view;
 mod generated;
