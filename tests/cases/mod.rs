@@ -10,6 +10,7 @@ mod client_hostile;
 mod client_interop;
 mod client_record;
 mod client_saved;
+mod client_steps;
 mod client_tls;
 mod client_view;
 mod generated;

@@ -306,7 +306,7 @@ impl Session<'_> {
         let (name, pointer, regex) = match words {
             [_, name, eq, pointer] if eq == "=" => (name, pointer, None),
             [_, name, eq, pointer, m, re] if eq == "=" && m == "matches" => {
-                (name, pointer, Some(unquote(re)))
+                (name, pointer, Some(unquote_text(re)))
             }
             _ => return Err(usage.to_owned()),
         };
@@ -378,4 +378,16 @@ impl Session<'_> {
 /// An event name may be written "quoted".
 fn unquote(word: &str) -> String {
     command::unquote(word)
+}
+
+/// A `"…"` regex that is not valid JSON (`"m-(\d+)"`) is its text between the quotes, as in a
+/// scenario.
+fn unquote_text(word: &str) -> String {
+    match serde_json::from_str::<Value>(word) {
+        Ok(Value::String(s)) if word.starts_with('"') => s,
+        _ if word.len() >= 2 && word.starts_with('"') && word.ends_with('"') => {
+            word[1..word.len() - 1].to_owned()
+        }
+        _ => word.to_owned(),
+    }
 }

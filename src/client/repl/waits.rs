@@ -150,6 +150,7 @@ impl Session<'_> {
     }
 
     pub(super) fn passed(&self, what: &str) {
+        let what = if what.is_empty() { "check" } else { what };
         if self.json {
             self.printer
                 .record("expect", json!({ "event": what, "ok": true }));
