@@ -285,4 +285,29 @@ mod tests {
         assert!(Collection::parse("##\n").is_err());
         assert!(Collection::parse("## 1a\n").is_err());
     }
+
+    /// A cheap fuzz in `cargo test` (fuzz/fuzz_targets/collection.rs is the real one): every
+    /// cut and splice of a collection parses or is refused, without a panic, and what parses
+    /// renders to text that parses back to the same names and steps.
+    #[test]
+    fn mangled_collections_never_panic_and_round_trip() {
+        let chars: Vec<char> = FILE.chars().collect();
+        for cut in 0..=chars.len() {
+            for insert in ["", "##", "## x\n", "{", "\r\n", "é"] {
+                let mangled: String = chars[..cut]
+                    .iter()
+                    .copied()
+                    .chain(insert.chars())
+                    .chain(chars[cut..].iter().copied())
+                    .collect();
+                if let Ok(collection) = Collection::parse(&mangled) {
+                    let again = Collection::parse(&collection.render()).unwrap();
+                    assert_eq!(again.names(), collection.names(), "{mangled:?}");
+                    for (a, b) in again.blocks.iter().zip(&collection.blocks) {
+                        assert_eq!(a.steps(), b.steps(), "{mangled:?}");
+                    }
+                }
+            }
+        }
+    }
 }
