@@ -279,7 +279,10 @@ mod tests {
         assert_eq!(e.line, 3);
         assert!(e.message.contains("## NAME"), "{}", e.message);
         let e = Collection::parse("## a\n## a\n").unwrap_err();
-        assert_eq!((e.line, e.message.as_str()), (2, "\"a\" is saved twice (first at line 1)"));
+        assert_eq!(
+            (e.line, e.message.as_str()),
+            (2, "\"a\" is saved twice (first at line 1)")
+        );
         let e = Collection::parse("# fine\nemit x\n").unwrap_err();
         assert_eq!(e.line, 2);
         assert!(Collection::parse("##\n").is_err());

@@ -31,8 +31,8 @@ use std::time::Duration;
 
 pub use error::ClientError;
 pub use options::{ConnectOptions, Transport};
-pub use repl::{PayloadCheck, ScenarioSyntax};
 use output::Printer;
+pub use repl::{PayloadCheck, ScenarioSyntax};
 
 /// `sockai connect`.
 #[derive(Debug, Clone)]

@@ -67,7 +67,10 @@ fn client_record_replays_then_fails_against_a_changed_server() {
         text.contains("# changes every run, so only its type is checked: /id (an id)"),
         "{text}"
     );
-    assert!(text.contains(&format!("--var url={}", server.url)), "{text}");
+    assert!(
+        text.contains(&format!("--var url={}", server.url)),
+        "{text}"
+    );
 
     // Against the same server: it passes.
     let url = format!("url={}", server.url);
@@ -79,11 +82,11 @@ fn client_record_replays_then_fails_against_a_changed_server() {
     let url = format!("url={}", changed.url);
     let (stdout, stderr, code) = run_scenarios(&[file, "--var", &url], &[]);
     assert_eq!(code, 1, "{stdout}\n{stderr}");
-    let at = format!(
-        "session.sockai:{}:",
-        line_of(&text, "expect question")
+    let at = format!("session.sockai:{}:", line_of(&text, "expect question"));
+    assert!(
+        stdout.contains("FAILED") && stdout.contains(&at),
+        "{stdout}"
     );
-    assert!(stdout.contains("FAILED") && stdout.contains(&at), "{stdout}");
     assert!(
         stdout.contains(r#"expected . == "2+2?": the payload is "3+3?", expected "2+2?""#),
         "{stdout}"
@@ -124,7 +127,11 @@ fn client_record_of_an_ai_answer_loosens_its_request_id() {
 fn client_record_into_a_missing_directory_is_a_usage_error() {
     let files = Scenarios::new();
     let path = files.path().join("no/such/dir/x.sockai");
-    let (_, stderr, code) = connect_script(&[&refused_url(), "--record", path.to_str().unwrap()], "");
+    let (_, stderr, code) =
+        connect_script(&[&refused_url(), "--record", path.to_str().unwrap()], "");
     assert_eq!(code, 2, "{stderr}");
-    assert!(stderr.contains("--record") && stderr.contains("no directory"), "{stderr}");
+    assert!(
+        stderr.contains("--record") && stderr.contains("no directory"),
+        "{stderr}"
+    );
 }

@@ -153,8 +153,7 @@ fn client_saved_tab_completes_a_saved_name_on_a_terminal() {
     let server = NodeServer::start();
     let files = Scenarios::new();
     let path = files.write("mine.sockai", "## greeting\nemit echo hello\n");
-    let (mut repl, _dir) =
-        pty::repl_with(&server.url, &["--collection", path.to_str().unwrap()]);
+    let (mut repl, _dir) = pty::repl_with(&server.url, &["--collection", path.to_str().unwrap()]);
     repl.send("greet\t").unwrap();
     repl.expect("greeting").unwrap();
     repl.send_line("").unwrap();
@@ -169,7 +168,8 @@ fn client_saved_tab_completes_a_saved_name_on_a_terminal() {
     repl.send("ag\t").unwrap();
     repl.expect("again").unwrap();
     repl.send_line("").unwrap();
-    repl.expect(Regex(r#"(?s)── again.*/ echo "again""#)).unwrap();
+    repl.expect(Regex(r#"(?s)── again.*/ echo "again""#))
+        .unwrap();
     repl.send_line("quit").unwrap();
     repl.expect(Eof).unwrap();
 }

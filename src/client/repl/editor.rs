@@ -197,10 +197,7 @@ impl Hinter for ReplHelper {
         if !rest.trim().is_empty() {
             return None;
         }
-        let (_, usage, _) = COMMANDS
-            .iter()
-            .chain(STEPS)
-            .find(|(n, _, _)| *n == name)?;
+        let (_, usage, _) = COMMANDS.iter().chain(STEPS).find(|(n, _, _)| *n == name)?;
         let args = usage.strip_prefix(name)?.trim_start();
         if args.is_empty() {
             return None;
@@ -285,7 +282,10 @@ mod tests {
             color: false,
         };
         let names = |line: &str| -> Vec<String> {
-            completions(&helper, line).into_iter().map(|p| p.1).collect()
+            completions(&helper, line)
+                .into_iter()
+                .map(|p| p.1)
+                .collect()
         };
         assert_eq!(names("gr"), ["greet"]);
         assert_eq!(names("j"), ["join-lobby"]);

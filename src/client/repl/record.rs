@@ -19,7 +19,10 @@ const MAX_ENTRIES: usize = 100_000;
 
 enum Entry {
     Line(String),
-    Event { name: String, payload: Value },
+    Event {
+        name: String,
+        payload: Value,
+    },
     Disconnect(String),
     Comment(String),
     /// A line that failed: not part of the scenario.
@@ -286,7 +289,10 @@ mod tests {
         r.disconnected("io server disconnect");
         r.reconnected();
         let text = r.render("2026-12-07 21:40 UTC");
-        assert!(!text.contains("s3cret") && !text.contains("Bearer"), "{text}");
+        assert!(
+            !text.contains("s3cret") && !text.contains("Bearer"),
+            "{text}"
+        );
         let body: Vec<&str> = text.lines().skip(3).collect();
         assert_eq!(
             body,
@@ -305,7 +311,12 @@ mod tests {
                 "reconnect",
             ]
         );
-        assert!(text.lines().nth(1).unwrap().contains("--var url=http://127.0.0.1:3000 "));
+        assert!(
+            text.lines()
+                .nth(1)
+                .unwrap()
+                .contains("--var url=http://127.0.0.1:3000 ")
+        );
     }
 
     #[test]

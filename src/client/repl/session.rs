@@ -154,7 +154,11 @@ impl<'a> Session<'a> {
                 }
                 continue;
             }
-            if idle && !asked && input_open && let Some(ask) = ask {
+            if idle
+                && !asked
+                && input_open
+                && let Some(ask) = ask
+            {
                 self.update_prompt();
                 ask.send(true).ok();
                 asked = true;

@@ -21,13 +21,16 @@ use crate::duration::parse_duration;
 /// A check of a payload: `Err` says why it does not hold.
 pub type PayloadCheck = Box<dyn Fn(&Value) -> Result<(), String> + Send + Sync>;
 
+/// The value of a variable, `None` when it is not defined.
+pub type Lookup<'a> = &'a dyn Fn(&str) -> Option<String>;
+
 /// The scenario language's checks and variables, as the REPL uses them.
 #[derive(Clone, Copy, Debug)]
 pub struct ScenarioSyntax {
     /// `POINTER TEST [VALUE]` words (`/text == "hi"`) → their check.
     pub check: fn(&[String]) -> Result<PayloadCheck, String>,
     /// `{{name}}` and `{{env.NAME}}` replaced through a lookup; an unknown one is an error.
-    pub substitute: fn(&str, &dyn Fn(&str) -> Option<String>) -> Result<String, String>,
+    pub substitute: fn(&str, Lookup<'_>) -> Result<String, String>,
 }
 
 /// The REPL's lines beyond `command.rs`'s commands: name, usage, what it does (for `help`).
@@ -268,9 +271,11 @@ impl Session<'_> {
                 }
             }
             "connect_error" => {
-                return Err("`expect connect_error` follows a scenario's `connect` line; \
+                return Err(
+                    "`expect connect_error` follows a scenario's `connect` line; \
                             `sockai connect` itself exits 3 when it is refused"
-                    .to_owned());
+                        .to_owned(),
+                );
             }
             event => {
                 let event = unquote(event);

@@ -115,7 +115,11 @@ impl Session<'_> {
             (WaitKind::Wait, Some(payload)) => self.last = Some(payload),
             (WaitKind::Expect(checks) | WaitKind::Ack(checks), Some(payload)) => {
                 self.last = Some(payload.clone());
-                self.check(&checks, &payload, if event.is_empty() { "ack" } else { event });
+                self.check(
+                    &checks,
+                    &payload,
+                    if event.is_empty() { "ack" } else { event },
+                );
             }
             (WaitKind::Disconnect(reason), Some(payload)) => {
                 let got = payload.as_str().unwrap_or_default().to_owned();
