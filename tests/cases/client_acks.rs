@@ -22,7 +22,9 @@ fn client_acks_reply_to_an_ack_nobody_asked_for_is_an_error() {
         [
             "no server acknowledgement 99 is waiting for an answer (none is waiting)",
             "usage: reply <ack_id> [arg …]",
-            "\"x\" is not an acknowledgement id: the number shown with the event (`status` lists them)",
+            // `reply EVENT` answers that event's request, as in a scenario.
+            "\"x\" is not an acknowledgement id, nor an event waiting for one: the id is the \
+             number shown with the event (`status` lists them)",
         ]
     );
     assert!(of_type(&records, "reply").is_empty());

@@ -368,7 +368,9 @@ impl Session<'_> {
             .find(|(_, name)| *name == event);
         let Some((id, _)) = found else {
             self.fail(&format!(
-                "no `{event}` is waiting for an acknowledgement (`status` lists those that are)"
+                "{:?} is not an acknowledgement id, nor an event waiting for one: the id is the \
+                 number shown with the event (`status` lists them)",
+                words[1]
             ));
             return Flow::Continue;
         };
