@@ -1,6 +1,6 @@
 //! Scenario lines typed at `sockai connect`'s prompt (issue 17: "a scenario's lines can be
 //! typed at the prompt"): `expect` with checks, `capture` and `{{variables}}`, `sleep`,
-//! `reply EVENT`, check lines; each failure one error and exit 1. Against the official Node
+//! `reply EVENT` (waiting for the request), check lines; each failure one error and exit 1. Against the official Node
 //! socket.io 4.8 chat server of tests/node.
 
 use serde_json::json;
@@ -18,6 +18,9 @@ expect question within 2s . == "2+2?"
 reply question 4
 expect answered
   . == 4
+emit quiz
+reply question 5
+expect answered . == 5
 sleep 50ms
 ack say {"room": "{{room}}", "text": "t"}
 expect ack /id matches "^m-\d+$"
@@ -35,14 +38,19 @@ expect nothing-here within 200ms
         .iter()
         .map(|r| r["event"].as_str().unwrap())
         .collect();
-    assert_eq!(passed, ["ack", "question", "answered", "check", "ack"]);
+    // `reply question` before the question came waited for it, as in a scenario.
+    assert_eq!(
+        passed,
+        ["ack", "question", "answered", "check", "answered", "ack"]
+    );
     assert_eq!(received(&records, "answered")[0]["args"], json!([4]));
+    assert_eq!(received(&records, "answered")[1]["args"], json!([5]));
     // The captured room went into the next line's JSON.
     let sent = of_type(&records, "sent");
-    assert_eq!(sent[2]["args"], json!([{"room": "den", "text": "t"}]));
+    assert_eq!(sent[3]["args"], json!([{"room": "den", "text": "t"}]));
     // The regex's group, a number once in place.
-    assert_eq!(sent[3]["event"], "number");
-    assert_eq!(sent[3]["args"], json!([1]));
+    assert_eq!(sent[4]["event"], "number");
+    assert_eq!(sent[4]["args"], json!([1]));
     let errors: Vec<&str> = of_type(&records, "error")
         .iter()
         .map(|r| r["message"].as_str().unwrap())

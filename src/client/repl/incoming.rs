@@ -184,9 +184,10 @@ impl Session<'_> {
     }
 
     pub(super) fn on_ack(&mut self, outcome: AckOutcome) {
-        let waited = self
-            .waiting
-            .take_if(|w| matches!(w.kind, WaitKind::Ack(_) | WaitKind::Deferred(_)));
+        let waited = self.waiting.take_if(|w| {
+            matches!(w.kind, WaitKind::Ack(_))
+                || (matches!(w.kind, WaitKind::Deferred(_)) && w.event.is_empty())
+        });
         let got = match outcome.result {
             Ok((args, took)) => {
                 if self.json {
@@ -219,7 +220,9 @@ impl Session<'_> {
             (Err(message), waiting) => {
                 self.fail(&message);
                 // A deferred line still runs (and says there is no acknowledgement).
-                if let Some(waiting) = waiting.filter(|w| matches!(w.kind, WaitKind::Deferred(_))) {
+                if let Some(waiting) = waiting
+                    .filter(|w| matches!(w.kind, WaitKind::Deferred(_)) && w.event.is_empty())
+                {
                     self.end_wait(waiting, None);
                 }
             }

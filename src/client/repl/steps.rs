@@ -108,6 +108,17 @@ impl Session<'_> {
             self.wait_for("", within, WaitKind::Deferred(typed.to_owned()));
             return Flow::Continue;
         }
+        // `reply EVENT` before the server asked: as in a scenario, it waits for the request.
+        if first == "reply"
+            && let Some(event) = words.get(1).filter(|w| w.parse::<u64>().is_err())
+        {
+            let event = unquote(event);
+            if !self.server_acks.entries().iter().any(|(_, e)| *e == event) {
+                let within = Some(self.settings.ack_timeout);
+                self.wait_for(&event, within, WaitKind::Deferred(typed.to_owned()));
+                return Flow::Continue;
+            }
+        }
         let text = match self.substitute(typed) {
             Ok(text) => text,
             Err(message) => {

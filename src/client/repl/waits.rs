@@ -44,6 +44,7 @@ pub(super) enum WaitKind {
     Sleep,
     /// A line that reads the last acknowledgement (`capture`, a check), typed while one is on
     /// its way: it runs when the acknowledgement has come (as in a scenario, where `ack` waits).
+    /// With an event: `reply EVENT` before the server asked; it runs when the event arrives.
     Deferred(String),
 }
 
@@ -76,6 +77,15 @@ impl Session<'_> {
                     WaitKind::Wait | WaitKind::Expect(_) | WaitKind::No | WaitKind::Disconnect(_)
                 )
         });
+        // A line deferred until this event arrives (`reply EVENT`): it runs, and the event
+        // stays for a `wait` or `expect` (and in the recording).
+        let deferred = self
+            .waiting
+            .as_ref()
+            .is_some_and(|w| w.event == name && matches!(w.kind, WaitKind::Deferred(_)));
+        if deferred && let Some(waiting) = self.waiting.take() {
+            self.end_wait(waiting, Some(payload.clone()));
+        }
         if !matches {
             let queue = self.arrived.entry(name.to_owned()).or_default();
             if queue.len() >= MAX_ARRIVALS {
@@ -107,7 +117,13 @@ impl Session<'_> {
         let event = &waiting.event;
         match (waiting.kind, payload) {
             (WaitKind::Sleep, _) | (WaitKind::No, None) => {}
-            (WaitKind::Deferred(line), _) => self.queued.push_front(line),
+            (WaitKind::Deferred(line), Some(_)) => self.queued.push_front(line),
+            (WaitKind::Deferred(line), None) if event.is_empty() => self.queued.push_front(line),
+            (WaitKind::Deferred(_), None) => self.fail(&format!(
+                "no `{event}` asking for an acknowledgement {} (reply takes the id shown with \
+                 the event, or the name of an event that asks for one)",
+                waiting.said
+            )),
             (WaitKind::No, Some(payload)) => self.fail(&format!(
                 "`{event}` arrived: {}",
                 crate::client::render::compact(&payload)
