@@ -14,8 +14,10 @@ use crate::client::options::{ConnectOptions, Transport};
 use crate::protocol::engineio::EngineVersion;
 use crate::wire::event::AI_MESSAGE_CHUNK;
 
-/// Most entries kept (lines and events); later ones are counted, and said so in the file.
+/// Most entries kept (lines and events), and most bytes of payload; later ones are counted,
+/// and said so in the file.
 const MAX_ENTRIES: usize = 100_000;
+const MAX_BYTES: usize = 64 * 1024 * 1024;
 
 enum Entry {
     Line(String),
@@ -43,6 +45,7 @@ pub(super) struct Recorder {
     /// The server closed the session: a reconnection after it is a `reconnect` step.
     closed: bool,
     dropped: usize,
+    bytes: usize,
 }
 
 /// `http://host:3000/admin?x=1` → (`http://host:3000`, `/admin`): the origin becomes `{{url}}`,
@@ -116,14 +119,21 @@ impl Recorder {
             acks: BTreeMap::new(),
             closed: false,
             dropped: 0,
+            bytes: 0,
         }
     }
 
     fn push(&mut self, entry: Entry) -> Option<usize> {
-        if self.entries.len() >= MAX_ENTRIES {
+        let bytes = match &entry {
+            Entry::Line(text) | Entry::Comment(text) | Entry::Disconnect(text) => text.len(),
+            Entry::Event { name, payload } => name.len() + payload.to_string().len(),
+            Entry::Gone => 0,
+        };
+        if self.entries.len() >= MAX_ENTRIES || self.bytes + bytes > MAX_BYTES {
             self.dropped += 1;
             return None;
         }
+        self.bytes += bytes;
         self.entries.push(entry);
         Some(self.entries.len() - 1)
     }
@@ -228,8 +238,9 @@ impl Recorder {
         }
         if self.dropped > 0 {
             out.push(format!(
-                "# … and {} more lines and events, not recorded (at most {MAX_ENTRIES})",
-                self.dropped
+                "# … and {} more lines and events, not recorded (at most {MAX_ENTRIES}, {} MiB)",
+                self.dropped,
+                MAX_BYTES / (1024 * 1024)
             ));
         }
         let mut text = out.join("\n");

@@ -117,7 +117,7 @@ impl<'a> Session<'a> {
             seen: Arc::default(),
             acks: JoinSet::new(),
             server_acks: ServerAcks::default(),
-            arrived: Arrivals::new(),
+            arrived: Arrivals::default(),
             waiting: None,
             last: None,
             last_ack: None,

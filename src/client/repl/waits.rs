@@ -1,7 +1,7 @@
 //! What the session waits for before it reads the next line (`wait`, `expect`, `sleep`), and
 //! the events that arrived and no wait has taken yet.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 
 use serde_json::{Value, json};
 use tokio::time::Instant;
@@ -12,11 +12,59 @@ use super::steps::PayloadCheck;
 /// Arrivals kept per event name until a `wait` or `expect` takes them; a flood loses its
 /// oldest.
 const MAX_ARRIVALS: usize = 256;
+/// Bytes of payload kept in all (as JSON): past it, the oldest arrivals of the event that
+/// arrived lose their payload (a `wait` still counts them; an `expect` sees `null`).
+const MAX_ARRIVAL_BYTES: usize = 16 * 1024 * 1024;
 
 /// An event that arrived: its payload, and its entry in the recording.
 pub(super) struct Arrival {
     pub(super) payload: Value,
     pub(super) entry: Option<usize>,
+    bytes: usize,
+}
+
+/// The events no wait has taken yet, by name, within [`MAX_ARRIVALS`] per name and
+/// [`MAX_ARRIVAL_BYTES`] in all.
+#[derive(Default)]
+pub(super) struct Arrivals {
+    by_name: HashMap<String, VecDeque<Arrival>>,
+    bytes: usize,
+}
+
+impl Arrivals {
+    fn push(&mut self, name: &str, payload: Value, entry: Option<usize>) {
+        let bytes = payload.to_string().len();
+        let queue = self.by_name.entry(name.to_owned()).or_default();
+        if queue.len() >= MAX_ARRIVALS
+            && let Some(old) = queue.pop_front()
+        {
+            self.bytes -= old.bytes;
+        }
+        let mut arrival = Arrival {
+            payload,
+            entry,
+            bytes,
+        };
+        for old in queue.iter_mut() {
+            if self.bytes + arrival.bytes <= MAX_ARRIVAL_BYTES {
+                break;
+            }
+            self.bytes -= std::mem::take(&mut old.bytes);
+            old.payload = Value::Null;
+        }
+        if self.bytes + arrival.bytes > MAX_ARRIVAL_BYTES {
+            arrival.payload = Value::Null;
+            arrival.bytes = 0;
+        }
+        self.bytes += arrival.bytes;
+        queue.push_back(arrival);
+    }
+
+    fn pop(&mut self, name: &str) -> Option<Arrival> {
+        let arrival = self.by_name.get_mut(name)?.pop_front()?;
+        self.bytes -= arrival.bytes;
+        Some(arrival)
+    }
 }
 
 pub(super) struct Waiting {
@@ -53,7 +101,7 @@ impl Session<'_> {
     /// of the recording (the line typed checks it); a `wait` typed gives way to the `expect`
     /// recorded for the event, which waits as well and checks it too.
     pub(super) fn take_arrival(&mut self, name: &str, by_wait: bool) -> Option<Arrival> {
-        let arrival = self.arrived.get_mut(name)?.pop_front()?;
+        let arrival = self.arrived.pop(name)?;
         self.taken(arrival.entry, by_wait, self.current_entry);
         Some(arrival)
     }
@@ -87,11 +135,7 @@ impl Session<'_> {
             self.end_wait(waiting, Some(payload.clone()));
         }
         if !matches {
-            let queue = self.arrived.entry(name.to_owned()).or_default();
-            if queue.len() >= MAX_ARRIVALS {
-                queue.pop_front();
-            }
-            queue.push_back(Arrival { payload, entry });
+            self.arrived.push(name, payload, entry);
             return;
         }
         if let Some(waiting) = self.waiting.take() {
@@ -180,5 +224,25 @@ impl Session<'_> {
     }
 }
 
-/// Arrivals by event name.
-pub(super) type Arrivals = std::collections::HashMap<String, VecDeque<Arrival>>;
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn arrivals_are_bounded_by_count_and_bytes() {
+        let mut arrivals = Arrivals::default();
+        for n in 0..MAX_ARRIVALS + 10 {
+            arrivals.push("tick", json!(n), None);
+        }
+        assert_eq!(arrivals.pop("tick").map(|a| a.payload), Some(json!(10)));
+        assert!(arrivals.pop("tock").is_none());
+        let big = Value::String("x".repeat(MAX_ARRIVAL_BYTES / 2));
+        arrivals.push("big", big.clone(), None);
+        arrivals.push("big", big.clone(), None);
+        assert!(arrivals.bytes <= MAX_ARRIVAL_BYTES);
+        // The oldest lost its payload to keep the newest; both still count.
+        assert_eq!(arrivals.pop("big").map(|a| a.payload), Some(Value::Null));
+        assert_eq!(arrivals.pop("big").map(|a| a.payload), Some(big));
+    }
+}
