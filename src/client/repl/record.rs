@@ -5,6 +5,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
@@ -19,11 +20,17 @@ use crate::wire::event::AI_MESSAGE_CHUNK;
 const MAX_ENTRIES: usize = 100_000;
 const MAX_BYTES: usize = 64 * 1024 * 1024;
 
+/// An event that came this long after its line gets a `within` of twice that (a run waits
+/// 5s by default): a slow answer (a real model) replays too.
+const SLOW: Duration = Duration::from_secs(2);
+
 enum Entry {
     Line(String),
     Event {
         name: String,
         payload: Value,
+        /// How long after the line before it.
+        after: Duration,
     },
     Disconnect(String),
     Comment(String),
@@ -46,6 +53,8 @@ pub(super) struct Recorder {
     closed: bool,
     dropped: usize,
     bytes: usize,
+    /// When the last line ran (or the session started).
+    since: Instant,
 }
 
 /// `http://host:3000/admin?x=1` → (`http://host:3000`, `/admin`): the origin becomes `{{url}}`,
@@ -120,13 +129,14 @@ impl Recorder {
             closed: false,
             dropped: 0,
             bytes: 0,
+            since: Instant::now(),
         }
     }
 
     fn push(&mut self, entry: Entry) -> Option<usize> {
         let bytes = match &entry {
             Entry::Line(text) | Entry::Comment(text) | Entry::Disconnect(text) => text.len(),
-            Entry::Event { name, payload } => name.len() + payload.to_string().len(),
+            Entry::Event { name, payload, .. } => name.len() + payload.to_string().len(),
             Entry::Gone => 0,
         };
         if self.entries.len() >= MAX_ENTRIES || self.bytes + bytes > MAX_BYTES {
@@ -140,6 +150,7 @@ impl Recorder {
 
     /// A line that ran, as typed; its entry (for its acknowledgement).
     pub(super) fn line(&mut self, text: &str) -> Option<usize> {
+        self.since = Instant::now();
         if text.trim() == "reconnect" || text.trim() == "connect" {
             self.closed = false;
         }
@@ -159,6 +170,7 @@ impl Recorder {
         self.push(Entry::Event {
             name: name.to_owned(),
             payload: payload.clone(),
+            after: self.since.elapsed(),
         })
     }
 
@@ -222,8 +234,16 @@ impl Recorder {
                         None => {}
                     }
                 }
-                Entry::Event { name, payload } if !self.consumed.contains(&index) => {
-                    let head = format!("expect {}", event_word(name));
+                Entry::Event {
+                    name,
+                    payload,
+                    after,
+                } if !self.consumed.contains(&index) => {
+                    let mut head = format!("expect {}", event_word(name));
+                    if *after > SLOW {
+                        let secs = (after.as_secs_f64() * 2.0).ceil();
+                        head.push_str(&format!(" within {secs}s"));
+                    }
                     out.extend(expect_lines(&head, payload));
                 }
                 Entry::Disconnect(reason) if !self.consumed.contains(&index) => {
@@ -297,6 +317,10 @@ mod tests {
         r.event(AI_MESSAGE_CHUNK, &json!({"delta": "x"}));
         let lost = r.line("ack slow");
         r.ack(lost, Err("no acknowledgement within 10s".into()));
+        r.line("ai slow");
+        // An answer that took 3.2s: the replay waits up to twice that.
+        r.since = Instant::now() - Duration::from_millis(3200);
+        r.event("ai-message-response", &json!({"response": "ok"}));
         r.disconnected("io server disconnect");
         r.reconnected();
         let text = r.render("2026-12-07 21:40 UTC");
@@ -317,6 +341,8 @@ mod tests {
                 "wait said",
                 "ack slow",
                 "# no acknowledgement: no acknowledgement within 10s",
+                "ai slow",
+                "expect ai-message-response within 7s . == {\"response\":\"ok\"}",
                 "expect disconnect \"io server disconnect\"",
                 "# sockai connect reconnected here",
                 "reconnect",
