@@ -49,4 +49,31 @@ mod tests {
         );
         assert!((syntax.substitute)("{{nope}}", &lookup).is_err());
     }
+
+    /// What `save NAME` writes is a scenario `sockai run` runs: `## NAME` is a comment to it.
+    #[test]
+    fn a_collection_of_saved_messages_is_a_scenario() {
+        let mut collection = crate::client::collection::Collection::default();
+        collection.save("join", vec!["ack join {\"room\": \"lobby\"}".into()]);
+        collection.save(
+            "quiz",
+            vec![
+                "emit quiz".into(),
+                "expect question . == \"2+2?\"".into(),
+                "reply question 4".into(),
+            ],
+        );
+        let scenario = super::super::parse::parse(&collection.render()).unwrap();
+        let texts: Vec<&str> = scenario.steps.iter().map(|s| s.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            [
+                "connect",
+                "ack join {\"room\": \"lobby\"}",
+                "emit quiz",
+                "expect question . == \"2+2?\"",
+                "reply question 4"
+            ]
+        );
+    }
 }
