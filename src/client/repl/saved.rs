@@ -48,7 +48,7 @@ impl Session<'_> {
         let name = words.get(1).ok_or(usage)?;
         if !collection::valid_name(name) {
             return Err(format!(
-                "{name:?} cannot name a saved block: letters, digits, _ and - (not first)"
+                "{name:?} cannot name a saved block: a letter or _, then letters, digits, _ or -"
             ));
         }
         if reserved(name) {
