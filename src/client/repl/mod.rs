@@ -59,7 +59,11 @@ async fn open<'a>(
     json: bool,
 ) -> Result<Session<'a>, ClientError> {
     let names = collection::load(&settings.collection)
-        .map_err(ClientError::Usage)?
+        .map_err(|e| {
+            ClientError::Usage(format!(
+                "{e} (the saved messages of `sockai connect`; --collection FILE names another)"
+            ))
+        })?
         .names();
     let recorder = settings
         .record
