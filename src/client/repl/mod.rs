@@ -7,12 +7,14 @@
 //! [`incoming`] shows what the server sent (and remembers the acknowledgements it asked
 //! for), [`dispatch`] runs the commands, [`status`] reports the session, [`filter`] decides
 //! which events are shown. Every line goes through [`steps`] first: the scenario steps the
-//! REPL runs too (`expect`, `capture`, `sleep`), [`saved`] messages, `{{variables}}`; [`waits`]
+//! REPL runs too (`sleep`, `reply EVENT`; [`expect`]: `expect`, checks, `capture`), [`saved`]
+//! messages, `{{variables}}`; [`waits`]
 //! holds what the session waits for; [`record`] writes `--record`'s scenario, with the checks
 //! [`loosen`] makes.
 
 mod dispatch;
 mod editor;
+mod expect;
 mod filter;
 mod incoming;
 mod loosen;
