@@ -197,7 +197,7 @@ _sockai() {
             return 0
             ;;
         sockai__subcmd__connect)
-            opts="-n -H -h --namespace --path --auth --header --query --transport --eio --insecure --connect-timeout --reconnect --no-reconnect --json --history-file --ack-timeout --help"
+            opts="-n -H -h --namespace --path --auth --header --query --transport --eio --insecure --connect-timeout --reconnect --no-reconnect --json --history-file --ack-timeout --collection --record --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -248,6 +248,14 @@ _sockai() {
                     return 0
                     ;;
                 --ack-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --collection)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --record)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

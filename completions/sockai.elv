@@ -79,6 +79,8 @@ set edit:completion:arg-completer[sockai] = {|@words|
             cand --connect-timeout 'Give up connecting after this long (e.g. 10s, 500ms) [default: 10s]'
             cand --history-file 'Where to keep the command history [default: $XDG_DATA_HOME/sockai/history]'
             cand --ack-timeout 'How long `ack` and `emit --ack` wait for the acknowledgement'
+            cand --collection 'The file of saved messages (`save NAME` at the prompt, then type NAME to send it again); a scenario file of `## NAME` blocks that `sockai run` runs [default: ./saved.sockai]'
+            cand --record 'Write the session as a scenario file when it ends: the commands, and `expect` lines for the events and acknowledgements that arrived (replay it with `sockai run FILE --var url=…`)'
             cand --insecure 'Accept any TLS certificate, e.g. a development server''s self-signed one. Certificates are then not checked at all: never use it against a server you do not control'
             cand --reconnect 'Reconnect when the connection is lost [default: on for connect, off for emit]'
             cand --no-reconnect 'Do not reconnect when the connection is lost'

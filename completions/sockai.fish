@@ -80,6 +80,8 @@ complete -c sockai -n "__fish_sockai_using_subcommand connect" -l eio -d 'Engine
 complete -c sockai -n "__fish_sockai_using_subcommand connect" -l connect-timeout -d 'Give up connecting after this long (e.g. 10s, 500ms) [default: 10s]' -r
 complete -c sockai -n "__fish_sockai_using_subcommand connect" -l history-file -d 'Where to keep the command history [default: $XDG_DATA_HOME/sockai/history]' -r -F
 complete -c sockai -n "__fish_sockai_using_subcommand connect" -l ack-timeout -d 'How long `ack` and `emit --ack` wait for the acknowledgement' -r
+complete -c sockai -n "__fish_sockai_using_subcommand connect" -l collection -d 'The file of saved messages (`save NAME` at the prompt, then type NAME to send it again); a scenario file of `## NAME` blocks that `sockai run` runs [default: ./saved.sockai]' -r -F
+complete -c sockai -n "__fish_sockai_using_subcommand connect" -l record -d 'Write the session as a scenario file when it ends: the commands, and `expect` lines for the events and acknowledgements that arrived (replay it with `sockai run FILE --var url=…`)' -r -F
 complete -c sockai -n "__fish_sockai_using_subcommand connect" -l insecure -d 'Accept any TLS certificate, e.g. a development server\'s self-signed one. Certificates are then not checked at all: never use it against a server you do not control'
 complete -c sockai -n "__fish_sockai_using_subcommand connect" -l reconnect -d 'Reconnect when the connection is lost [default: on for connect, off for emit]'
 complete -c sockai -n "__fish_sockai_using_subcommand connect" -l no-reconnect -d 'Do not reconnect when the connection is lost'

@@ -1,6 +1,7 @@
 //! sockai's modules, as a library so that the fuzz targets in `fuzz/` can reach the parsers.
 //! The binary (`main.rs`) is the only intended user; this is not a stable API.
 
+pub mod atomic;
 pub mod bench;
 pub mod cli;
 pub mod client;

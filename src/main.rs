@@ -46,6 +46,10 @@ fn connect_request(args: ConnectArgs) -> client::ConnectRequest {
         json: args.json,
         history_file: args.history_file,
         ack_timeout: args.ack_timeout,
+        collection: args.collection,
+        record: args.record,
+        // `expect` and `capture` at the prompt use the scenario language's checks.
+        syntax: Some(scenario::repl::syntax()),
     }
 }
 

@@ -20,6 +20,7 @@ Examples:
   sockai connect http://legacy:8080 --eio 3                   # a Socket.IO 2.x server
   sockai connect https://localhost:8443 --insecure            # self-signed dev certificate
   printf 'ai hello\\nwait ai-message-response\\n' | sockai connect   # scripted, JSON lines out
+  sockai connect --record session.sockai     # then: sockai run session.sockai --var url=…
 
 Commands at the prompt (type `help` for details):
   ai <prompt>              emit ai-message {\"prompt\": …}
@@ -33,6 +34,10 @@ Commands at the prompt (type `help` for details):
   on|off <event …>         show or hide events; only <event …> shows just these
   wait <event> [timeout]   wait until the event arrives (for scripts)
   status                   socket id, transport, Engine.IO version, ping interval, acks waiting
+  expect <event> [check]   wait for the event and check it (/text == \"hi\"); capture and
+                           sleep too: every scenario line (docs/scenarios.md) works here
+  save <name>              keep the last command in ./saved.sockai (--collection FILE);
+                           type <name> (or run <name>) to send it again; saved lists them
   disconnect, reconnect, clear, help [command], quit (or Ctrl-D)
 
 A URL path names the namespace, as with the JavaScript client (http://host/admin → /admin).
@@ -176,6 +181,17 @@ pub struct ConnectArgs {
     /// How long `ack` and `emit --ack` wait for the acknowledgement
     #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
     pub ack_timeout: Duration,
+
+    /// The file of saved messages (`save NAME` at the prompt, then type NAME to send it again);
+    /// a scenario file of `## NAME` blocks that `sockai run` runs [default: ./saved.sockai]
+    #[arg(long, value_name = "FILE")]
+    pub collection: Option<PathBuf>,
+
+    /// Write the session as a scenario file when it ends: the commands, and `expect` lines for
+    /// the events and acknowledgements that arrived (replay it with `sockai run FILE --var
+    /// url=…`)
+    #[arg(long, value_name = "FILE")]
+    pub record: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -237,7 +237,7 @@ pub fn parse(line: &str) -> Result<Command, String> {
 }
 
 /// An event name may be written "quoted"; the quotes are not part of it.
-fn unquote(word: &str) -> String {
+pub(crate) fn unquote(word: &str) -> String {
     match serde_json::from_str::<Value>(word) {
         Ok(Value::String(s)) if word.starts_with('"') => s,
         _ => word.to_owned(),

@@ -7,6 +7,7 @@
 
 pub mod args;
 mod binary;
+pub mod collection;
 pub mod command;
 pub(crate) mod connect;
 pub(crate) mod connection;
@@ -31,6 +32,7 @@ use std::time::Duration;
 pub use error::ClientError;
 pub use options::{ConnectOptions, Transport};
 use output::Printer;
+pub use repl::{PayloadCheck, ScenarioSyntax};
 
 /// `sockai connect`.
 #[derive(Debug, Clone)]
@@ -41,6 +43,12 @@ pub struct ConnectRequest {
     pub json: bool,
     pub history_file: Option<PathBuf>,
     pub ack_timeout: Duration,
+    /// `--collection FILE`: where saved messages live [default: `./saved.sockai`].
+    pub collection: Option<PathBuf>,
+    /// `--record FILE`: write the session as a scenario when it ends.
+    pub record: Option<PathBuf>,
+    /// The scenario language's checks and variables (`expect`, `capture` at the prompt).
+    pub syntax: Option<ScenarioSyntax>,
 }
 
 /// `sockai emit`.
@@ -173,6 +181,19 @@ pub fn run_connect(args: ConnectRequest) -> Result<(), ClientError> {
         .clone()
         .unwrap_or_else(|| args::DEFAULT_URL.to_owned());
     check(&url, &args.options, &printer)?;
+    if let Some(record) = &args.record {
+        let dir = record
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(std::path::Path::new("."));
+        if !dir.is_dir() {
+            return Err(ClientError::Usage(format!(
+                "--record {}: no directory {}",
+                record.display(),
+                dir.display()
+            )));
+        }
+    }
     let settings = repl::Settings {
         url,
         options: args.options,
@@ -181,6 +202,9 @@ pub fn run_connect(args: ConnectRequest) -> Result<(), ClientError> {
             .history_file
             .clone()
             .or_else(repl::default_history_file),
+        collection: collection::path_or_default(args.collection.clone()),
+        record: args.record.clone(),
+        syntax: args.syntax,
     };
     let runtime = runtime()?;
     let result = if interactive {

@@ -11,6 +11,7 @@ mod client;
 mod http;
 pub mod matcher;
 pub mod parse;
+pub mod repl;
 pub mod run;
 mod step;
 mod syntax;

@@ -1,9 +1,9 @@
 //! What `sockai run` prints (one line per file, the failure's place and what arrived instead;
 //! or `--json` lines) and the JUnit XML report.
 
-use std::io::Write;
-use std::path::Path;
 use std::time::Duration;
+
+use std::io::Write;
 
 use serde_json::json;
 
@@ -238,29 +238,8 @@ pub fn junit(results: &[FileResult], elapsed: Duration) -> String {
     x
 }
 
-/// Write `text` to `path` whole or not at all: a temporary file beside it, then a rename.
-pub fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("report");
-    let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let written = std::fs::File::create(&temp).and_then(|mut f| {
-        f.write_all(text.as_bytes())?;
-        f.sync_all()
-    });
-    match written.and_then(|()| std::fs::rename(&temp, path)) {
-        Ok(()) => Ok(()),
-        Err(e) => {
-            std::fs::remove_file(&temp).ok();
-            Err(e)
-        }
-    }
-}
+/// Reports are replaced atomically, as every file sockai writes.
+pub use crate::atomic::write_atomically;
 
 #[cfg(test)]
 mod tests {

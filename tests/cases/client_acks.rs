@@ -11,7 +11,10 @@ use crate::support::{NodeServer, ScriptedClient, of_type, received, run_sockai a
 #[test]
 fn client_acks_reply_to_an_ack_nobody_asked_for_is_an_error() {
     let node = NodeServer::start();
-    let (records, stderr, code) = run(&["connect", &node.url], "reply 99 4\nreply\nreply x\n");
+    let (records, stderr, code) = run(
+        &["connect", &node.url, "--ack-timeout", "200ms"],
+        "reply 99 4\nreply\nreply x\n",
+    );
     assert_eq!(code, 1, "{stderr}");
     let errors: Vec<&str> = of_type(&records, "error")
         .iter()
@@ -22,7 +25,9 @@ fn client_acks_reply_to_an_ack_nobody_asked_for_is_an_error() {
         [
             "no server acknowledgement 99 is waiting for an answer (none is waiting)",
             "usage: reply <ack_id> [arg …]",
-            "\"x\" is not an acknowledgement id: the number shown with the event (`status` lists them)",
+            // `reply EVENT` answers that event's request once it comes, as in a scenario.
+            "no `x` asking for an acknowledgement within 200ms (reply takes the id shown with \
+             the event, or the name of an event that asks for one)",
         ]
     );
     assert!(of_type(&records, "reply").is_empty());

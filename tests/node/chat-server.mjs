@@ -9,8 +9,8 @@
 //   say {room, text}       → the room's others get `said` {room, from: <name>, text, id}; acks
 //                            {ok: true, id} (id: "m-<n>", a server-made message id)
 //   leave {room}           → leaves; acks {ok: true}
-//   quiz                   → emits `question` "2+2?" asking for an ack; the answer comes back
-//                            as `answered` with its arguments
+//   quiz                   → emits `question` "2+2?" (or CHAT_QUESTION) asking for an ack; the
+//                            answer comes back as `answered` with its arguments
 //   kick                   → the server disconnects the socket
 //   meet {key}             → acked {met: key} once two sockets have asked to meet with the
 //                            same key (proves two scenarios run at once)
@@ -69,6 +69,8 @@ const io = v2 ? createRequire(import.meta.url)("socket.io-v2")(httpServer) : new
 const roomSize = (nsp, room) =>
   v2 ? (io.of(nsp).adapter.rooms[room]?.length ?? 0) : (io.of(nsp).adapter.rooms.get(room)?.size ?? 0);
 let next = 0;
+// A changed server for the `--record` tests: the same events, another question.
+const question = process.env.CHAT_QUESTION ?? "2+2?";
 const meetings = new Map();
 
 function chat(socket) {
@@ -93,7 +95,7 @@ function chat(socket) {
     if (typeof ack === "function") ack({ ok: true });
   });
   socket.on("quiz", () => {
-    socket.emit("question", "2+2?", (...answer) => socket.emit("answered", ...answer));
+    socket.emit("question", question, (...answer) => socket.emit("answered", ...answer));
   });
   socket.on("kick", () => socket.disconnect(true));
   socket.on("meet", (data, ack) => {

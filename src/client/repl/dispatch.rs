@@ -7,7 +7,11 @@ use serde_json::{Value, json};
 use tokio::time::Instant;
 
 use super::filter::Filter;
-use super::session::{AckOutcome, DEFAULT_WAIT, DISCONNECT_GRACE, Flow, Session, State};
+use super::session::{
+    AckOutcome, CLIENT_DISCONNECT, DEFAULT_WAIT, DISCONNECT_GRACE, Flow, Session, State,
+};
+use super::steps::STEPS;
+use super::waits::{WaitKind, Waiting};
 use crate::client::command::{self, Command};
 use crate::client::connection::{ClientEvent, Connection};
 use crate::wire::event;
@@ -61,11 +65,17 @@ impl Session<'_> {
                 };
                 self.show_filter();
             }
-            Command::Wait { event, timeout } => match self.arrived.get_mut(&event) {
-                Some(count) if *count > 0 => *count -= 1,
-                _ => {
-                    let deadline = Instant::now() + timeout.unwrap_or(DEFAULT_WAIT);
-                    self.waiting = Some((event, deadline));
+            Command::Wait { event, timeout } => match self.take_arrival(&event, true) {
+                Some(arrival) => self.last = Some(arrival.payload),
+                None => {
+                    let wanted = timeout.unwrap_or(DEFAULT_WAIT);
+                    self.waiting = Some(Waiting {
+                        event,
+                        until: Instant::now() + wanted,
+                        kind: WaitKind::Wait,
+                        said: format!("within {}", humantime::format_duration(wanted)),
+                        entry: self.current_entry,
+                    });
                 }
             },
             Command::Status => self.status(),
@@ -77,7 +87,7 @@ impl Session<'_> {
                             .await
                             .ok();
                         self.on_event(ClientEvent::Disconnected {
-                            reason: "client disconnect".to_owned(),
+                            reason: CLIENT_DISCONNECT.to_owned(),
                         });
                     }
                     None => self.info("not connected"),
@@ -90,7 +100,7 @@ impl Session<'_> {
                     self.printer.out("\x1b[2J\x1b[H");
                 }
             }
-            Command::Help(topic) => match command::help(topic.as_deref()) {
+            Command::Help(topic) => match help(topic.as_deref()) {
                 Ok(text) if self.json => self.printer.record("help", json!({ "text": text })),
                 Ok(text) => self.printer.out(&text),
                 Err(message) => self.fail(&message),
@@ -119,9 +129,14 @@ impl Session<'_> {
         if ack {
             let timeout = self.settings.ack_timeout;
             let event = event.to_owned();
+            let entry = self.current_entry;
             self.acks.spawn(async move {
                 let result = connection.emit_with_ack(&event, args, timeout).await;
-                AckOutcome { event, result }
+                AckOutcome {
+                    event,
+                    entry,
+                    result,
+                }
             });
         } else if let Err(e) = connection.emit(event, args).await {
             self.fail(&format!("cannot emit `{event}`: {e}"));
@@ -199,6 +214,26 @@ impl Session<'_> {
             self.printer.record("filter", self.filter.describe());
         } else {
             self.info(&self.filter.human());
+        }
+    }
+}
+
+/// `help`: the commands, then the scenario steps and saved messages.
+fn help(topic: Option<&str>) -> Result<String, String> {
+    let step = |name: &str| STEPS.iter().find(|(n, _, _)| *n == name);
+    match topic {
+        Some(name) if step(name).is_some() => Ok(step(name)
+            .map(|(_, usage, what)| format!("{usage}\n  {what}"))
+            .unwrap_or_default()),
+        Some(_) => command::help(topic),
+        None => {
+            let mut text = command::help(None)?;
+            text.push_str("\nScenario steps and saved messages:\n");
+            for (_, usage, what) in STEPS {
+                text.push_str(&format!("  {usage}\n      {what}\n"));
+            }
+            text.push_str("Every line here is a scenario line (`sockai run`, docs/scenarios.md).");
+            Ok(text)
         }
     }
 }

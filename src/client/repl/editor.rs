@@ -16,6 +16,7 @@ use tokio::sync::mpsc;
 
 use super::Input;
 use super::server_acks::ServerAcks;
+use super::steps::STEPS;
 use crate::client::args::open_brackets;
 use crate::client::command::COMMANDS;
 use crate::client::output::LineSink;
@@ -93,6 +94,8 @@ pub(super) struct ReplHelper {
     pub(super) seen: Arc<Mutex<BTreeSet<String>>>,
     /// The server's acknowledgement requests still waiting: what `reply` completes to.
     pub(super) server_acks: ServerAcks,
+    /// The collection's names: typed alone (or after `run`/`save`) they complete.
+    pub(super) saved: Arc<Mutex<Vec<String>>>,
     pub(super) color: bool,
 }
 
@@ -113,12 +116,27 @@ impl Completer for ReplHelper {
             display: s.to_owned(),
             replacement: s.to_owned(),
         };
+        let saved = || self.saved.lock().map(|s| s.clone()).unwrap_or_default();
         let candidates: Vec<Pair> = match earlier.as_slice() {
-            [] => COMMANDS
+            [] => {
+                let mut names: Vec<String> = COMMANDS
+                    .iter()
+                    .map(|(name, _, _)| *name)
+                    .chain(STEPS.iter().map(|(name, _, _)| *name))
+                    .map(str::to_owned)
+                    .collect();
+                names.sort();
+                names.extend(saved());
+                names
+                    .iter()
+                    .filter(|name| name.starts_with(word))
+                    .map(|n| pair(n))
+                    .collect()
+            }
+            ["run" | "save"] => saved()
                 .iter()
-                .map(|(name, _, _)| *name)
                 .filter(|name| name.starts_with(word))
-                .map(pair)
+                .map(|n| pair(n))
                 .collect(),
             ["help"] => COMMANDS
                 .iter()
@@ -179,7 +197,7 @@ impl Hinter for ReplHelper {
         if !rest.trim().is_empty() {
             return None;
         }
-        let (_, usage, _) = COMMANDS.iter().find(|(n, _, _)| *n == name)?;
+        let (_, usage, _) = COMMANDS.iter().chain(STEPS).find(|(n, _, _)| *n == name)?;
         let args = usage.strip_prefix(name)?.trim_start();
         if args.is_empty() {
             return None;
@@ -234,6 +252,7 @@ mod tests {
         let helper = ReplHelper {
             seen: Arc::default(),
             server_acks: ServerAcks::default(),
+            saved: Arc::default(),
             color: false,
         };
         assert!(completions(&helper, "reply ").is_empty());
@@ -252,5 +271,27 @@ mod tests {
         );
         // Only the ack id is completed, not the arguments after it.
         assert!(completions(&helper, "reply 7 ").is_empty());
+    }
+
+    #[test]
+    fn saved_names_complete_alone_and_after_run_and_save() {
+        let helper = ReplHelper {
+            seen: Arc::default(),
+            server_acks: ServerAcks::default(),
+            saved: Arc::new(Mutex::new(vec!["greet".into(), "join-lobby".into()])),
+            color: false,
+        };
+        let names = |line: &str| -> Vec<String> {
+            completions(&helper, line)
+                .into_iter()
+                .map(|p| p.1)
+                .collect()
+        };
+        assert_eq!(names("gr"), ["greet"]);
+        assert_eq!(names("j"), ["join-lobby"]);
+        assert_eq!(names("run "), ["greet", "join-lobby"]);
+        assert_eq!(names("save g"), ["greet"]);
+        assert_eq!(names("sav"), ["save", "saved"]);
+        assert_eq!(names("exp"), ["expect"]);
     }
 }

@@ -3,7 +3,9 @@
 
 use serde_json::{Value, json};
 
-use super::session::{AckOutcome, Session, State};
+use super::session::{AckOutcome, CLIENT_DISCONNECT, Session, State};
+use super::waits::WaitKind;
+use crate::client::args::payload_of;
 use crate::client::connection::{ClientEvent, SendError};
 use crate::client::emit::millis;
 use crate::wire::event;
@@ -29,7 +31,10 @@ impl Session<'_> {
                     ));
                 }
                 if !std::mem::take(&mut self.first_connect) {
-                    self.arrive("connect");
+                    if let Some(recorder) = &mut self.recorder {
+                        recorder.reconnected();
+                    }
+                    self.arrive("connect", Value::Null, None);
                 }
             }
             ClientEvent::Disconnected { reason } => {
@@ -46,7 +51,12 @@ impl Session<'_> {
                             .lifecycle(&format!("disconnected: {reason}"), false),
                     );
                 }
-                self.arrive("disconnect");
+                // The `disconnect` typed is recorded as a line; any other end is expected.
+                let entry = match &mut self.recorder {
+                    Some(recorder) if reason != CLIENT_DISCONNECT => recorder.disconnected(&reason),
+                    _ => None,
+                };
+                self.arrive("disconnect", Value::String(reason), entry);
             }
             ClientEvent::Error { message } => {
                 self.flush_answer();
@@ -94,19 +104,15 @@ impl Session<'_> {
                 if self.filter.shows(&name) {
                     self.show_event(&namespace, &name, &args, ack_id);
                 }
-                self.arrive(&name);
+                let payload = payload_of(&args);
+                let entry = match &mut self.recorder {
+                    Some(recorder) => recorder.event(&name, &payload),
+                    None => None,
+                };
+                self.arrive(&name, payload, entry);
             }
         }
         self.update_prompt();
-    }
-
-    /// Count an arrival for `wait`, or end the wait it satisfies.
-    pub(super) fn arrive(&mut self, name: &str) {
-        if self.waiting.as_ref().is_some_and(|(w, _)| w == name) {
-            self.waiting = None;
-        } else {
-            *self.arrived.entry(name.to_owned()).or_default() += 1;
-        }
     }
 
     pub(super) fn show_event(
@@ -178,7 +184,11 @@ impl Session<'_> {
     }
 
     pub(super) fn on_ack(&mut self, outcome: AckOutcome) {
-        match outcome.result {
+        let waited = self.waiting.take_if(|w| {
+            matches!(w.kind, WaitKind::Ack(_))
+                || (matches!(w.kind, WaitKind::Deferred(_)) && w.event.is_empty())
+        });
+        let got = match outcome.result {
             Ok((args, took)) => {
                 if self.json {
                     self.printer.record(
@@ -189,13 +199,33 @@ impl Session<'_> {
                     self.printer
                         .out(&self.printer.ack_line(&outcome.event, &args, millis(took)));
                 }
+                let payload = payload_of(&args);
+                self.last_ack = Some(payload.clone());
+                self.last = Some(payload.clone());
+                Ok(payload)
             }
-            Err(SendError::AckTimeout(after)) => self.fail(&format!(
+            Err(SendError::AckTimeout(after)) => Err(format!(
                 "no acknowledgement of `{}` within {}",
                 outcome.event,
                 humantime::format_duration(after)
             )),
-            Err(e) => self.fail(&format!("`{}`: {e}", outcome.event)),
+            Err(e) => Err(format!("`{}`: {e}", outcome.event)),
+        };
+        if let Some(recorder) = &mut self.recorder {
+            recorder.ack(outcome.entry, got.clone());
+        }
+        match (got, waited) {
+            (Ok(payload), Some(waiting)) => self.end_wait(waiting, Some(payload)),
+            (Ok(_), None) => {}
+            (Err(message), waiting) => {
+                self.fail(&message);
+                // A deferred line still runs (and says there is no acknowledgement).
+                if let Some(waiting) = waiting
+                    .filter(|w| matches!(w.kind, WaitKind::Deferred(_)) && w.event.is_empty())
+                {
+                    self.end_wait(waiting, None);
+                }
+            }
         }
     }
 }

@@ -6,15 +6,25 @@
 //! rustyline's external printer, so the half-typed input is redrawn below them.
 //! [`incoming`] shows what the server sent (and remembers the acknowledgements it asked
 //! for), [`dispatch`] runs the commands, [`status`] reports the session, [`filter`] decides
-//! which events are shown.
+//! which events are shown. Every line goes through [`steps`] first: the scenario steps the
+//! REPL runs too (`sleep`, `reply EVENT`; [`expect`]: `expect`, checks, `capture`), [`saved`]
+//! messages, `{{variables}}`; [`waits`]
+//! holds what the session waits for; [`record`] writes `--record`'s scenario, with the checks
+//! [`loosen`] makes.
 
 mod dispatch;
 mod editor;
+mod expect;
 mod filter;
 mod incoming;
+mod loosen;
+mod record;
+mod saved;
 mod server_acks;
 mod session;
 mod status;
+mod steps;
+mod waits;
 
 use std::io::BufRead;
 use std::path::PathBuf;
@@ -23,17 +33,50 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 
 use super::args::open_brackets;
+use super::collection;
 use super::error::ClientError;
 use super::options::ConnectOptions;
 use super::output::{LineSink, Printer};
 use editor::{ReplHelper, line_editor};
 use session::Session;
+pub use steps::{PayloadCheck, ScenarioSyntax};
 
 pub struct Settings {
     pub url: String,
     pub options: ConnectOptions,
     pub ack_timeout: Duration,
     pub history_file: Option<PathBuf>,
+    /// Where saved messages live (`save NAME`).
+    pub collection: PathBuf,
+    /// `--record FILE`: the session is written there as a scenario when it ends.
+    pub record: Option<PathBuf>,
+    pub syntax: Option<ScenarioSyntax>,
+}
+
+/// Connect, with the collection read first: one that does not parse stops here (exit 2),
+/// before anything connects, and is left as it is.
+async fn open<'a>(
+    settings: Settings,
+    printer: &'a Printer,
+    json: bool,
+) -> Result<Session<'a>, ClientError> {
+    let names = collection::load(&settings.collection)
+        .map_err(|e| {
+            ClientError::Usage(format!(
+                "{e} (the saved messages of `sockai connect`; --collection FILE names another)"
+            ))
+        })?
+        .names();
+    let recorder = settings
+        .record
+        .as_ref()
+        .map(|path| record::Recorder::new(path.clone(), &settings.url, &settings.options));
+    let mut session = Session::open(settings, printer, json).await?;
+    if let Ok(mut saved) = session.saved_names.lock() {
+        *saved = names;
+    }
+    session.recorder = recorder;
+    Ok(session)
 }
 
 /// `$XDG_DATA_HOME/sockai/history`, else `~/.local/share/sockai/history`.
@@ -81,20 +124,21 @@ pub async fn run_script(settings: Settings, printer: &Printer) -> Result<(), Cli
         }
         tx.send(Input::Eof).ok();
     });
-    let mut session = Session::open(settings, printer, true).await?;
+    let mut session = open(settings, printer, true).await?;
     session.run(rx, None).await
 }
 
 /// A terminal: the rustyline REPL.
 pub async fn run_interactive(settings: Settings, printer: &Printer) -> Result<(), ClientError> {
     let history = settings.history_file.clone();
-    let mut session = Session::open(settings, printer, false).await?;
+    let mut session = open(settings, printer, false).await?;
     let (lines_tx, lines_rx) = mpsc::unbounded_channel();
     let (ask_tx, ask_rx) = std::sync::mpsc::channel::<bool>();
     let (sink_tx, sink_rx) = std::sync::mpsc::channel::<Option<Box<dyn LineSink>>>();
     let helper = ReplHelper {
         seen: session.seen.clone(),
         server_acks: session.server_acks.clone(),
+        saved: session.saved_names.clone(),
         color: printer.color(),
     };
     let prompt = session.prompt.clone();

@@ -1,6 +1,6 @@
 //! The session loop: one task owns the connection, the command lines, the events and the acks.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -10,7 +10,9 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use super::filter::Filter;
+use super::record::Recorder;
 use super::server_acks::ServerAcks;
+use super::waits::{Arrivals, Waiting};
 use super::{Input, Settings};
 use crate::client::connect::ConnectError;
 use crate::client::connection::{ClientEvent, Connection, SendError};
@@ -19,6 +21,8 @@ use crate::client::output::Printer;
 
 /// How long `wait` waits when the script gives no timeout.
 pub(super) const DEFAULT_WAIT: Duration = Duration::from_secs(10);
+/// The reason of a disconnect the user typed.
+pub(super) const CLIENT_DISCONNECT: &str = "client disconnect";
 /// How long a disconnect may take before we stop caring.
 pub(super) const DISCONNECT_GRACE: Duration = Duration::from_secs(2);
 
@@ -30,6 +34,8 @@ pub(super) enum State {
 
 pub(super) struct AckOutcome {
     pub(super) event: String,
+    /// The line's entry in the recording.
+    pub(super) entry: Option<usize>,
     pub(super) result: Result<(Vec<Value>, Duration), SendError>,
 }
 
@@ -49,9 +55,26 @@ pub(super) struct Session<'a> {
     /// Acknowledgements the server asked for and nobody answered yet: id → event name.
     /// Forgotten on disconnect, as the client forgets them.
     pub(super) server_acks: ServerAcks,
-    /// Arrivals not yet consumed by a `wait`, per name.
-    pub(super) arrived: HashMap<String, usize>,
-    pub(super) waiting: Option<(String, Instant)>,
+    /// Arrivals not yet taken by a `wait` or `expect`, per name.
+    pub(super) arrived: Arrivals,
+    /// What the session waits for before it reads the next line.
+    pub(super) waiting: Option<Waiting>,
+    /// The payload of the last event waited for or acknowledgement received (checks, captures).
+    pub(super) last: Option<Value>,
+    pub(super) last_ack: Option<Value>,
+    /// `capture`d variables.
+    pub(super) vars: HashMap<String, String>,
+    /// Lines of a saved block still to run.
+    pub(super) queued: VecDeque<String>,
+    /// The last lines that ran (what `save` keeps).
+    pub(super) remembered: VecDeque<String>,
+    /// Names in the collection, shared with the editor for completion.
+    pub(super) saved_names: Arc<Mutex<Vec<String>>>,
+    pub(super) recorder: Option<Recorder>,
+    /// The recording's entry of the line running now.
+    pub(super) current_entry: Option<usize>,
+    /// Errors so far: a line that added one is not recorded.
+    pub(super) errors: usize,
     /// The streamed answer being assembled from `ai-message-chunk` deltas (terminal only).
     pub(super) answer: Option<String>,
     /// Prompt text shared with the line-editor thread.
@@ -94,8 +117,17 @@ impl<'a> Session<'a> {
             seen: Arc::default(),
             acks: JoinSet::new(),
             server_acks: ServerAcks::default(),
-            arrived: HashMap::new(),
+            arrived: Arrivals::default(),
             waiting: None,
+            last: None,
+            last_ack: None,
+            vars: HashMap::new(),
+            queued: VecDeque::new(),
+            remembered: VecDeque::new(),
+            saved_names: Arc::default(),
+            recorder: None,
+            current_entry: None,
+            errors: 0,
             answer: None,
             prompt: Arc::new(Mutex::new("sockai> ".to_owned())),
             failed: false,
@@ -108,47 +140,49 @@ impl<'a> Session<'a> {
         mut input: mpsc::UnboundedReceiver<Input>,
         ask: Option<&std::sync::mpsc::Sender<bool>>,
     ) -> Result<(), ClientError> {
-        let request_line = |session: &Self| {
-            if let Some(ask) = ask {
-                session.update_prompt();
-                ask.send(true).ok();
-            }
-        };
-        request_line(self);
+        // The editor is asked for one line at a time, once the session is idle.
+        let mut asked = false;
         let mut input_open = true;
         loop {
             if self.printer.stdout_closed() {
                 break;
             }
-            let wait_deadline = self.waiting.as_ref().map(|(_, at)| *at);
+            let idle = self.waiting.is_none();
+            if idle && let Some(line) = self.queued.pop_front() {
+                if let Flow::Quit = self.on_input(&line, true).await {
+                    break;
+                }
+                continue;
+            }
+            if idle
+                && !asked
+                && input_open
+                && let Some(ask) = ask
+            {
+                self.update_prompt();
+                ask.send(true).ok();
+                asked = true;
+            }
+            let wait_deadline = self.waiting.as_ref().map(|w| w.until);
             tokio::select! {
                 biased;
-                Some(event) = self.events.recv() => {
-                    let was_waiting = self.waiting.is_some();
-                    self.on_event(event);
-                    if was_waiting && self.waiting.is_none() {
-                        request_line(self);
-                    }
-                }
+                Some(event) = self.events.recv() => self.on_event(event),
                 Some(done) = self.acks.join_next(), if !self.acks.is_empty() => {
                     if let Ok(outcome) = done {
                         self.on_ack(outcome);
                     }
                 }
                 () = sleep_until_opt(wait_deadline) => {
-                    if let Some((name, _)) = self.waiting.take() {
-                        self.fail(&format!("timed out waiting for `{name}`"));
-                        request_line(self);
+                    if let Some(waiting) = self.waiting.take() {
+                        self.end_wait(waiting, None);
                     }
                 }
-                line = input.recv(), if input_open && self.waiting.is_none() => {
+                line = input.recv(), if input_open && idle => {
+                    asked = false;
                     match line {
                         Some(Input::Line(line)) => {
-                            if let Flow::Quit = self.on_line(&line).await {
+                            if let Flow::Quit = self.on_input(&line, false).await {
                                 break;
-                            }
-                            if self.waiting.is_none() {
-                                request_line(self);
                             }
                         }
                         Some(Input::Eof) | None => input_open = false,
@@ -156,11 +190,12 @@ impl<'a> Session<'a> {
                 }
                 else => break,
             }
-            if !input_open && self.waiting.is_none() {
+            if !input_open && self.waiting.is_none() && self.queued.is_empty() {
                 break;
             }
         }
         self.finish().await;
+        self.write_recording();
         if self.failed {
             Err(ClientError::Script)
         } else {
@@ -198,7 +233,12 @@ impl<'a> Session<'a> {
 
     pub(super) fn fail(&mut self, message: &str) {
         self.failed = true;
+        self.errors += 1;
         self.show_error(message);
+        if !self.queued.is_empty() {
+            self.queued.clear();
+            self.info("── the rest of the saved block is not run");
+        }
     }
 
     pub(super) fn show_error(&self, message: &str) {
