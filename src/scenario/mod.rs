@@ -7,6 +7,7 @@
 //! prints the results and writes JUnit XML. Nothing here uses the server or the command line.
 
 pub mod check;
+pub mod load;
 mod client;
 pub mod matcher;
 pub mod parse;

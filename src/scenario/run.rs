@@ -54,84 +54,110 @@ pub async fn run_file(
     settings: &Settings,
     on_step: &mut (dyn FnMut(StepDone<'_>) + Send),
 ) -> Result<usize, Failure> {
-    let mut run = Run {
-        settings,
-        vars: settings.vars.clone(),
-        clients: HashMap::new(),
-        secrets: Vec::new(),
-    };
-    for name in &settings.secrets {
-        if let Some(value) = settings.vars.get(name) {
-            run.secret(value.clone());
-        }
-    }
-    for step in &scenario.steps {
-        for (_, name) in vars::references(&step.text).unwrap_or_default() {
-            if let Some(env) = name.strip_prefix("env.")
-                && let Ok(value) = std::env::var(env)
-            {
-                run.secret(value);
-            }
-        }
-    }
-    let mut done = 0;
-    let mut outcome = Ok(());
-    for step in &scenario.steps {
-        let started = Instant::now();
-        let result = run.step(step).await.map_err(|fail| Fail {
-            message: run.mask(&fail.message),
-            ..fail
-        });
-        let error = result.as_ref().err().map(|f| f.message.as_str());
-        on_step(StepDone {
-            step,
-            elapsed: started.elapsed(),
-            error,
-        });
-        match result {
-            Ok(true) => done += 1,
-            Ok(false) => break,
-            Err(fail) => {
-                let recent = run
-                    .clients
-                    .get_mut(&step.client)
-                    .map(|c| {
-                        c.drain();
-                        c.recent
-                            .iter()
-                            .rev()
-                            .take(5)
-                            .rev()
-                            .cloned()
-                            .collect::<Vec<_>>()
-                    })
-                    .unwrap_or_default()
-                    .iter()
-                    .map(|event| run.mask(event))
-                    .collect();
-                outcome = Err(Failure {
-                    line: step.line,
-                    client: step.client.clone(),
-                    step: step.text.clone(),
-                    message: fail.message,
-                    recent,
-                    connect: fail.connect,
-                });
-                break;
-            }
-        }
-    }
-    for client in run.clients.values() {
-        if let Some(connection) = &client.connection {
-            tokio::time::timeout(Duration::from_secs(1), connection.disconnect())
-                .await
-                .ok();
-        }
-    }
-    outcome.map(|()| done)
+    let mut run = Run::new(settings, scenario);
+    let outcome = run.steps(&scenario.steps, on_step).await;
+    run.close().await;
+    outcome
 }
 
-struct Run<'a> {
+impl<'a> Run<'a> {
+    /// A scenario's clients and variables before its first step (`sockai bench --scenario`
+    /// keeps one across passes over the steps: see load.rs).
+    pub(super) fn new(settings: &'a Settings, scenario: &Scenario) -> Self {
+        let mut run = Run {
+            settings,
+            vars: settings.vars.clone(),
+            clients: HashMap::new(),
+            secrets: Vec::new(),
+        };
+        for name in &settings.secrets {
+            if let Some(value) = settings.vars.get(name) {
+                run.secret(value.clone());
+            }
+        }
+        for step in &scenario.steps {
+            for (_, name) in vars::references(&step.text).unwrap_or_default() {
+                if let Some(env) = name.strip_prefix("env.")
+                    && let Ok(value) = std::env::var(env)
+                {
+                    run.secret(value);
+                }
+            }
+        }
+        run
+    }
+
+    /// Run `steps` in order, up to the first failure (or `quit`): the number done.
+    pub(super) async fn steps(
+        &mut self,
+        steps: &[Step],
+        on_step: &mut (dyn FnMut(StepDone<'_>) + Send),
+    ) -> Result<usize, Failure> {
+        let mut done = 0;
+        for step in steps {
+            let started = Instant::now();
+            let result = self.step(step).await.map_err(|fail| Fail {
+                message: self.mask(&fail.message),
+                ..fail
+            });
+            let error = result.as_ref().err().map(|f| f.message.as_str());
+            on_step(StepDone {
+                step,
+                elapsed: started.elapsed(),
+                error,
+            });
+            match result {
+                Ok(true) => done += 1,
+                Ok(false) => break,
+                Err(fail) => return Err(self.failure(step, fail)),
+            }
+        }
+        Ok(done)
+    }
+
+    fn failure(&mut self, step: &Step, fail: Fail) -> Failure {
+        let recent = self
+            .clients
+            .get_mut(&step.client)
+            .map(|c| {
+                c.drain();
+                c.recent
+                    .iter()
+                    .rev()
+                    .take(5)
+                    .rev()
+                    .cloned()
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default()
+            .iter()
+            .map(|event| self.mask(event))
+            .collect();
+        Failure {
+            line: step.line,
+            client: step.client.clone(),
+            step: step.text.clone(),
+            message: fail.message,
+            recent,
+            connect: fail.connect,
+        }
+    }
+
+    /// Say goodbye on every connection (each bounded) and forget the clients.
+    pub(super) async fn close(&mut self) {
+        for client in self.clients.values() {
+            if let Some(connection) = &client.connection {
+                tokio::time::timeout(Duration::from_secs(1), connection.disconnect())
+                    .await
+                    .ok();
+            }
+        }
+        self.clients.clear();
+    }
+}
+
+/// A scenario's clients and variables while it runs.
+pub(super) struct Run<'a> {
     settings: &'a Settings,
     vars: HashMap<String, String>,
     clients: HashMap<String, Client>,
