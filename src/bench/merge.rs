@@ -310,3 +310,101 @@ fn merge_shapes(runs: &[(&str, ScenarioSummary)]) -> Result<Shape, String> {
     }
     Ok(shape)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hdrhistogram::Histogram;
+
+    /// A plain summary whose histogram holds `samples` (microseconds).
+    fn run_of(samples: &[u64], started: &str, ended: &str) -> String {
+        let mut histogram = stats::empty();
+        for &s in samples {
+            histogram.record(s).unwrap();
+        }
+        serde_json::json!({
+            "kind": "round-trips", "url": "http://h:1", "namespace": "/", "mode": "reply",
+            "clients": 2,
+            "connections": {"established": 2, "failed": 0, "dropped": 1, "held": 1},
+            "connect_rate": 10.0, "ramp_secs": 0.2, "duration_secs": 1.0,
+            "round_trips": samples.len(), "round_trips_per_sec": samples.len() as f64,
+            "errors": 1, "latency_ms": stats::summary(&histogram),
+            "error_kinds": {"no answer within 1s": 1},
+            "started_at": started, "ended_at": ended,
+            "histogram": stats::encode(&histogram), "runs": 1
+        })
+        .to_string()
+    }
+
+    /// Deterministic, spread over five decades (a xorshift: no test dependency needed).
+    fn samples(seed: u64, n: usize) -> Vec<u64> {
+        let mut x = seed;
+        (0..n)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                1 + x % 10u64.pow(1 + (x >> 60) as u32 % 5)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn merged_runs_are_the_histogram_of_every_sample() {
+        let (a, b, c) = (samples(1, 5_000), samples(2, 300), samples(3, 1));
+        let texts = vec![
+            ("a.json".to_owned(), run_of(&a, "2026-01-01T00:00:01.000Z", "2026-01-01T00:00:02.000Z")),
+            ("b.json".to_owned(), run_of(&b, "2026-01-01T00:00:00.500Z", "2026-01-01T00:00:01.900Z")),
+            ("c.json".to_owned(), run_of(&c, "2026-01-01T00:00:01.000Z", "2026-01-01T00:00:03.000Z")),
+        ];
+        let Merged::RoundTrips(merged) = merge_texts(&texts).unwrap() else {
+            panic!("not a round-trips summary");
+        };
+        let mut union: Histogram<u64> = stats::empty();
+        for &s in a.iter().chain(&b).chain(&c) {
+            union.record(s).unwrap();
+        }
+        let histogram = stats::decode(&merged.histogram).unwrap();
+        assert_eq!(histogram, union);
+        assert_eq!(histogram.len(), 5_301);
+        assert_eq!(merged.latency_ms, stats::summary(&union));
+        assert_eq!(merged.round_trips, 5_301);
+        assert_eq!(merged.runs, 3);
+        assert_eq!(merged.errors, 3);
+        assert_eq!(merged.connections.dropped, 3);
+        assert_eq!(merged.error_kinds["no answer within 1s"], 3);
+        assert_eq!(merged.started_at, "2026-01-01T00:00:00.500Z");
+        assert_eq!(merged.ended_at, "2026-01-01T00:00:03.000Z");
+        assert_eq!(merged.url, "http://h:1");
+        // A merge of merges is the same merge.
+        let first_two = merge_texts(&texts[..2]).unwrap();
+        let Merged::RoundTrips(first_two) = first_two else { unreachable!() };
+        let again = vec![
+            ("ab.json".to_owned(), serde_json::to_string(&first_two).unwrap()),
+            texts[2].clone(),
+        ];
+        let Merged::RoundTrips(again) = merge_texts(&again).unwrap() else { unreachable!() };
+        assert_eq!(stats::decode(&again.histogram).unwrap(), union);
+        assert_eq!(again.runs, 3);
+    }
+
+    #[test]
+    fn what_does_not_add_up_is_refused_with_its_place() {
+        let good = run_of(&[5], "2026-01-01T00:00:01.000Z", "2026-01-01T00:00:02.000Z");
+        let ack = good.replace("\"mode\":\"reply\"", "\"mode\":\"ack\"");
+        let err = merge_texts(&[("a".into(), good.clone()), ("b".into(), ack)]).unwrap_err();
+        assert!(err.starts_with("b: mode ack, but a is reply"), "{err}");
+        let broken = good.replace("\"runs\":1", "\"runs\":\"x\"");
+        let err = merge_texts(&[("a".into(), broken)]).unwrap_err();
+        assert!(err.starts_with("a:1:"), "{err}");
+        assert!(err.contains("invalid type"), "{err}");
+        assert!(err.lines().nth(2).is_some_and(|l| l.trim_end().ends_with('^')), "{err}");
+        let err = merge_texts(&[("a".into(), "{\"kind\": \"x\"}".into())]).unwrap_err();
+        assert!(err.contains("not a sockai bench summary"), "{err}");
+        let scenario = "{\"kind\": \"scenario\"}".to_owned();
+        let err = merge_texts(&[("a".into(), good), ("s".into(), scenario)]).unwrap_err();
+        assert!(err.starts_with("s: a scenario summary, but a is a round-trips one"), "{err}");
+        assert!(merge_texts(&[("a".into(), "not json".into())]).is_err());
+        assert_eq!(merge_texts(&[]).unwrap_err(), "nothing to merge");
+    }
+}

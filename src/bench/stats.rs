@@ -22,8 +22,8 @@ pub struct Latency(Mutex<Histogram<u64>>);
 
 /// Largest histogram accepted in a `--json` file, base64 (sockai's own are a few KiB).
 const MAX_ENCODED: usize = 4 * 1024 * 1024;
-/// V2's first four bytes (the uncompressed encoding).
-const V2_COOKIE: u32 = 0x1c84_9303;
+/// V2's first four bytes (the uncompressed encoding, 8-byte words: `0x1c849303 | 0x10`).
+const V2_COOKIE: u32 = 0x1c84_9313;
 
 /// Percentiles in milliseconds, to the microsecond.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
