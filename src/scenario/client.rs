@@ -151,7 +151,11 @@ impl Client {
                     }
                     self.asks.push_back((name.clone(), *id));
                 }
-                format!("{name} {}", short(&payload_of(args)))
+                // Every event is noted: no copy of a single argument just to show it.
+                match args.as_slice() {
+                    [one] => format!("{name} {}", short(one)),
+                    many => format!("{name} {}", short(&payload_of(many))),
+                }
             }
             ClientEvent::Disconnected { reason } => format!("disconnect ({reason})"),
             ClientEvent::Reconnecting { attempt, .. } => {
@@ -175,8 +179,11 @@ impl Client {
                 return Err(format!("no `{event}` {said}").into());
             };
             match next {
-                ClientEvent::Event { name, args, .. } if name == event => {
-                    let payload = payload_of(&args);
+                ClientEvent::Event { name, mut args, .. } if name == event => {
+                    let payload = match args.len() {
+                        1 => args.pop().unwrap_or_default(),
+                        _ => Value::Array(args),
+                    };
                     self.last = Some(payload.clone());
                     return Ok(payload);
                 }

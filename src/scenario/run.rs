@@ -69,6 +69,7 @@ impl<'a> Run<'a> {
             vars: settings.vars.clone(),
             clients: HashMap::new(),
             secrets: Vec::new(),
+            parsed: HashMap::new(),
         };
         for name in &settings.secrets {
             if let Some(value) = settings.vars.get(name) {
@@ -163,6 +164,8 @@ pub(super) struct Run<'a> {
     clients: HashMap<String, Client>,
     /// Secret values, longest first.
     secrets: Vec<String>,
+    /// The REPL commands without variables, parsed, by line.
+    parsed: HashMap<usize, Command>,
 }
 
 impl Run<'_> {
@@ -428,8 +431,13 @@ impl Run<'_> {
                 },
                 _ => command::parse(&self.subst(&step.text)?)?,
             }
+        } else if let Some(parsed) = self.parsed.get(&step.line) {
+            // `sockai bench --scenario` runs a step again and again: parse it once.
+            parsed.clone()
         } else {
-            command::parse(&step.text)?
+            let parsed = command::parse(&step.text)?;
+            self.parsed.insert(step.line, parsed.clone());
+            parsed
         };
         let (deadline, said) = self.deadline(None);
         let timeout = deadline.saturating_duration_since(Instant::now());
