@@ -132,7 +132,11 @@ fn run_scenario(args: BenchArgs) -> Result<(), BenchError> {
             Shape::Arrivals {
                 arrival_rate: rate,
                 ramp_to,
-                ramp_secs: if ramp_to == rate { 0.0 } else { ramp.as_secs_f64() },
+                ramp_secs: if ramp_to == rate {
+                    0.0
+                } else {
+                    ramp.as_secs_f64()
+                },
             }
         }
     };

@@ -239,7 +239,10 @@ fn merge_scenarios(runs: &[(&str, ScenarioSummary)]) -> Result<ScenarioSummary, 
     merged.started_at = started_at;
     merged.ended_at = ended_at;
     let sum = |f: fn(&ScenarioSummary) -> u64| runs.iter().map(|(_, r)| f(r)).sum::<u64>();
-    merged.duration_secs = runs.iter().map(|(_, r)| r.duration_secs).fold(0.0, f64::max);
+    merged.duration_secs = runs
+        .iter()
+        .map(|(_, r)| r.duration_secs)
+        .fold(0.0, f64::max);
     merged.users.started = sum(|r| r.users.started);
     merged.users.skipped = sum(|r| r.users.skipped);
     merged.users.unfinished = sum(|r| r.users.unfinished);
@@ -353,9 +356,18 @@ mod tests {
     fn merged_runs_are_the_histogram_of_every_sample() {
         let (a, b, c) = (samples(1, 5_000), samples(2, 300), samples(3, 1));
         let texts = vec![
-            ("a.json".to_owned(), run_of(&a, "2026-01-01T00:00:01.000Z", "2026-01-01T00:00:02.000Z")),
-            ("b.json".to_owned(), run_of(&b, "2026-01-01T00:00:00.500Z", "2026-01-01T00:00:01.900Z")),
-            ("c.json".to_owned(), run_of(&c, "2026-01-01T00:00:01.000Z", "2026-01-01T00:00:03.000Z")),
+            (
+                "a.json".to_owned(),
+                run_of(&a, "2026-01-01T00:00:01.000Z", "2026-01-01T00:00:02.000Z"),
+            ),
+            (
+                "b.json".to_owned(),
+                run_of(&b, "2026-01-01T00:00:00.500Z", "2026-01-01T00:00:01.900Z"),
+            ),
+            (
+                "c.json".to_owned(),
+                run_of(&c, "2026-01-01T00:00:01.000Z", "2026-01-01T00:00:03.000Z"),
+            ),
         ];
         let Merged::RoundTrips(merged) = merge_texts(&texts).unwrap() else {
             panic!("not a round-trips summary");
@@ -378,12 +390,19 @@ mod tests {
         assert_eq!(merged.url, "http://h:1");
         // A merge of merges is the same merge.
         let first_two = merge_texts(&texts[..2]).unwrap();
-        let Merged::RoundTrips(first_two) = first_two else { unreachable!() };
+        let Merged::RoundTrips(first_two) = first_two else {
+            unreachable!()
+        };
         let again = vec![
-            ("ab.json".to_owned(), serde_json::to_string(&first_two).unwrap()),
+            (
+                "ab.json".to_owned(),
+                serde_json::to_string(&first_two).unwrap(),
+            ),
             texts[2].clone(),
         ];
-        let Merged::RoundTrips(again) = merge_texts(&again).unwrap() else { unreachable!() };
+        let Merged::RoundTrips(again) = merge_texts(&again).unwrap() else {
+            unreachable!()
+        };
         assert_eq!(stats::decode(&again.histogram).unwrap(), union);
         assert_eq!(again.runs, 3);
     }
@@ -398,12 +417,20 @@ mod tests {
         let err = merge_texts(&[("a".into(), broken)]).unwrap_err();
         assert!(err.starts_with("a:1:"), "{err}");
         assert!(err.contains("invalid type"), "{err}");
-        assert!(err.lines().nth(2).is_some_and(|l| l.trim_end().ends_with('^')), "{err}");
+        assert!(
+            err.lines()
+                .nth(2)
+                .is_some_and(|l| l.trim_end().ends_with('^')),
+            "{err}"
+        );
         let err = merge_texts(&[("a".into(), "{\"kind\": \"x\"}".into())]).unwrap_err();
         assert!(err.contains("not a sockai bench summary"), "{err}");
         let scenario = "{\"kind\": \"scenario\"}".to_owned();
         let err = merge_texts(&[("a".into(), good), ("s".into(), scenario)]).unwrap_err();
-        assert!(err.starts_with("s: a scenario summary, but a is a round-trips one"), "{err}");
+        assert!(
+            err.starts_with("s: a scenario summary, but a is a round-trips one"),
+            "{err}"
+        );
         assert!(merge_texts(&[("a".into(), "not json".into())]).is_err());
         assert_eq!(merge_texts(&[]).unwrap_err(), "nothing to merge");
     }

@@ -13,12 +13,12 @@
 mod client;
 mod command;
 mod error;
+mod merge;
 mod progress;
 pub mod scenario;
 pub mod start;
 mod stats;
 mod summary;
-mod merge;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -38,8 +38,8 @@ pub use command::run_bench;
 pub use error::BenchError;
 use progress::Progress;
 use stats::Latency;
-pub use summary::{Connections, Summary};
 use summary::MODE_HOLD;
+pub use summary::{Connections, Summary};
 
 /// Most connections one run may open: the open-file limit of a process here is about 20,000.
 pub const MAX_CLIENTS: u32 = 20_000;
@@ -80,7 +80,6 @@ pub struct BenchConfig {
     pub progress: bool,
     pub color: bool,
 }
-
 
 /// Counters every client updates; the orchestrator reads them for progress and the summary.
 struct Shared {

@@ -33,7 +33,8 @@ pub fn parse_start_at(text: &str) -> Result<SystemTime, String> {
         };
         let hours: i64 = tail.get(1..3)?.parse().ok()?;
         let minutes: i64 = tail.get(4..6)?.parse().ok()?;
-        (hours < 24 && minutes < 60).then(|| (format!("{head}Z"), sign * (hours * 60 + minutes) * 60))
+        (hours < 24 && minutes < 60)
+            .then(|| (format!("{head}Z"), sign * (hours * 60 + minutes) * 60))
     }) {
         Some(split) => split,
         None => (text.to_owned(), 0),
@@ -88,7 +89,15 @@ mod tests {
         assert_eq!(parse_start_at("2025-12-07T12:00:00Z").unwrap(), noon);
         assert_eq!(parse_start_at("2025-12-07T13:30:00+01:30").unwrap(), noon);
         assert_eq!(parse_start_at("2025-12-07T07:00:00-05:00").unwrap(), noon);
-        for bad in ["", "soon", "-5", "2025-12-07", "2025-12-07T12:00:00+25:00", "nan", "1e300"] {
+        for bad in [
+            "",
+            "soon",
+            "-5",
+            "2025-12-07",
+            "2025-12-07T12:00:00+25:00",
+            "nan",
+            "1e300",
+        ] {
             assert!(parse_start_at(bad).is_err(), "{bad}");
         }
     }

@@ -91,7 +91,10 @@ pub fn summary(histogram: &Histogram<u64>) -> LatencySummary {
 pub fn encode(histogram: &Histogram<u64>) -> String {
     let mut bytes = Vec::new();
     // Writing to a Vec cannot fail, and every count fits V2's encoding.
-    if V2Serializer::new().serialize(histogram, &mut bytes).is_err() {
+    if V2Serializer::new()
+        .serialize(histogram, &mut bytes)
+        .is_err()
+    {
         return String::new();
     }
     base64::engine::general_purpose::STANDARD.encode(bytes)
@@ -119,9 +122,11 @@ pub fn decode(text: &str) -> Result<Histogram<u64>, String> {
         Some(MAX_MICROS),
     );
     if header != expected {
-        return Err("histogram is not one sockai bench wrote (HdrHistogram V2, 1 µs to 120 s, \
+        return Err(
+            "histogram is not one sockai bench wrote (HdrHistogram V2, 1 µs to 120 s, \
                     3 digits)"
-            .to_owned());
+                .to_owned(),
+        );
     }
     let mut reader = bytes.as_slice();
     Deserializer::new()
@@ -158,7 +163,11 @@ mod tests {
         assert_eq!(decode(&encode(&empty())).unwrap(), empty());
         let mut other = Histogram::<u64>::new_with_bounds(1, 1_000, 2).unwrap();
         other.record(5).unwrap();
-        assert!(decode(&encode(&other)).unwrap_err().contains("not one sockai"));
+        assert!(
+            decode(&encode(&other))
+                .unwrap_err()
+                .contains("not one sockai")
+        );
         assert!(decode("not base64!").is_err());
         assert!(decode("").is_err());
         let mut truncated = encode(&histogram);

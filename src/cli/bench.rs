@@ -216,6 +216,8 @@ fn parse_rate(text: &str) -> Result<f64, String> {
     let max = crate::bench::scenario::MAX_RATE;
     match text.parse::<f64>() {
         Ok(rate) if rate.is_finite() && (0.0..=max).contains(&rate) => Ok(rate),
-        _ => Err(format!("{text}: a rate is a number of users per second, 0 to {max}")),
+        _ => Err(format!(
+            "{text}: a rate is a number of users per second, 0 to {max}"
+        )),
     }
 }

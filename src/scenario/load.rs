@@ -65,7 +65,9 @@ pub fn prepare(request: &LoadRequest) -> Result<Prepared, PrepareError> {
         Err(other) => return Err(PrepareError::Usage(other.to_string())),
     };
     if let Some(url) = &request.url {
-        values.entry("url".to_owned()).or_insert_with(|| url.clone());
+        values
+            .entry("url".to_owned())
+            .or_insert_with(|| url.clone());
     }
     let text = read(&request.path).map_err(|e| PrepareError::Usage(format!("{file}: {e}")))?;
     let scenario = parse::parse(&text).map_err(|e| PrepareError::Parse(format!("{file}:{e}")))?;
@@ -222,7 +224,9 @@ mod tests {
         let waiting: Vec<bool> = scenario.steps.iter().map(waits).collect();
         assert_eq!(
             waiting,
-            [true, false, true, true, true, false, false, false, true, true, false]
+            [
+                true, false, true, true, true, false, false, false, true, true, false
+            ]
         );
     }
 }

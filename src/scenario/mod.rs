@@ -7,8 +7,8 @@
 //! prints the results and writes JUnit XML. Nothing here uses the server or the command line.
 
 pub mod check;
-pub mod load;
 mod client;
+pub mod load;
 pub mod matcher;
 pub mod parse;
 pub mod run;

@@ -54,7 +54,10 @@ fn users_pass_again_and_again_on_their_connection_against_sockai_serve() {
     ]);
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(summary["kind"], "scenario");
-    assert_eq!(summary["load"], serde_json::json!({"users": {"clients": 3}}));
+    assert_eq!(
+        summary["load"],
+        serde_json::json!({"users": {"clients": 3}})
+    );
     assert_eq!(summary["users"]["started"], 3);
     assert_eq!(summary["failed"], 0, "{summary:#}");
     let passes = u(&summary["passes"]);
@@ -65,7 +68,10 @@ fn users_pass_again_and_again_on_their_connection_against_sockai_serve() {
     assert_eq!(steps[0]["step"], "connect");
     assert_eq!(steps[0]["count"], 3);
     assert_eq!(u(&steps[1]["count"]), passes);
-    assert!(steps[1].get("histogram").is_none(), "an emit waits for nothing");
+    assert!(
+        steps[1].get("histogram").is_none(),
+        "an emit waits for nothing"
+    );
     let expect = step(&summary, 3);
     assert_eq!(u(&expect["count"]), passes);
     assert_eq!(expect["errors"], 0);
@@ -150,7 +156,10 @@ fn a_failing_expect_is_grouped_by_step_and_message() {
         stderr.contains("failed passes, more than --max-errors 0; most frequent: "),
         "{stderr}"
     );
-    assert!(stderr.contains("late.sockai:2: no `never-sent` within 100ms"), "{stderr}");
+    assert!(
+        stderr.contains("late.sockai:2: no `never-sent` within 100ms"),
+        "{stderr}"
+    );
     let failed = u(&summary["failed"]);
     assert!(failed >= 2, "{summary:#}");
     assert_eq!(summary["passed"], 0);
@@ -243,8 +252,14 @@ fn no_server_is_exit_3_and_a_bad_scenario_exit_2_with_its_place() {
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(out.stdout.is_empty());
     let shown = bad.display().to_string();
-    assert!(stderr.starts_with(&format!("sockai: error: {shown}:2:")), "{stderr}");
-    assert!(stderr.lines().last().unwrap().trim_end().ends_with('^'), "{stderr}");
+    assert!(
+        stderr.starts_with(&format!("sockai: error: {shown}:2:")),
+        "{stderr}"
+    );
+    assert!(
+        stderr.lines().last().unwrap().trim_end().ends_with('^'),
+        "{stderr}"
+    );
     let undefined = files.write("vars.sockai", "connect {{where}}\n");
     let out = sockai()
         .args(["bench", "--scenario", undefined.to_str().unwrap()])
@@ -252,7 +267,10 @@ fn no_server_is_exit_3_and_a_bad_scenario_exit_2_with_its_place() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains(":1:9: undefined variable {{where}}"), "{stderr}");
+    assert!(
+        stderr.contains(":1:9: undefined variable {{where}}"),
+        "{stderr}"
+    );
     // Plain bench's round-trip flags mean nothing to a scenario.
     let out = sockai()
         .args(["bench", "--scenario", bad.to_str().unwrap(), "--ack"])
@@ -399,7 +417,10 @@ fn merge_points_at_what_is_not_a_summary() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     let shown = broken.display().to_string();
-    assert!(stderr.starts_with(&format!("sockai: error: {shown}:1:")), "{stderr}");
+    assert!(
+        stderr.starts_with(&format!("sockai: error: {shown}:1:")),
+        "{stderr}"
+    );
     assert!(stderr.trim_end().ends_with('^'), "{stderr}");
     let out = sockai()
         .args(["bench", "merge", "/nonexistent/run.json"])

@@ -60,9 +60,9 @@ impl Shape {
                 arrival_rate,
                 ramp_to,
                 ramp_secs,
-            } if ramp_to != arrival_rate => format!(
-                "arrivals {arrival_rate}/s ramped to {ramp_to}/s over {ramp_secs} s"
-            ),
+            } if ramp_to != arrival_rate => {
+                format!("arrivals {arrival_rate}/s ramped to {ramp_to}/s over {ramp_secs} s")
+            }
             Shape::Arrivals { arrival_rate, .. } => format!("arrivals {arrival_rate}/s"),
         }
     }

@@ -297,7 +297,12 @@ impl ScenarioSummary {
             let name = first_line(&name, 40);
             let latency = step.latency_ms.map_or_else(
                 || format!("{:>9} {:>9} {:>9} {:>9}", "-", "-", "-", "-"),
-                |l| format!("{:>9.3} {:>9.3} {:>9.3} {:>9.3}", l.p50, l.p90, l.p99, l.max),
+                |l| {
+                    format!(
+                        "{:>9.3} {:>9.3} {:>9.3} {:>9.3}",
+                        l.p50, l.p90, l.p99, l.max
+                    )
+                },
             );
             out.push_str(&format!(
                 "{:>5}  {name:<40} {:>9} {:>10.1} {:>7} {latency}\n",
