@@ -12,7 +12,7 @@ pub const MAX_WAIT: Duration = Duration::from_secs(3600);
 pub fn parse_start_at(text: &str) -> Result<SystemTime, String> {
     let text = text.trim();
     if let Ok(secs) = text.parse::<f64>() {
-        if !secs.is_finite() || secs < 0.0 || secs > 1e11 {
+        if !secs.is_finite() || !(0.0..=1e11).contains(&secs) {
             return Err(format!("{text}: not a time (unix seconds)"));
         }
         return Ok(UNIX_EPOCH + Duration::from_secs_f64(secs));

@@ -28,7 +28,7 @@ fn u(value: &Value) -> u64 {
 
 /// The step of `summary` written on `line` (the implicit connect shares the first line: the
 /// last step of a line is taken).
-fn step<'a>(summary: &'a Value, line: u64) -> &'a Value {
+fn step(summary: &Value, line: u64) -> &Value {
     summary["steps"]
         .as_array()
         .unwrap()
