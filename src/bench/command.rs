@@ -144,6 +144,7 @@ fn run_scenario(args: BenchArgs) -> Result<(), BenchError> {
         path,
         vars: args.vars,
         vars_files: args.vars_files,
+        secrets: args.secrets,
         url: args.url,
         step_timeout: args.timeout,
     })

@@ -13,7 +13,7 @@
 mod client;
 mod command;
 mod error;
-mod merge;
+pub mod merge;
 mod progress;
 pub mod scenario;
 pub mod start;

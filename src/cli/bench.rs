@@ -111,6 +111,11 @@ pub struct BenchArgs {
     #[arg(long = "vars-file", value_name = "FILE", requires = "scenario")]
     pub vars_files: Vec<PathBuf>,
 
+    /// Show this scenario variable's value as *** in failures (repeatable; values from
+    /// {{env.NAME}} are always masked)
+    #[arg(long = "secret", value_name = "NAME", requires = "scenario")]
+    pub secrets: Vec<String>,
+
     /// New users per second, each running the scenario once (instead of --clients users
     /// running it again and again)
     #[arg(long, value_name = "PER_SEC", requires = "scenario", conflicts_with = "clients",

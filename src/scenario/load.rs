@@ -20,6 +20,8 @@ pub struct LoadRequest {
     /// `--var name=value`, in order.
     pub vars: Vec<String>,
     pub vars_files: Vec<PathBuf>,
+    /// `--secret NAME`: the value is `***` in failure messages.
+    pub secrets: Vec<String>,
     /// The bench's URL argument, when given: `{{url}}` unless a `--var url=…` says otherwise.
     pub url: Option<String>,
     /// Bound of each waiting step without `within` (the bench's `--timeout`).
@@ -51,7 +53,7 @@ pub fn prepare(request: &LoadRequest) -> Result<Prepared, PrepareError> {
         paths: vec![request.path.clone()],
         vars: request.vars.clone(),
         vars_files: request.vars_files.clone(),
-        secrets: Vec::new(),
+        secrets: request.secrets.clone(),
         jobs: 1,
         fail_fast: false,
         step_timeout: request.step_timeout,
@@ -85,7 +87,7 @@ pub fn prepare(request: &LoadRequest) -> Result<Prepared, PrepareError> {
             // progress): a far deadline stands for none here.
             deadline: Instant::now() + Duration::from_secs(86_400 * 30),
             vars: values,
-            secrets: HashSet::new(),
+            secrets: request.secrets.iter().cloned().collect(),
         },
         keeps_connection,
     })

@@ -170,6 +170,34 @@ fn a_failing_expect_is_grouped_by_step_and_message() {
     assert_eq!(u(&failures[0]["count"]), failed);
     let expect = step(&summary, 2);
     assert_eq!(u(&expect["errors"]), failed);
+    // A --secret's value is *** in the failures.
+    let secret = files.write(
+        "secret.sockai",
+        "emit ai-message {\"prompt\": \"{{token}}\"}\nexpect ai-message-response /response == \"no\"\n",
+    );
+    let (code, summary, stderr) = bench(&[
+        &server.url,
+        "--scenario",
+        secret.to_str().unwrap(),
+        "--var",
+        "token=hunter2",
+        "--secret",
+        "token",
+        "-c",
+        "1",
+        "-d",
+        "200ms",
+    ]);
+    assert_eq!(code, 1, "{stderr}");
+    let shown = format!("{summary}{stderr}");
+    assert!(!shown.contains("hunter2"), "{shown}");
+    assert!(
+        summary["failures"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("***"),
+        "{summary:#}"
+    );
     // Tolerated with --max-errors.
     let (code, _, stderr) = bench(&[
         &server.url,
