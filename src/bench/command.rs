@@ -157,6 +157,8 @@ fn run_scenario(args: BenchArgs) -> Result<(), BenchError> {
         duration: args.duration,
         connect_rate: args.connect_rate,
         grace: args.timeout,
+        progress: std::io::stderr().is_terminal(),
+        color: crate::color::stderr(),
     };
     let runtime = crate::runtime::build(usize::from(args.threads)).map_err(BenchError::Runtime)?;
     let wait = start_wait(args.start_at)?;

@@ -70,6 +70,10 @@ impl<'a> Run<'a> {
             clients: HashMap::new(),
             secrets: Vec::new(),
             parsed: HashMap::new(),
+            said: format!(
+                "within {}",
+                humantime::format_duration(settings.step_timeout)
+            ),
         };
         for name in &settings.secrets {
             if let Some(value) = settings.vars.get(name) {
@@ -166,6 +170,8 @@ pub(super) struct Run<'a> {
     secrets: Vec<String>,
     /// The REPL commands without variables, parsed, by line.
     parsed: HashMap<usize, Command>,
+    /// `within --timeout`, for messages.
+    said: String,
 }
 
 impl Run<'_> {
@@ -207,6 +213,9 @@ impl Run<'_> {
                 self.settings.deadline,
                 "before the run's --max-time ran out".to_owned(),
             )
+        } else if within.is_none() {
+            // Said once: most steps wait `--timeout`, again and again under `bench --scenario`.
+            (end, self.said.clone())
         } else {
             (
                 end,

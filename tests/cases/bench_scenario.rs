@@ -456,3 +456,23 @@ fn merge_points_at_what_is_not_a_summary() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn a_live_line_on_a_terminal() {
+    use expectrl::{Expect, Session};
+    let server = serve();
+    let files = Scenarios::new();
+    let path = files.write("one.sockai", ONE_ROUND_TRIP);
+    let mut command = std::process::Command::new(crate::support::sockai_path());
+    command
+        .args(["bench", &server.url, "--scenario"])
+        .arg(&path)
+        .args(["-c", "2", "-d", "1500ms"])
+        .env("NO_COLOR", "1")
+        .env("TERM", "xterm");
+    let mut session = Session::spawn(command).expect("spawn sockai bench on a pty");
+    session.set_expect_timeout(Some(crate::support::WAIT));
+    session.expect("users 2  passes/s ").unwrap();
+    session.expect("failed 0").unwrap();
+    session.expect("passed").unwrap();
+}

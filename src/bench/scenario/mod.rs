@@ -16,6 +16,7 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use super::progress::{Progress, bold};
 use crate::scenario::load::{Prepared, User};
 pub use shape::{MAX_RATE, Shape};
 pub use summary::ScenarioSummary;
@@ -33,6 +34,9 @@ pub struct ScenarioLoad {
     pub connect_rate: u32,
     /// How long passes in progress at the window's end may take to end.
     pub grace: Duration,
+    /// Live progress line on stderr (with colour or not).
+    pub progress: bool,
+    pub color: bool,
 }
 
 pub async fn run(prepared: Arc<Prepared>, load: ScenarioLoad) -> ScenarioSummary {
@@ -41,6 +45,9 @@ pub async fn run(prepared: Arc<Prepared>, load: ScenarioLoad) -> ScenarioSummary
     let start = Instant::now();
     let window_end = start + load.duration;
     let stop = CancellationToken::new();
+    let progress = load
+        .progress
+        .then(|| live_line(recorder.clone(), load.color));
     let mut users = JoinSet::new();
     match load.shape {
         Shape::Users { clients } => {
@@ -88,6 +95,9 @@ pub async fn run(prepared: Arc<Prepared>, load: ScenarioLoad) -> ScenarioSummary
     } else {
         0
     };
+    if let Some(progress) = progress {
+        progress.finish().await;
+    }
     let span = Span {
         started_at: crate::bench::start::rfc3339(started_at),
         ended_at: crate::bench::start::rfc3339(SystemTime::now()),
@@ -95,6 +105,23 @@ pub async fn run(prepared: Arc<Prepared>, load: ScenarioLoad) -> ScenarioSummary
         unfinished,
     };
     summary::summarize(&prepared, load.shape, &recorder, span)
+}
+
+/// Users started, passes per second (over the last second), failed passes.
+fn live_line(recorder: Arc<Recorder>, color: bool) -> Progress {
+    let mut last = (Instant::now(), 0u64);
+    Progress::lines(move || {
+        let now = Instant::now();
+        let failed = recorder.failed.load(Ordering::Relaxed);
+        let passes = recorder.passed.load(Ordering::Relaxed) + failed;
+        let rate = (passes - last.1) as f64 / (now - last.0).as_secs_f64().max(1e-3);
+        last = (now, passes);
+        let (bold, reset) = bold(color);
+        format!(
+            "{bold}users{reset} {}  {bold}passes/s{reset} {rate:.0}  {bold}failed{reset} {failed}",
+            recorder.started.load(Ordering::Relaxed)
+        )
+    })
 }
 
 /// A user of a closed model: passes until the window ends.
