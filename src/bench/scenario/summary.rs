@@ -95,8 +95,6 @@ pub(super) struct Recorder {
     steps: Vec<StepStats>,
     pub(super) passed: AtomicU64,
     pub(super) failed: AtomicU64,
-    /// Failed passes whose failure was a connect (exit 3 when nothing else happened).
-    pub(super) connect_failed: AtomicU64,
     pub(super) started: AtomicU64,
     pub(super) skipped: AtomicU64,
     pass_latency: Latency,
@@ -118,7 +116,6 @@ impl Recorder {
             steps,
             passed: AtomicU64::new(0),
             failed: AtomicU64::new(0),
-            connect_failed: AtomicU64::new(0),
             started: AtomicU64::new(0),
             skipped: AtomicU64::new(0),
             pass_latency: Latency::new(),
@@ -148,9 +145,6 @@ impl Recorder {
             }
             Err(failure) => {
                 self.failed.fetch_add(1, Ordering::Relaxed);
-                if failure.connect {
-                    self.connect_failed.fetch_add(1, Ordering::Relaxed);
-                }
                 let mut failures = crate::sync::lock(&self.failures);
                 let mut key = (failure.line, failure.client, failure.step, failure.message);
                 if failures.len() >= MAX_FAILURE_KINDS && !failures.contains_key(&key) {
