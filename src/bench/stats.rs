@@ -25,6 +25,9 @@ const MAX_ENCODED: usize = 4 * 1024 * 1024;
 /// V2's first four bytes (the uncompressed encoding, 8-byte words: `0x1c849303 | 0x10`).
 const V2_COOKIE: u32 = 0x1c84_9313;
 
+/// Bytes before V2's payload.
+const V2_HEADER: usize = 40;
+
 /// Percentiles in milliseconds, to the microsecond.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct LatencySummary {
@@ -128,6 +131,15 @@ pub fn decode(text: &str) -> Result<Histogram<u64>, String> {
                 .to_owned(),
         );
     }
+    // The decoder allocates the payload length the header claims before reading it: hold the
+    // claim to the bytes there are.
+    let claimed = word(4, 4).unwrap_or(u64::MAX);
+    let there = bytes.len().saturating_sub(V2_HEADER);
+    if claimed > there as u64 {
+        return Err(format!(
+            "histogram is truncated ({claimed} bytes announced, {there} there)"
+        ));
+    }
     let mut reader = bytes.as_slice();
     Deserializer::new()
         .deserialize(&mut reader)
@@ -173,6 +185,16 @@ mod tests {
         let mut truncated = encode(&histogram);
         truncated.truncate(60);
         assert!(decode(&truncated).is_err());
+        // A header that announces 4 GiB of payload is refused before anything is allocated.
+        let mut bytes = base64::engine::general_purpose::STANDARD
+            .decode(encode(&histogram))
+            .unwrap();
+        bytes[4..8].copy_from_slice(&u32::MAX.to_be_bytes());
+        let huge = base64::engine::general_purpose::STANDARD.encode(&bytes);
+        assert!(decode(&huge).unwrap_err().contains("truncated"));
+        // A header cut inside its last field.
+        let short = base64::engine::general_purpose::STANDARD.encode(&bytes[..36]);
+        assert!(decode(&short).is_err());
     }
 
     #[test]
