@@ -137,6 +137,7 @@ Register-ArgumentCompleter -Native -CommandName 'sockai' -ScriptBlock {
             [CompletionResult]::new('--scenario', '--scenario', [CompletionResultType]::ParameterName, 'Run this scenario file (docs/scenarios.md) as each virtual user')
             [CompletionResult]::new('--var', '--var', [CompletionResultType]::ParameterName, 'A scenario variable, name=value (repeatable; wins over --vars-file)')
             [CompletionResult]::new('--vars-file', '--vars-file', [CompletionResultType]::ParameterName, 'A file of name=value lines for the scenario (# comments; repeatable)')
+            [CompletionResult]::new('--secret', '--secret', [CompletionResultType]::ParameterName, 'Show this scenario variable''s value as *** in failures (repeatable; values from {{env.NAME}} are always masked)')
             [CompletionResult]::new('--arrival-rate', '--arrival-rate', [CompletionResultType]::ParameterName, 'New users per second, each running the scenario once (instead of --clients users running it again and again)')
             [CompletionResult]::new('--ramp-to', '--ramp-to', [CompletionResultType]::ParameterName, 'Ramp the arrival rate linearly to this over --ramp-duration, then hold it')
             [CompletionResult]::new('--ramp-duration', '--ramp-duration', [CompletionResultType]::ParameterName, 'How long the ramp lasts [default: --duration]')

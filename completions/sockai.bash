@@ -100,7 +100,7 @@ _sockai() {
             return 0
             ;;
         sockai__subcmd__bench)
-            opts="-c -d -n -H -h --scenario --var --vars-file --arrival-rate --ramp-to --ramp-duration --start-at --clients --connect-rate --duration --event --payload-bytes --reply --ack --hold --namespace --path --auth --header --query --eio --insecure --timeout --max-errors --threads --json --transport --connect-timeout --help merge help"
+            opts="-c -d -n -H -h --scenario --var --vars-file --secret --arrival-rate --ramp-to --ramp-duration --start-at --clients --connect-rate --duration --event --payload-bytes --reply --ack --hold --namespace --path --auth --header --query --eio --insecure --timeout --max-errors --threads --json --transport --connect-timeout --help merge help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -115,6 +115,10 @@ _sockai() {
                     return 0
                     ;;
                 --vars-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

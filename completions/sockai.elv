@@ -128,6 +128,7 @@ set edit:completion:arg-completer[sockai] = {|@words|
             cand --scenario 'Run this scenario file (docs/scenarios.md) as each virtual user'
             cand --var 'A scenario variable, name=value (repeatable; wins over --vars-file)'
             cand --vars-file 'A file of name=value lines for the scenario (# comments; repeatable)'
+            cand --secret 'Show this scenario variable''s value as *** in failures (repeatable; values from {{env.NAME}} are always masked)'
             cand --arrival-rate 'New users per second, each running the scenario once (instead of --clients users running it again and again)'
             cand --ramp-to 'Ramp the arrival rate linearly to this over --ramp-duration, then hold it'
             cand --ramp-duration 'How long the ramp lasts [default: --duration]'

@@ -114,6 +114,7 @@ complete -c sockai -n "__fish_sockai_using_subcommand man" -s h -l help -d 'Prin
 complete -c sockai -n "__fish_sockai_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l scenario -d 'Run this scenario file (docs/scenarios.md) as each virtual user' -r -F
 complete -c sockai -n "__fish_sockai_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l var -d 'A scenario variable, name=value (repeatable; wins over --vars-file)' -r
 complete -c sockai -n "__fish_sockai_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l vars-file -d 'A file of name=value lines for the scenario (# comments; repeatable)' -r -F
+complete -c sockai -n "__fish_sockai_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l secret -d 'Show this scenario variable\'s value as *** in failures (repeatable; values from {{env.NAME}} are always masked)' -r
 complete -c sockai -n "__fish_sockai_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l arrival-rate -d 'New users per second, each running the scenario once (instead of --clients users running it again and again)' -r
 complete -c sockai -n "__fish_sockai_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l ramp-to -d 'Ramp the arrival rate linearly to this over --ramp-duration, then hold it' -r
 complete -c sockai -n "__fish_sockai_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l ramp-duration -d 'How long the ramp lasts [default: --duration]' -r
