@@ -459,8 +459,7 @@ impl Run<'_> {
             } => {
                 client
                     .connected()?
-                    .emit(&event, args)
-                    .await
+                    .emit_queued(&event, args)
                     .map_err(|e| format!("emit `{event}`: {e}"))?;
             }
             Command::Emit {
