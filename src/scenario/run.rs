@@ -15,7 +15,7 @@ use super::vars;
 use crate::client::args::{DEFAULT_URL, payload_of};
 use crate::client::command::{self, Command};
 use crate::client::connect::ConnectError;
-use crate::client::connection::{Connection, SendError};
+use crate::client::connection::{Connection, EncodedEvent, SendError};
 use crate::client::options::ConnectOptions;
 use crate::client::value::{self, Stdin};
 
@@ -70,6 +70,7 @@ impl<'a> Run<'a> {
             clients: HashMap::new(),
             secrets: Vec::new(),
             parsed: HashMap::new(),
+            frames: HashMap::new(),
             said: format!(
                 "within {}",
                 humantime::format_duration(settings.step_timeout)
@@ -172,6 +173,8 @@ pub(super) struct Run<'a> {
     parsed: HashMap<usize, Command>,
     /// `within --timeout`, for messages.
     said: String,
+    /// Emits without variables, encoded once, by line (with their event's name).
+    frames: HashMap<usize, (String, EncodedEvent)>,
 }
 
 impl Run<'_> {
@@ -416,6 +419,17 @@ impl Run<'_> {
 
     /// A REPL command line, as `sockai connect` runs it.
     async fn command(&mut self, step: &Step) -> Result<bool, Fail> {
+        // `sockai bench --scenario` sends the same event again and again: encoded once.
+        if let Some((event, frame)) = self.frames.get(&step.line)
+            && let Some(sent) = (self.clients.get(&step.client))
+                .and_then(|c| c.connection.as_ref())
+                .and_then(|c| c.emit_encoded(frame))
+        {
+            sent.map_err(|e| format!("emit `{event}`: {e}"))?;
+            return Ok(true);
+        }
+        let cacheable = !step.text.contains("{{");
+        let mut encoded = None;
         let command = if step.text.contains("{{") {
             let (words, _) = super::parse::words(&step.text).map_err(|e| e.to_string())?;
             match words.first().map(String::as_str) {
@@ -457,10 +471,17 @@ impl Run<'_> {
                 args,
                 ack: false,
             } => {
-                client
-                    .connected()?
-                    .emit_queued(&event, args)
-                    .map_err(|e| format!("emit `{event}`: {e}"))?;
+                let connection = client.connected()?;
+                let failed = |e: SendError| format!("emit `{event}`: {e}");
+                if cacheable {
+                    let frame = connection.encode_event(&event, args).map_err(failed)?;
+                    if let Some(sent) = connection.emit_encoded(&frame) {
+                        sent.map_err(failed)?;
+                    }
+                    encoded = Some((event, frame));
+                } else {
+                    connection.emit_queued(&event, args).map_err(failed)?;
+                }
             }
             Command::Emit {
                 event,
@@ -545,6 +566,9 @@ impl Run<'_> {
             | Command::Status
             | Command::Clear
             | Command::Help(_) => {}
+        }
+        if let Some(encoded) = encoded {
+            self.frames.insert(step.line, encoded);
         }
         Ok(true)
     }
