@@ -137,9 +137,17 @@ Register-ArgumentCompleter -Native -CommandName 'sockai' -ScriptBlock {
             break
         }
         'sockai;bench' {
-            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Connections to open (at most 20000: the open-file limit of one process)')
-            [CompletionResult]::new('--clients', '--clients', [CompletionResultType]::ParameterName, 'Connections to open (at most 20000: the open-file limit of one process)')
-            [CompletionResult]::new('--connect-rate', '--connect-rate', [CompletionResultType]::ParameterName, 'New connections per second during the ramp; 0: as fast as possible (256 handshakes in flight)')
+            [CompletionResult]::new('--scenario', '--scenario', [CompletionResultType]::ParameterName, 'Run this scenario file (docs/scenarios.md) as each virtual user')
+            [CompletionResult]::new('--var', '--var', [CompletionResultType]::ParameterName, 'A scenario variable, name=value (repeatable; wins over --vars-file)')
+            [CompletionResult]::new('--vars-file', '--vars-file', [CompletionResultType]::ParameterName, 'A file of name=value lines for the scenario (# comments; repeatable)')
+            [CompletionResult]::new('--secret', '--secret', [CompletionResultType]::ParameterName, 'Show this scenario variable''s value as *** in failures (repeatable; values from {{env.NAME}} are always masked)')
+            [CompletionResult]::new('--arrival-rate', '--arrival-rate', [CompletionResultType]::ParameterName, 'New users per second, each running the scenario once (instead of --clients users running it again and again)')
+            [CompletionResult]::new('--ramp-to', '--ramp-to', [CompletionResultType]::ParameterName, 'Ramp the arrival rate linearly to this over --ramp-duration, then hold it')
+            [CompletionResult]::new('--ramp-duration', '--ramp-duration', [CompletionResultType]::ParameterName, 'How long the ramp lasts [default: --duration]')
+            [CompletionResult]::new('--start-at', '--start-at', [CompletionResultType]::ParameterName, 'Wait until this time to start (RFC 3339, e.g. 2026-12-07T22:00:00Z, or unix seconds), so that generators started on several machines line up; at most 1h away, and a time already past starts at once')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Connections to open (at most 20000: the open-file limit of one process); with --scenario, users at once')
+            [CompletionResult]::new('--clients', '--clients', [CompletionResultType]::ParameterName, 'Connections to open (at most 20000: the open-file limit of one process); with --scenario, users at once')
+            [CompletionResult]::new('--connect-rate', '--connect-rate', [CompletionResultType]::ParameterName, 'New connections per second during the ramp (with --scenario: users started per second); 0: as fast as possible (256 handshakes in flight)')
             [CompletionResult]::new('-d', '-d', [CompletionResultType]::ParameterName, 'Length of the measuring window (at most 1h)')
             [CompletionResult]::new('--duration', '--duration', [CompletionResultType]::ParameterName, 'Length of the measuring window (at most 1h)')
             [CompletionResult]::new('--event', '--event', [CompletionResultType]::ParameterName, 'Event each client emits, with {"prompt": "…"}')
@@ -153,8 +161,8 @@ Register-ArgumentCompleter -Native -CommandName 'sockai' -ScriptBlock {
             [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Extra HTTP header for the handshake, ''Name: value'' (repeatable)')
             [CompletionResult]::new('--query', '--query', [CompletionResultType]::ParameterName, 'Extra query parameter for the handshake, key=value (repeatable)')
             [CompletionResult]::new('--eio', '--eio', [CompletionResultType]::ParameterName, 'Engine.IO version: 4 (Socket.IO 3.x/4.x servers) or 3 (Socket.IO 2.x servers) [default: detected from the server''s handshake]')
-            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Give up on a connect (unless --connect-timeout says otherwise) or a round trip after this long')
-            [CompletionResult]::new('--max-errors', '--max-errors', [CompletionResultType]::ParameterName, 'Failed connections + dropped connections + failed round trips tolerated before exit 1')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Give up on a connect (unless --connect-timeout says otherwise) or a round trip after this long (with --scenario: a waiting step without `within`, and the grace of the passes in progress when --duration ends)')
+            [CompletionResult]::new('--max-errors', '--max-errors', [CompletionResultType]::ParameterName, 'Failed connections + dropped connections + failed round trips (with --scenario: failed passes) tolerated before exit 1')
             [CompletionResult]::new('--threads', '--threads', [CompletionResultType]::ParameterName, 'Runtime threads of the load generator; 1 (a single-threaded runtime) drives well over 100,000 round trips/s and leaves the other cores to the server')
             [CompletionResult]::new('--transport', '--transport', [CompletionResultType]::ParameterName, 'Transport of every client: a direct WebSocket (the default, without a fallback), HTTP long-polling, or polling upgraded to WebSocket as browsers do (the round trips then run over the upgraded socket)')
             [CompletionResult]::new('--connect-timeout', '--connect-timeout', [CompletionResultType]::ParameterName, 'Give up connecting after this long (e.g. 10s, 500ms) [default: --timeout]')
@@ -164,6 +172,25 @@ Register-ArgumentCompleter -Native -CommandName 'sockai' -ScriptBlock {
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the summary as one JSON object on stdout')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('merge', 'merge', [CompletionResultType]::ParameterValue, 'Add up the --json summaries of several runs: counts, rates, and the exact percentiles of all their samples together')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'sockai;bench;merge' {
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the merged summary as one JSON object (which can be merged again)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'sockai;bench;help' {
+            [CompletionResult]::new('merge', 'merge', [CompletionResultType]::ParameterValue, 'Add up the --json summaries of several runs: counts, rates, and the exact percentiles of all their samples together')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'sockai;bench;help;merge' {
+            break
+        }
+        'sockai;bench;help;help' {
             break
         }
         'sockai;run' {
@@ -208,6 +235,10 @@ Register-ArgumentCompleter -Native -CommandName 'sockai' -ScriptBlock {
             break
         }
         'sockai;help;bench' {
+            [CompletionResult]::new('merge', 'merge', [CompletionResultType]::ParameterValue, 'Add up the --json summaries of several runs: counts, rates, and the exact percentiles of all their samples together')
+            break
+        }
+        'sockai;help;bench;merge' {
             break
         }
         'sockai;help;run' {

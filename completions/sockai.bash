@@ -40,6 +40,18 @@ _sockai() {
             sockai,serve)
                 cmd="sockai__subcmd__serve"
                 ;;
+            sockai__subcmd__bench,help)
+                cmd="sockai__subcmd__bench__subcmd__help"
+                ;;
+            sockai__subcmd__bench,merge)
+                cmd="sockai__subcmd__bench__subcmd__merge"
+                ;;
+            sockai__subcmd__bench__subcmd__help,help)
+                cmd="sockai__subcmd__bench__subcmd__help__subcmd__help"
+                ;;
+            sockai__subcmd__bench__subcmd__help,merge)
+                cmd="sockai__subcmd__bench__subcmd__help__subcmd__merge"
+                ;;
             sockai__subcmd__help,bench)
                 cmd="sockai__subcmd__help__subcmd__bench"
                 ;;
@@ -64,6 +76,9 @@ _sockai() {
             sockai__subcmd__help,serve)
                 cmd="sockai__subcmd__help__subcmd__serve"
                 ;;
+            sockai__subcmd__help__subcmd__bench,merge)
+                cmd="sockai__subcmd__help__subcmd__bench__subcmd__merge"
+                ;;
             *)
                 ;;
         esac
@@ -85,12 +100,44 @@ _sockai() {
             return 0
             ;;
         sockai__subcmd__bench)
-            opts="-c -d -n -H -h --clients --connect-rate --duration --event --payload-bytes --reply --ack --hold --namespace --path --auth --header --query --eio --insecure --timeout --max-errors --threads --json --transport --connect-timeout --help"
+            opts="-c -d -n -H -h --scenario --var --vars-file --secret --arrival-rate --ramp-to --ramp-duration --start-at --clients --connect-rate --duration --event --payload-bytes --reply --ack --hold --namespace --path --auth --header --query --eio --insecure --timeout --max-errors --threads --json --transport --connect-timeout --help merge help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --scenario)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --var)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --vars-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --arrival-rate)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ramp-to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ramp-duration)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --start-at)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --clients)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -175,6 +222,62 @@ _sockai() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sockai__subcmd__bench__subcmd__help)
+            opts="merge help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sockai__subcmd__bench__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sockai__subcmd__bench__subcmd__help__subcmd__merge)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sockai__subcmd__bench__subcmd__merge)
+            opts="-h --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 *)
                     COMPREPLY=()
                     ;;
@@ -371,8 +474,22 @@ _sockai() {
             return 0
             ;;
         sockai__subcmd__help__subcmd__bench)
-            opts=""
+            opts="merge"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sockai__subcmd__help__subcmd__bench__subcmd__merge)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -128,9 +128,17 @@ set edit:completion:arg-completer[sockai] = {|@words|
             cand --help 'Print help'
         }
         &'sockai;bench'= {
-            cand -c 'Connections to open (at most 20000: the open-file limit of one process)'
-            cand --clients 'Connections to open (at most 20000: the open-file limit of one process)'
-            cand --connect-rate 'New connections per second during the ramp; 0: as fast as possible (256 handshakes in flight)'
+            cand --scenario 'Run this scenario file (docs/scenarios.md) as each virtual user'
+            cand --var 'A scenario variable, name=value (repeatable; wins over --vars-file)'
+            cand --vars-file 'A file of name=value lines for the scenario (# comments; repeatable)'
+            cand --secret 'Show this scenario variable''s value as *** in failures (repeatable; values from {{env.NAME}} are always masked)'
+            cand --arrival-rate 'New users per second, each running the scenario once (instead of --clients users running it again and again)'
+            cand --ramp-to 'Ramp the arrival rate linearly to this over --ramp-duration, then hold it'
+            cand --ramp-duration 'How long the ramp lasts [default: --duration]'
+            cand --start-at 'Wait until this time to start (RFC 3339, e.g. 2026-12-07T22:00:00Z, or unix seconds), so that generators started on several machines line up; at most 1h away, and a time already past starts at once'
+            cand -c 'Connections to open (at most 20000: the open-file limit of one process); with --scenario, users at once'
+            cand --clients 'Connections to open (at most 20000: the open-file limit of one process); with --scenario, users at once'
+            cand --connect-rate 'New connections per second during the ramp (with --scenario: users started per second); 0: as fast as possible (256 handshakes in flight)'
             cand -d 'Length of the measuring window (at most 1h)'
             cand --duration 'Length of the measuring window (at most 1h)'
             cand --event 'Event each client emits, with {"prompt": "…"}'
@@ -144,8 +152,8 @@ set edit:completion:arg-completer[sockai] = {|@words|
             cand --header 'Extra HTTP header for the handshake, ''Name: value'' (repeatable)'
             cand --query 'Extra query parameter for the handshake, key=value (repeatable)'
             cand --eio 'Engine.IO version: 4 (Socket.IO 3.x/4.x servers) or 3 (Socket.IO 2.x servers) [default: detected from the server''s handshake]'
-            cand --timeout 'Give up on a connect (unless --connect-timeout says otherwise) or a round trip after this long'
-            cand --max-errors 'Failed connections + dropped connections + failed round trips tolerated before exit 1'
+            cand --timeout 'Give up on a connect (unless --connect-timeout says otherwise) or a round trip after this long (with --scenario: a waiting step without `within`, and the grace of the passes in progress when --duration ends)'
+            cand --max-errors 'Failed connections + dropped connections + failed round trips (with --scenario: failed passes) tolerated before exit 1'
             cand --threads 'Runtime threads of the load generator; 1 (a single-threaded runtime) drives well over 100,000 round trips/s and leaves the other cores to the server'
             cand --transport 'Transport of every client: a direct WebSocket (the default, without a fallback), HTTP long-polling, or polling upgraded to WebSocket as browsers do (the round trips then run over the upgraded socket)'
             cand --connect-timeout 'Give up connecting after this long (e.g. 10s, 500ms) [default: --timeout]'
@@ -155,6 +163,21 @@ set edit:completion:arg-completer[sockai] = {|@words|
             cand --json 'Print the summary as one JSON object on stdout'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
+            cand merge 'Add up the --json summaries of several runs: counts, rates, and the exact percentiles of all their samples together'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'sockai;bench;merge'= {
+            cand --json 'Print the merged summary as one JSON object (which can be merged again)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'sockai;bench;help'= {
+            cand merge 'Add up the --json summaries of several runs: counts, rates, and the exact percentiles of all their samples together'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'sockai;bench;help;merge'= {
+        }
+        &'sockai;bench;help;help'= {
         }
         &'sockai;run'= {
             cand --var 'A variable, name=value (repeatable; wins over --vars-file)'
@@ -191,6 +214,9 @@ set edit:completion:arg-completer[sockai] = {|@words|
         &'sockai;help;man'= {
         }
         &'sockai;help;bench'= {
+            cand merge 'Add up the --json summaries of several runs: counts, rates, and the exact percentiles of all their samples together'
+        }
+        &'sockai;help;bench;merge'= {
         }
         &'sockai;help;run'= {
         }

@@ -114,30 +114,44 @@ complete -c sockai -n "__fish_sockai_using_subcommand emit" -s q -l quiet -d 'Pr
 complete -c sockai -n "__fish_sockai_using_subcommand emit" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sockai -n "__fish_sockai_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c sockai -n "__fish_sockai_using_subcommand man" -s h -l help -d 'Print help'
-complete -c sockai -n "__fish_sockai_using_subcommand bench" -s c -l clients -d 'Connections to open (at most 20000: the open-file limit of one process)' -r
-complete -c sockai -n "__fish_sockai_using_subcommand bench" -l connect-rate -d 'New connections per second during the ramp; 0: as fast as possible (256 handshakes in flight)' -r
-complete -c sockai -n "__fish_sockai_using_subcommand bench" -s d -l duration -d 'Length of the measuring window (at most 1h)' -r
-complete -c sockai -n "__fish_sockai_using_subcommand bench" -l event -d 'Event each client emits, with {"prompt": "…"}' -r
-complete -c sockai -n "__fish_sockai_using_subcommand bench" -l payload-bytes -d 'Size of the prompt in bytes' -r
-complete -c sockai -n "__fish_sockai_using_subcommand bench" -l reply -d 'Event that answers it (other events, e.g. ai-message-chunk, are skipped)' -r
-complete -c sockai -n "__fish_sockai_using_subcommand bench" -s n -l namespace -d 'Namespace to join [default: the URL\'s path, else /]' -r
-complete -c sockai -n "__fish_sockai_using_subcommand bench" -l path -d 'Engine.IO path on the server' -r
-complete -c sockai -n "__fish_sockai_using_subcommand bench" -l auth -d 'The handshake `auth` payload, a JSON object (e.g. \'{"token":"abc"}\')' -r
-complete -c sockai -n "__fish_sockai_using_subcommand bench" -s H -l header -d 'Extra HTTP header for the handshake, \'Name: value\' (repeatable)' -r
-complete -c sockai -n "__fish_sockai_using_subcommand bench" -l query -d 'Extra query parameter for the handshake, key=value (repeatable)' -r
-complete -c sockai -n "__fish_sockai_using_subcommand bench" -l eio -d 'Engine.IO version: 4 (Socket.IO 3.x/4.x servers) or 3 (Socket.IO 2.x servers) [default: detected from the server\'s handshake]' -r
-complete -c sockai -n "__fish_sockai_using_subcommand bench" -l timeout -d 'Give up on a connect (unless --connect-timeout says otherwise) or a round trip after this long' -r
-complete -c sockai -n "__fish_sockai_using_subcommand bench" -l max-errors -d 'Failed connections + dropped connections + failed round trips tolerated before exit 1' -r
-complete -c sockai -n "__fish_sockai_using_subcommand bench" -l threads -d 'Runtime threads of the load generator; 1 (a single-threaded runtime) drives well over 100,000 round trips/s and leaves the other cores to the server' -r
-complete -c sockai -n "__fish_sockai_using_subcommand bench" -l transport -d 'Transport of every client: a direct WebSocket (the default, without a fallback), HTTP long-polling, or polling upgraded to WebSocket as browsers do (the round trips then run over the upgraded socket)' -r -f -a "websocket\t'WebSocket only'
+complete -c sockai -n "__fish_sockai_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l scenario -d 'Run this scenario file (docs/scenarios.md) as each virtual user' -r -F
+complete -c sockai -n "__fish_sockai_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l var -d 'A scenario variable, name=value (repeatable; wins over --vars-file)' -r
+complete -c sockai -n "__fish_sockai_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l vars-file -d 'A file of name=value lines for the scenario (# comments; repeatable)' -r -F
+complete -c sockai -n "__fish_sockai_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l secret -d 'Show this scenario variable\'s value as *** in failures (repeatable; values from {{env.NAME}} are always masked)' -r
+complete -c sockai -n "__fish_sockai_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l arrival-rate -d 'New users per second, each running the scenario once (instead of --clients users running it again and again)' -r
+complete -c sockai -n "__fish_sockai_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l ramp-to -d 'Ramp the arrival rate linearly to this over --ramp-duration, then hold it' -r
+complete -c sockai -n "__fish_sockai_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l ramp-duration -d 'How long the ramp lasts [default: --duration]' -r
+complete -c sockai -n "__fish_sockai_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l start-at -d 'Wait until this time to start (RFC 3339, e.g. 2026-12-07T22:00:00Z, or unix seconds), so that generators started on several machines line up; at most 1h away, and a time already past starts at once' -r
+complete -c sockai -n "__fish_sockai_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -s c -l clients -d 'Connections to open (at most 20000: the open-file limit of one process); with --scenario, users at once' -r
+complete -c sockai -n "__fish_sockai_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l connect-rate -d 'New connections per second during the ramp (with --scenario: users started per second); 0: as fast as possible (256 handshakes in flight)' -r
+complete -c sockai -n "__fish_sockai_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -s d -l duration -d 'Length of the measuring window (at most 1h)' -r
+complete -c sockai -n "__fish_sockai_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l event -d 'Event each client emits, with {"prompt": "…"}' -r
+complete -c sockai -n "__fish_sockai_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l payload-bytes -d 'Size of the prompt in bytes' -r
+complete -c sockai -n "__fish_sockai_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l reply -d 'Event that answers it (other events, e.g. ai-message-chunk, are skipped)' -r
+complete -c sockai -n "__fish_sockai_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -s n -l namespace -d 'Namespace to join [default: the URL\'s path, else /]' -r
+complete -c sockai -n "__fish_sockai_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l path -d 'Engine.IO path on the server' -r
+complete -c sockai -n "__fish_sockai_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l auth -d 'The handshake `auth` payload, a JSON object (e.g. \'{"token":"abc"}\')' -r
+complete -c sockai -n "__fish_sockai_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -s H -l header -d 'Extra HTTP header for the handshake, \'Name: value\' (repeatable)' -r
+complete -c sockai -n "__fish_sockai_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l query -d 'Extra query parameter for the handshake, key=value (repeatable)' -r
+complete -c sockai -n "__fish_sockai_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l eio -d 'Engine.IO version: 4 (Socket.IO 3.x/4.x servers) or 3 (Socket.IO 2.x servers) [default: detected from the server\'s handshake]' -r
+complete -c sockai -n "__fish_sockai_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l timeout -d 'Give up on a connect (unless --connect-timeout says otherwise) or a round trip after this long (with --scenario: a waiting step without `within`, and the grace of the passes in progress when --duration ends)' -r
+complete -c sockai -n "__fish_sockai_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l max-errors -d 'Failed connections + dropped connections + failed round trips (with --scenario: failed passes) tolerated before exit 1' -r
+complete -c sockai -n "__fish_sockai_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l threads -d 'Runtime threads of the load generator; 1 (a single-threaded runtime) drives well over 100,000 round trips/s and leaves the other cores to the server' -r
+complete -c sockai -n "__fish_sockai_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l transport -d 'Transport of every client: a direct WebSocket (the default, without a fallback), HTTP long-polling, or polling upgraded to WebSocket as browsers do (the round trips then run over the upgraded socket)' -r -f -a "websocket\t'WebSocket only'
 polling\t'HTTP long-polling only'
 upgrade\t'HTTP long-polling first, then upgraded to WebSocket, as browsers do'"
-complete -c sockai -n "__fish_sockai_using_subcommand bench" -l connect-timeout -d 'Give up connecting after this long (e.g. 10s, 500ms) [default: --timeout]' -r
-complete -c sockai -n "__fish_sockai_using_subcommand bench" -l ack -d 'Wait for the acknowledgement instead of the reply event'
-complete -c sockai -n "__fish_sockai_using_subcommand bench" -l hold -d 'Only open the connections and hold them; report how many stayed up and the connect rate'
-complete -c sockai -n "__fish_sockai_using_subcommand bench" -l insecure -d 'Accept any TLS certificate, e.g. a development server\'s self-signed one. Certificates are then not checked at all: never use it against a server you do not control'
-complete -c sockai -n "__fish_sockai_using_subcommand bench" -l json -d 'Print the summary as one JSON object on stdout'
-complete -c sockai -n "__fish_sockai_using_subcommand bench" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sockai -n "__fish_sockai_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l connect-timeout -d 'Give up connecting after this long (e.g. 10s, 500ms) [default: --timeout]' -r
+complete -c sockai -n "__fish_sockai_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l ack -d 'Wait for the acknowledgement instead of the reply event'
+complete -c sockai -n "__fish_sockai_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l hold -d 'Only open the connections and hold them; report how many stayed up and the connect rate'
+complete -c sockai -n "__fish_sockai_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l insecure -d 'Accept any TLS certificate, e.g. a development server\'s self-signed one. Certificates are then not checked at all: never use it against a server you do not control'
+complete -c sockai -n "__fish_sockai_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -l json -d 'Print the summary as one JSON object on stdout'
+complete -c sockai -n "__fish_sockai_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sockai -n "__fish_sockai_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -a "merge" -d 'Add up the --json summaries of several runs: counts, rates, and the exact percentiles of all their samples together'
+complete -c sockai -n "__fish_sockai_using_subcommand bench; and not __fish_seen_subcommand_from merge help" -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sockai -n "__fish_sockai_using_subcommand bench; and __fish_seen_subcommand_from merge" -l json -d 'Print the merged summary as one JSON object (which can be merged again)'
+complete -c sockai -n "__fish_sockai_using_subcommand bench; and __fish_seen_subcommand_from merge" -s h -l help -d 'Print help'
+complete -c sockai -n "__fish_sockai_using_subcommand bench; and __fish_seen_subcommand_from help" -f -a "merge" -d 'Add up the --json summaries of several runs: counts, rates, and the exact percentiles of all their samples together'
+complete -c sockai -n "__fish_sockai_using_subcommand bench; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sockai -n "__fish_sockai_using_subcommand run" -l var -d 'A variable, name=value (repeatable; wins over --vars-file)' -r
 complete -c sockai -n "__fish_sockai_using_subcommand run" -l vars-file -d 'A file of name=value lines (# comments; repeatable)' -r -F
 complete -c sockai -n "__fish_sockai_using_subcommand run" -l secret -d 'Show this variable\'s value as *** in every report (repeatable; values from {{env.NAME}} are always masked)' -r
@@ -156,3 +170,4 @@ complete -c sockai -n "__fish_sockai_using_subcommand help; and not __fish_seen_
 complete -c sockai -n "__fish_sockai_using_subcommand help; and not __fish_seen_subcommand_from serve connect emit completions man bench run help" -f -a "bench" -d 'Load-test a Socket.IO server: many clients, round trips, latency percentiles'
 complete -c sockai -n "__fish_sockai_using_subcommand help; and not __fish_seen_subcommand_from serve connect emit completions man bench run help" -f -a "run" -d 'Run scenario files (REPL commands plus expect, capture, variables) as tests'
 complete -c sockai -n "__fish_sockai_using_subcommand help; and not __fish_seen_subcommand_from serve connect emit completions man bench run help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sockai -n "__fish_sockai_using_subcommand help; and __fish_seen_subcommand_from bench" -f -a "merge" -d 'Add up the --json summaries of several runs: counts, rates, and the exact percentiles of all their samples together'

@@ -14,6 +14,20 @@ pub enum BenchError {
     Runtime(std::io::Error),
     #[error("cannot write the summary: {0}")]
     Summary(serde_json::Error),
+    /// The scenario does not parse: `file:line:column: why`, the line and a caret.
+    #[error("{0}")]
+    Scenario(String),
+    /// `sockai bench merge`: a file that is not a summary, or does not match the others.
+    #[error("{0}")]
+    Merge(String),
+    #[error("could not connect: {0}")]
+    ScenarioConnect(String),
+    #[error("{failed} failed passes, more than --max-errors {max_errors}; most frequent: {main}")]
+    FailedPasses {
+        failed: u64,
+        max_errors: u64,
+        main: String,
+    },
     #[error("could not connect to {url}: {reason}")]
     NoConnection { url: String, reason: String },
     #[error(
@@ -31,9 +45,12 @@ impl wire::exit::Failure for BenchError {
     fn exit_code(&self) -> i32 {
         match self {
             // A bad URL or an impossible combination of flags.
-            Self::Url(_) | Self::Usage(_) => wire::exit::USAGE,
-            Self::NoConnection { .. } => wire::exit::CONNECT,
-            Self::Runtime(_) | Self::Summary(_) | Self::TooManyErrors { .. } => wire::exit::FAILURE,
+            Self::Url(_) | Self::Usage(_) | Self::Scenario(_) | Self::Merge(_) => wire::exit::USAGE,
+            Self::NoConnection { .. } | Self::ScenarioConnect(_) => wire::exit::CONNECT,
+            Self::Runtime(_)
+            | Self::Summary(_)
+            | Self::TooManyErrors { .. }
+            | Self::FailedPasses { .. } => wire::exit::FAILURE,
         }
     }
 }

@@ -13,15 +13,18 @@
 mod client;
 mod command;
 mod error;
+pub mod merge;
 mod progress;
+pub mod scenario;
+pub mod start;
 mod stats;
+mod summary;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
 use serde_json::Value;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
@@ -34,14 +37,16 @@ use client::event_frame;
 pub use command::run_bench;
 pub use error::BenchError;
 use progress::Progress;
-use stats::{Latency, LatencySummary};
+use stats::Latency;
+use summary::MODE_HOLD;
+pub use summary::{Connections, Summary};
 
 /// Most connections one run may open: the open-file limit of a process here is about 20,000.
 pub const MAX_CLIENTS: u32 = 20_000;
 /// Longest measuring window accepted.
 pub const MAX_DURATION: Duration = Duration::from_secs(3600);
 /// Longest --timeout (and --connect-timeout) accepted: they bound every handshake and round trip.
-const MAX_TIMEOUT: Duration = Duration::from_secs(600);
+pub(crate) const MAX_TIMEOUT: Duration = Duration::from_secs(600);
 /// Longest ramp accepted (`clients / connect_rate`).
 const MAX_RAMP: Duration = Duration::from_secs(600);
 /// Handshakes in flight at once: more only overflows the server's accept queue.
@@ -75,95 +80,6 @@ pub struct BenchConfig {
     pub progress: bool,
     pub color: bool,
 }
-
-/// What a run measured; `--json` prints exactly this.
-#[derive(Debug, Clone, Serialize)]
-pub struct Summary {
-    pub url: String,
-    pub namespace: String,
-    pub mode: &'static str,
-    pub clients: u32,
-    pub connections: Connections,
-    /// Connections established per second during the ramp.
-    pub connect_rate: f64,
-    /// Seconds from the first connection attempt to the last one ending.
-    pub ramp_secs: f64,
-    /// Length of the measuring window in seconds.
-    pub duration_secs: f64,
-    pub round_trips: u64,
-    pub round_trips_per_sec: f64,
-    /// Round trips that failed: timed out, or answered with `ai-message-error`.
-    pub errors: u64,
-    pub latency_ms: LatencySummary,
-    /// Failure messages and how often each happened (connects and round trips).
-    pub error_kinds: BTreeMap<String, u64>,
-}
-
-#[derive(Debug, Clone, Copy, Serialize)]
-pub struct Connections {
-    pub established: u64,
-    pub failed: u64,
-    /// Established, then lost before the end (closed by the server, or broken).
-    pub dropped: u64,
-    /// Still up when the window ended.
-    pub held: u64,
-}
-
-impl Summary {
-    /// Failed and dropped connections plus failed round trips.
-    pub fn total_errors(&self) -> u64 {
-        self.connections.failed + self.connections.dropped + self.errors
-    }
-
-    /// The most frequent failure, for a one-line error.
-    pub fn main_error(&self) -> Option<&str> {
-        self.error_kinds
-            .iter()
-            .max_by_key(|(_, n)| **n)
-            .map(|(kind, _)| kind.as_str())
-    }
-
-    /// The human summary printed on stdout.
-    pub fn render(&self) -> String {
-        let c = &self.connections;
-        let mut out = format!(
-            "sockai bench {url} (namespace {ns}): {clients} clients, {mode}, {secs:.1} s\n\
-             connections  established {est}  failed {failed}  dropped {dropped}  held {held}  \
-             ({rate:.0}/s over {ramp:.2} s)\n",
-            url = self.url,
-            ns = self.namespace,
-            clients = self.clients,
-            mode = self.mode,
-            secs = self.duration_secs,
-            est = c.established,
-            failed = c.failed,
-            dropped = c.dropped,
-            held = c.held,
-            rate = self.connect_rate,
-            ramp = self.ramp_secs,
-        );
-        if self.mode != MODE_HOLD {
-            let l = &self.latency_ms;
-            out.push_str(&format!(
-                "round trips  {total} total  {rate:.0}/s  errors {errors}\n\
-                 latency ms   p50 {p50:.3}  p90 {p90:.3}  p99 {p99:.3}  max {max:.3}\n",
-                total = self.round_trips,
-                rate = self.round_trips_per_sec,
-                errors = self.errors,
-                p50 = l.p50,
-                p90 = l.p90,
-                p99 = l.p99,
-                max = l.max,
-            ));
-        }
-        for (kind, n) in &self.error_kinds {
-            out.push_str(&format!("error        {n} × {kind}\n"));
-        }
-        out
-    }
-}
-
-const MODE_HOLD: &str = "hold";
 
 /// Counters every client updates; the orchestrator reads them for progress and the summary.
 struct Shared {
@@ -300,6 +216,7 @@ pub async fn run(config: BenchConfig) -> Result<Summary, BenchError> {
     let completed_before = shared.completed.load(Ordering::Relaxed);
     shared.measuring.store(true, Ordering::Relaxed);
     let window_start = Instant::now();
+    let window_started_at = std::time::SystemTime::now();
     if shared.established.load(Ordering::Relaxed) > 0 {
         tokio::time::sleep(config.duration).await;
     }
@@ -330,7 +247,8 @@ pub async fn run(config: BenchConfig) -> Result<Summary, BenchError> {
     Ok(Summary {
         url: shared.config.url.clone(),
         namespace: shared.plan.endpoint.namespace.clone(),
-        mode: shared.config.mode(),
+        kind: summary::KIND.to_owned(),
+        mode: shared.config.mode().to_owned(),
         clients: shared.config.clients,
         connections: Connections {
             established,
@@ -354,6 +272,10 @@ pub async fn run(config: BenchConfig) -> Result<Summary, BenchError> {
         errors: shared.errors.load(Ordering::Relaxed),
         latency_ms: shared.latency.summary(),
         error_kinds: crate::sync::lock(&shared.error_kinds).clone(),
+        started_at: start::rfc3339(window_started_at),
+        ended_at: start::rfc3339(window_started_at + window),
+        histogram: stats::encode(&shared.latency.snapshot()),
+        runs: 1,
     })
 }
 

@@ -12,7 +12,7 @@ use clap::{Args, Parser, Subcommand};
 
 pub use crate::duration::parse_duration;
 use bench::BENCH_AFTER_HELP;
-pub use bench::BenchArgs;
+pub use bench::{BenchArgs, BenchCommand, MergeArgs};
 use client::{CONNECT_AFTER_HELP, EMIT_AFTER_HELP};
 pub use client::{
     ConnectArgs, ConnectionArgs, EmitArgs, ReconnectArgs, parse_auth, parse_header, parse_query,

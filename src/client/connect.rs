@@ -84,6 +84,12 @@ pub struct Plan {
     pub read_buffer: usize,
 }
 
+/// The WebSocket read buffer of a connection. tungstenite zero-fills the free part of it
+/// before every read, so a large one costs on every message: 128 KiB took a quarter of
+/// `sockai bench --scenario`'s CPU (perf, scripts/bench-scenario.sh). A larger message still
+/// arrives: the buffer grows for it.
+const READ_BUFFER: usize = 4 * 1024;
+
 impl Plan {
     pub fn new(url: &str, options: &ConnectOptions) -> Result<Self, ConnectError> {
         let endpoint = Endpoint::parse(
@@ -106,7 +112,7 @@ impl Plan {
             connect_timeout: options.connect_timeout,
             reconnect: options.reconnect,
             insecure: options.insecure,
-            read_buffer: 128 * 1024,
+            read_buffer: READ_BUFFER,
         })
     }
 }

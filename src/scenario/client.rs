@@ -1,6 +1,7 @@
 //! One client of a scenario: its connection, the events it received and has not yet waited
 //! for, what it remembers for reports and captures, and the waits (`expect …`) on it.
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
 
 use serde_json::Value;
@@ -151,7 +152,11 @@ impl Client {
                     }
                     self.asks.push_back((name.clone(), *id));
                 }
-                format!("{name} {}", short(&payload_of(args)))
+                // Every event is noted: no copy of a single argument just to show it.
+                match args.as_slice() {
+                    [one] => format!("{name} {}", short(one)),
+                    many => format!("{name} {}", short(&payload_of(many))),
+                }
             }
             ClientEvent::Disconnected { reason } => format!("disconnect ({reason})"),
             ClientEvent::Reconnecting { attempt, .. } => {
@@ -163,26 +168,31 @@ impl Client {
         self.trim();
     }
 
-    /// The payload of the next `event` (`connect`/`disconnect` too), skipping others.
+    /// The payload of the next `event` (`connect`/`disconnect` too), skipping others; an
+    /// event's is kept as the client's last payload, and lent from there.
     pub(super) async fn expect(
         &mut self,
         event: &str,
         deadline: Instant,
         said: &str,
-    ) -> Result<Value, Fail> {
+    ) -> Result<Cow<'_, Value>, Fail> {
         loop {
             let Some(next) = self.next(deadline).await? else {
                 return Err(format!("no `{event}` {said}").into());
             };
             match next {
-                ClientEvent::Event { name, args, .. } if name == event => {
-                    let payload = payload_of(&args);
-                    self.last = Some(payload.clone());
-                    return Ok(payload);
+                ClientEvent::Event { name, mut args, .. } if name == event => {
+                    let payload = match args.len() {
+                        1 => args.pop().unwrap_or_default(),
+                        _ => Value::Array(args),
+                    };
+                    return Ok(Cow::Borrowed(self.last.insert(payload)));
                 }
-                ClientEvent::Connected { .. } if event == "connect" => return Ok(Value::Null),
+                ClientEvent::Connected { .. } if event == "connect" => {
+                    return Ok(Cow::Owned(Value::Null));
+                }
                 ClientEvent::Disconnected { reason } if event == "disconnect" => {
-                    return Ok(Value::String(reason));
+                    return Ok(Cow::Owned(Value::String(reason)));
                 }
                 ClientEvent::Disconnected { reason } => {
                     return Err(

@@ -9,6 +9,7 @@
 pub mod check;
 mod client;
 mod http;
+pub mod load;
 pub mod matcher;
 pub mod parse;
 pub mod repl;

@@ -16,7 +16,7 @@ use super::vars;
 use crate::client::args::{DEFAULT_URL, payload_of};
 use crate::client::command::{self, Command};
 use crate::client::connect::ConnectError;
-use crate::client::connection::{Connection, SendError};
+use crate::client::connection::{Connection, EncodedEvent, SendError};
 use crate::client::options::ConnectOptions;
 use crate::client::value::{self, Stdin};
 
@@ -57,85 +57,117 @@ pub async fn run_file(
     settings: &Settings,
     on_step: &mut (dyn FnMut(StepDone<'_>) + Send),
 ) -> Result<usize, Failure> {
-    let mut run = Run {
-        settings,
-        vars: settings.vars.clone(),
-        clients: HashMap::new(),
-        secrets: Vec::new(),
-        http: None,
-    };
-    for name in &settings.secrets {
-        if let Some(value) = settings.vars.get(name) {
-            run.secret(value.clone());
-        }
-    }
-    for step in &scenario.steps {
-        for (_, name) in vars::references(&step.text).unwrap_or_default() {
-            if let Some(env) = name.strip_prefix("env.")
-                && let Ok(value) = std::env::var(env)
-            {
-                run.secret(value);
-            }
-        }
-    }
-    let mut done = 0;
-    let mut outcome = Ok(());
-    for step in &scenario.steps {
-        let started = Instant::now();
-        let result = run.step(step).await.map_err(|fail| Fail {
-            message: run.mask(&fail.message),
-            ..fail
-        });
-        let error = result.as_ref().err().map(|f| f.message.as_str());
-        on_step(StepDone {
-            step,
-            elapsed: started.elapsed(),
-            error,
-        });
-        match result {
-            Ok(true) => done += 1,
-            Ok(false) => break,
-            Err(fail) => {
-                let recent = run
-                    .clients
-                    .get_mut(&step.client)
-                    .map(|c| {
-                        c.drain();
-                        c.recent
-                            .iter()
-                            .rev()
-                            .take(5)
-                            .rev()
-                            .cloned()
-                            .collect::<Vec<_>>()
-                    })
-                    .unwrap_or_default()
-                    .iter()
-                    .map(|event| run.mask(event))
-                    .collect();
-                outcome = Err(Failure {
-                    line: step.line,
-                    client: step.client.clone(),
-                    step: step.text.clone(),
-                    message: fail.message,
-                    recent,
-                    connect: fail.connect,
-                });
-                break;
-            }
-        }
-    }
-    for client in run.clients.values() {
-        if let Some(connection) = &client.connection {
-            tokio::time::timeout(Duration::from_secs(1), connection.disconnect())
-                .await
-                .ok();
-        }
-    }
-    outcome.map(|()| done)
+    let mut run = Run::new(settings, scenario);
+    let outcome = run.steps(&scenario.steps, on_step).await;
+    run.close().await;
+    outcome
 }
 
-struct Run<'a> {
+impl<'a> Run<'a> {
+    /// A scenario's clients and variables before its first step (`sockai bench --scenario`
+    /// keeps one across passes over the steps: see load.rs).
+    pub(super) fn new(settings: &'a Settings, scenario: &Scenario) -> Self {
+        let mut run = Run {
+            settings,
+            vars: settings.vars.clone(),
+            clients: HashMap::new(),
+            secrets: Vec::new(),
+            http: None,
+            parsed: HashMap::new(),
+            frames: HashMap::new(),
+            said: format!(
+                "within {}",
+                humantime::format_duration(settings.step_timeout)
+            ),
+        };
+        for name in &settings.secrets {
+            if let Some(value) = settings.vars.get(name) {
+                run.secret(value.clone());
+            }
+        }
+        for step in &scenario.steps {
+            for (_, name) in vars::references(&step.text).unwrap_or_default() {
+                if let Some(env) = name.strip_prefix("env.")
+                    && let Ok(value) = std::env::var(env)
+                {
+                    run.secret(value);
+                }
+            }
+        }
+        run
+    }
+
+    /// Run `steps` in order, up to the first failure (or `quit`): the number done.
+    pub(super) async fn steps(
+        &mut self,
+        steps: &[Step],
+        on_step: &mut (dyn FnMut(StepDone<'_>) + Send),
+    ) -> Result<usize, Failure> {
+        let mut done = 0;
+        for step in steps {
+            let started = Instant::now();
+            let result = self.step(step).await.map_err(|fail| Fail {
+                message: self.mask(&fail.message),
+                ..fail
+            });
+            let error = result.as_ref().err().map(|f| f.message.as_str());
+            on_step(StepDone {
+                step,
+                elapsed: started.elapsed(),
+                error,
+            });
+            match result {
+                Ok(true) => done += 1,
+                Ok(false) => break,
+                Err(fail) => return Err(self.failure(step, fail)),
+            }
+        }
+        Ok(done)
+    }
+
+    fn failure(&mut self, step: &Step, fail: Fail) -> Failure {
+        let recent = self
+            .clients
+            .get_mut(&step.client)
+            .map(|c| {
+                c.drain();
+                c.recent
+                    .iter()
+                    .rev()
+                    .take(5)
+                    .rev()
+                    .cloned()
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default()
+            .iter()
+            .map(|event| self.mask(event))
+            .collect();
+        Failure {
+            line: step.line,
+            client: step.client.clone(),
+            step: step.text.clone(),
+            message: fail.message,
+            recent,
+            connect: fail.connect,
+        }
+    }
+
+    /// Say goodbye on every connection (each bounded) and forget the clients.
+    pub(super) async fn close(&mut self) {
+        for client in self.clients.values() {
+            if let Some(connection) = &client.connection {
+                tokio::time::timeout(Duration::from_secs(1), connection.disconnect())
+                    .await
+                    .ok();
+            }
+        }
+        self.clients.clear();
+    }
+}
+
+/// A scenario's clients and variables while it runs.
+pub(super) struct Run<'a> {
     settings: &'a Settings,
     vars: HashMap<String, String>,
     clients: HashMap<String, Client>,
@@ -143,6 +175,12 @@ struct Run<'a> {
     secrets: Vec<String>,
     /// The last `http` step's answer.
     http: Option<http::Response>,
+    /// The REPL commands without variables, parsed, by line.
+    parsed: HashMap<usize, Command>,
+    /// `within --timeout`, for messages.
+    said: String,
+    /// Emits without variables, encoded once, by line (with their event's name).
+    frames: HashMap<usize, (String, EncodedEvent)>,
 }
 
 impl Run<'_> {
@@ -184,6 +222,9 @@ impl Run<'_> {
                 self.settings.deadline,
                 "before the run's --max-time ran out".to_owned(),
             )
+        } else if within.is_none() {
+            // Said once: most steps wait `--timeout`, again and again under `bench --scenario`.
+            (end, self.said.clone())
         } else {
             (
                 end,
@@ -391,6 +432,17 @@ impl Run<'_> {
 
     /// A REPL command line, as `sockai connect` runs it.
     async fn command(&mut self, step: &Step) -> Result<bool, Fail> {
+        // `sockai bench --scenario` sends the same event again and again: encoded once.
+        if let Some((event, frame)) = self.frames.get(&step.line)
+            && let Some(sent) = (self.clients.get(&step.client))
+                .and_then(|c| c.connection.as_ref())
+                .and_then(|c| c.emit_encoded(frame))
+        {
+            sent.map_err(|e| format!("emit `{event}`: {e}"))?;
+            return Ok(true);
+        }
+        let cacheable = !step.text.contains("{{");
+        let mut encoded = None;
         let command = if step.text.contains("{{") {
             let (words, _) = super::parse::words(&step.text).map_err(|e| e.to_string())?;
             match words.first().map(String::as_str) {
@@ -415,8 +467,13 @@ impl Run<'_> {
                 },
                 _ => command::parse(&self.subst(&step.text)?)?,
             }
+        } else if let Some(parsed) = self.parsed.get(&step.line) {
+            // `sockai bench --scenario` runs a step again and again: parse it once.
+            parsed.clone()
         } else {
-            command::parse(&step.text)?
+            let parsed = command::parse(&step.text)?;
+            self.parsed.insert(step.line, parsed.clone());
+            parsed
         };
         let (deadline, said) = self.deadline(None);
         let timeout = deadline.saturating_duration_since(Instant::now());
@@ -427,11 +484,17 @@ impl Run<'_> {
                 args,
                 ack: false,
             } => {
-                client
-                    .connected()?
-                    .emit(&event, args)
-                    .await
-                    .map_err(|e| format!("emit `{event}`: {e}"))?;
+                let connection = client.connected()?;
+                let failed = |e: SendError| format!("emit `{event}`: {e}");
+                if cacheable {
+                    let frame = connection.encode_event(&event, args).map_err(failed)?;
+                    if let Some(sent) = connection.emit_encoded(&frame) {
+                        sent.map_err(failed)?;
+                    }
+                    encoded = Some((event, frame));
+                } else {
+                    connection.emit_queued(&event, args).map_err(failed)?;
+                }
             }
             Command::Emit {
                 event,
@@ -516,6 +579,9 @@ impl Run<'_> {
             | Command::Status
             | Command::Clear
             | Command::Help(_) => {}
+        }
+        if let Some(encoded) = encoded {
+            self.frames.insert(step.line, encoded);
         }
         Ok(true)
     }

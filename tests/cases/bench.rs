@@ -8,6 +8,7 @@ use serde_json::Value;
 
 // `sockai serve` runs with `--rate-limit 0` here: a load generator exceeds any sane per-socket
 // limit by design.
+use crate::support::bench::bench;
 use crate::support::{Server, WAIT, node_dir, require_node_modules, sockai};
 
 /// `tests/node/bench-server.mjs` on a free port, killed when dropped.
@@ -51,24 +52,6 @@ impl Drop for NodeServer {
         self.child.kill().ok();
         self.child.wait().ok();
     }
-}
-
-/// Run `sockai bench ARGS --json`; return the exit code, the summary and stderr.
-fn bench(args: &[&str]) -> (i32, Value, String) {
-    let output = sockai()
-        .arg("bench")
-        .args(args)
-        .arg("--json")
-        .output()
-        .expect("run sockai bench");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let summary = serde_json::from_str(stdout.trim())
-        .unwrap_or_else(|e| panic!("stdout is not one JSON object ({e}): {stdout:?}"));
-    (
-        output.status.code().expect("exit code"),
-        summary,
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
 }
 
 /// Every connection up, round trips measured, nothing failed.

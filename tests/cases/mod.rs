@@ -1,5 +1,6 @@
 mod bench;
 mod bench_flags;
+mod bench_scenario;
 mod client_acks;
 mod client_args;
 mod client_connect;

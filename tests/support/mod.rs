@@ -5,6 +5,7 @@
 #![allow(dead_code)] // Each test module uses a different part of the kit.
 
 pub mod api;
+pub mod bench;
 pub mod both_transports;
 pub mod fake_upstream;
 pub mod garbage;
