@@ -16,4 +16,5 @@ pub mod runtime;
 pub mod scenario;
 pub mod server;
 pub mod sync;
+pub mod wall_clock;
 pub mod wire;

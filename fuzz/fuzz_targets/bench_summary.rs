@@ -4,7 +4,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use sockai::bench::{merge, start};
+use sockai::bench::merge;
+use sockai::wall_clock as start;
 
 /// A plain summary around `histogram` (base64).
 fn summary(histogram: &str) -> String {

@@ -89,8 +89,8 @@ fn start_wait(start_at: Option<SystemTime>) -> Result<Option<Duration>, BenchErr
     let Some(at) = start_at else {
         return Ok(None);
     };
-    let wait = super::start::wait_until(at, SystemTime::now()).map_err(BenchError::Usage)?;
-    let shown = super::start::rfc3339(at);
+    let wait = crate::wall_clock::wait_until(at, SystemTime::now()).map_err(BenchError::Usage)?;
+    let shown = crate::wall_clock::rfc3339(at);
     match wait {
         None => eprintln!("sockai: --start-at {shown} has passed; starting now"),
         Some(wait) => eprintln!(

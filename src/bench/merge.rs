@@ -7,9 +7,9 @@ use std::path::Path;
 
 use super::scenario::summary::{FailureCount, ScenarioSummary, add_encoded, sorted};
 use super::scenario::{Shape, summary as scenario_summary};
-use super::start::parse_rfc3339;
 use super::stats;
 use super::summary::{self, Summary};
+use crate::wall_clock::parse_rfc3339;
 
 /// Largest summary file read.
 const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;

@@ -16,7 +16,6 @@ mod error;
 pub mod merge;
 mod progress;
 pub mod scenario;
-pub mod start;
 mod stats;
 mod summary;
 
@@ -272,8 +271,8 @@ pub async fn run(config: BenchConfig) -> Result<Summary, BenchError> {
         errors: shared.errors.load(Ordering::Relaxed),
         latency_ms: shared.latency.summary(),
         error_kinds: crate::sync::lock(&shared.error_kinds).clone(),
-        started_at: start::rfc3339(window_started_at),
-        ended_at: start::rfc3339(window_started_at + window),
+        started_at: crate::wall_clock::rfc3339(window_started_at),
+        ended_at: crate::wall_clock::rfc3339(window_started_at + window),
         histogram: stats::encode(&shared.latency.snapshot()),
         runs: 1,
     })

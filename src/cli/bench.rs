@@ -133,7 +133,7 @@ pub struct BenchArgs {
     /// Wait until this time to start (RFC 3339, e.g. 2026-12-07T22:00:00Z, or unix seconds),
     /// so that generators started on several machines line up; at most 1h away, and a time
     /// already past starts at once
-    #[arg(long, value_name = "TIME", value_parser = crate::bench::start::parse_start_at)]
+    #[arg(long, value_name = "TIME", value_parser = crate::wall_clock::parse_start_at)]
     pub start_at: Option<SystemTime>,
 
     /// Connections to open (at most 20000: the open-file limit of one process); with
@@ -216,9 +216,12 @@ pub struct MergeArgs {
     pub json: bool,
 }
 
+/// Highest arrival rate accepted (users per second).
+const MAX_RATE: f64 = 10_000.0;
+
 /// An arrival rate: users per second, 0 to 10,000 (fractions allowed: 0.5 is one every 2 s).
 fn parse_rate(text: &str) -> Result<f64, String> {
-    let max = crate::bench::scenario::MAX_RATE;
+    let max = MAX_RATE;
     match text.parse::<f64>() {
         Ok(rate) if rate.is_finite() && (0.0..=max).contains(&rate) => Ok(rate),
         _ => Err(format!(

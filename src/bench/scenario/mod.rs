@@ -18,7 +18,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::progress::{Progress, bold};
 use crate::scenario::load::{Prepared, User};
-pub use shape::{MAX_RATE, Shape};
+pub use shape::Shape;
 pub use summary::ScenarioSummary;
 use summary::{Recorder, Span};
 
@@ -99,8 +99,8 @@ pub async fn run(prepared: Arc<Prepared>, load: ScenarioLoad) -> ScenarioSummary
         progress.finish().await;
     }
     let span = Span {
-        started_at: crate::bench::start::rfc3339(started_at),
-        ended_at: crate::bench::start::rfc3339(SystemTime::now()),
+        started_at: crate::wall_clock::rfc3339(started_at),
+        ended_at: crate::wall_clock::rfc3339(SystemTime::now()),
         secs: start.elapsed().as_secs_f64(),
         unfinished,
     };

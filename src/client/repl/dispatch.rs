@@ -6,12 +6,12 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 use tokio::time::Instant;
 
+use super::arrivals::{WaitKind, Waiting};
 use super::filter::Filter;
 use super::session::{
     AckOutcome, CLIENT_DISCONNECT, DEFAULT_WAIT, DISCONNECT_GRACE, Flow, Session, State,
 };
 use super::steps::STEPS;
-use super::waits::{WaitKind, Waiting};
 use crate::client::command::{self, Command};
 use crate::client::connection::{ClientEvent, Connection};
 use crate::wire::event;

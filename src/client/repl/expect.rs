@@ -4,9 +4,8 @@
 
 use serde_json::Value;
 
+use super::arrivals::{PayloadCheck, WaitKind};
 use super::session::Session;
-use super::steps::PayloadCheck;
-use super::waits::WaitKind;
 use crate::client::command;
 use crate::duration::parse_duration;
 

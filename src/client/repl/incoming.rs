@@ -3,8 +3,8 @@
 
 use serde_json::{Value, json};
 
+use super::arrivals::WaitKind;
 use super::session::{AckOutcome, CLIENT_DISCONNECT, Session, State};
-use super::waits::WaitKind;
 use crate::client::args::payload_of;
 use crate::client::connection::{ClientEvent, SendError};
 use crate::client::emit::millis;

@@ -12,6 +12,7 @@
 //! holds what the session waits for; [`record`] writes `--record`'s scenario, with the checks
 //! [`loosen`] makes.
 
+mod arrivals;
 mod dispatch;
 mod editor;
 mod expect;
@@ -37,9 +38,10 @@ use super::collection;
 use super::error::ClientError;
 use super::options::ConnectOptions;
 use super::output::{LineSink, Printer};
+pub use arrivals::PayloadCheck;
 use editor::{ReplHelper, line_editor};
 use session::Session;
-pub use steps::{PayloadCheck, ScenarioSyntax};
+pub use steps::ScenarioSyntax;
 
 pub struct Settings {
     pub url: String,

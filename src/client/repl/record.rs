@@ -10,7 +10,6 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use super::loosen::{event_word, expect_lines};
-use super::session::Session;
 use crate::client::options::{ConnectOptions, Transport};
 use crate::protocol::engineio::EngineVersion;
 use crate::wire::event::AI_MESSAGE_CHUNK;
@@ -266,30 +265,6 @@ impl Recorder {
         let mut text = out.join("\n");
         text.push('\n');
         text
-    }
-}
-
-impl Session<'_> {
-    /// At the end of the session: the recording, replaced atomically.
-    pub(super) fn write_recording(&mut self) {
-        let Some(recorder) = &self.recorder else {
-            return;
-        };
-        let stamp = crate::client::output::timestamp();
-        let text = recorder.render(stamp.get(..16).unwrap_or(&stamp));
-        let path = recorder.path.clone();
-        match crate::atomic::write_atomically(&path, &text) {
-            Ok(()) if self.json => self.printer.record(
-                "recorded",
-                serde_json::json!({ "file": path.display().to_string() }),
-            ),
-            Ok(()) => self.info(&format!(
-                "recorded the session in {} (sockai run {} --var url=…)",
-                path.display(),
-                path.display()
-            )),
-            Err(e) => self.fail(&format!("cannot write {}: {e}", path.display())),
-        }
     }
 }
 

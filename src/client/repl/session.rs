@@ -9,10 +9,10 @@ use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
+use super::arrivals::{Arrivals, Waiting};
 use super::filter::Filter;
 use super::record::Recorder;
 use super::server_acks::ServerAcks;
-use super::waits::{Arrivals, Waiting};
 use super::{Input, Settings};
 use crate::client::connect::ConnectError;
 use crate::client::connection::{ClientEvent, Connection, SendError};
@@ -261,5 +261,29 @@ async fn sleep_until_opt(deadline: Option<Instant>) {
     match deadline {
         Some(at) => tokio::time::sleep_until(at).await,
         None => std::future::pending().await,
+    }
+}
+
+impl Session<'_> {
+    /// At the end of the session: the recording, replaced atomically.
+    pub(super) fn write_recording(&mut self) {
+        let Some(recorder) = &self.recorder else {
+            return;
+        };
+        let stamp = crate::client::output::timestamp();
+        let text = recorder.render(stamp.get(..16).unwrap_or(&stamp));
+        let path = recorder.path.clone();
+        match crate::atomic::write_atomically(&path, &text) {
+            Ok(()) if self.json => self.printer.record(
+                "recorded",
+                serde_json::json!({ "file": path.display().to_string() }),
+            ),
+            Ok(()) => self.info(&format!(
+                "recorded the session in {} (sockai run {} --var url=…)",
+                path.display(),
+                path.display()
+            )),
+            Err(e) => self.fail(&format!("cannot write {}: {e}", path.display())),
+        }
     }
 }

@@ -7,19 +7,15 @@
 //! scenario module uses this client, so the client cannot import it back: main hands the two
 //! functions over in a [`ScenarioSyntax`].
 
-use serde_json::Value;
 use tokio::time::Instant;
 
+use super::arrivals::{PayloadCheck, WaitKind, Waiting};
 use super::loosen::event_word;
 use super::session::{DEFAULT_WAIT, Flow, Session};
-use super::waits::{WaitKind, Waiting};
 use crate::client::args::{rest_of_line, split_words};
 use crate::client::command::{self, COMMANDS};
 use crate::client::value::{self, Stdin};
 use crate::duration::parse_duration;
-
-/// A check of a payload: `Err` says why it does not hold.
-pub type PayloadCheck = Box<dyn Fn(&Value) -> Result<(), String> + Send + Sync>;
 
 /// The value of a variable, `None` when it is not defined.
 pub type Lookup<'a> = &'a dyn Fn(&str) -> Option<String>;
