@@ -241,6 +241,19 @@ fn read_file(path: &str) -> Result<Vec<u8>, ValueError> {
     })
 }
 
+/// A JSON value's type, as `is TYPE` checks name it (`string`, `number`, `object`, `array`,
+/// `bool`, `null`).
+pub fn type_of(value: &Value) -> &'static str {
+    match value {
+        Value::String(_) => "string",
+        Value::Number(_) => "number",
+        Value::Object(_) => "object",
+        Value::Array(_) => "array",
+        Value::Bool(_) => "bool",
+        Value::Null => "null",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,7 +7,7 @@
 use serde_json::Value;
 
 use super::vars;
-use crate::client::value::parse_value;
+use crate::client::value::{parse_value, type_of};
 
 /// The JSON types `is` names.
 pub const TYPES: &[&str] = &["string", "number", "object", "array", "bool", "null"];
@@ -237,17 +237,6 @@ pub fn text_of(value: &Value) -> String {
     match value {
         Value::String(s) => s.clone(),
         other => other.to_string(),
-    }
-}
-
-pub fn type_of(value: &Value) -> &'static str {
-    match value {
-        Value::String(_) => "string",
-        Value::Number(_) => "number",
-        Value::Object(_) => "object",
-        Value::Array(_) => "array",
-        Value::Bool(_) => "bool",
-        Value::Null => "null",
     }
 }
 

@@ -4,6 +4,8 @@
 
 use serde_json::Value;
 
+use crate::client::value;
+
 /// A value that changes every run: why, for the comment.
 fn volatile(key: Option<&str>, value: &Value) -> Option<&'static str> {
     if let Some(key) = key {
@@ -90,17 +92,6 @@ fn is_socket_id(s: &str) -> bool {
         && s.chars().any(|c| c.is_ascii_lowercase())
 }
 
-fn type_name(value: &Value) -> &'static str {
-    match value {
-        Value::String(_) => "string",
-        Value::Number(_) => "number",
-        Value::Object(_) => "object",
-        Value::Array(_) => "array",
-        Value::Bool(_) => "bool",
-        Value::Null => "null",
-    }
-}
-
 /// `~` and `/` in a key, escaped for a JSON pointer (RFC 6901).
 fn escape(key: &str) -> String {
     key.replace('~', "~0").replace('/', "~1")
@@ -128,7 +119,7 @@ fn checks(
 ) {
     let shown = if pointer.is_empty() { "." } else { pointer };
     if let Some(why) = volatile(key, value) {
-        out.push(format!("{shown} is {}", type_name(value)));
+        out.push(format!("{shown} is {}", value::type_of(value)));
         loose.push((shown.to_owned(), why));
         return;
     }
