@@ -372,7 +372,7 @@ fn a_client_over_max_connections_is_refused_alike_on_both_transports() {
 
 #[test]
 fn a_second_ai_message_in_flight_is_busy_alike_on_both_transports() {
-    let server = Server::start(&["--echo-delay-ms", "300"]);
+    let server = Server::start(&["--echo-delay-ms", "1000"]);
     // Both prompts are the same: the two handlers run concurrently (over polling both events
     // even arrive in one request), so which one wins is not fixed, and need not be.
     let runs = on_both(
