@@ -4,26 +4,8 @@ use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::sync::mpsc;
 
-use serde_json::Value;
-
+use crate::support::bench::bench;
 use crate::support::{NodeServer, Server, SilentListener, WAIT, sockai};
-
-/// Run `sockai bench ARGS --json`: the exit code, the summary (`Null` when stdout has none) and
-/// stderr.
-fn bench(args: &[&str]) -> (i32, Value, String) {
-    let output = sockai()
-        .arg("bench")
-        .args(args)
-        .arg("--json")
-        .output()
-        .expect("run sockai bench");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    (
-        output.status.code().expect("exit code"),
-        serde_json::from_str(stdout.trim()).unwrap_or(Value::Null),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
-}
 
 #[test]
 fn bench_auth_reaches_the_connect_packet() {

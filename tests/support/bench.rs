@@ -7,7 +7,8 @@ use serde_json::Value;
 
 use super::sockai;
 
-/// Run `sockai bench ARGS --json`; return the exit code, the summary and stderr.
+/// Run `sockai bench ARGS --json`; return the exit code, the summary (`Null` when stdout is
+/// empty, as after a usage or connection error) and stderr.
 pub fn bench(args: &[&str]) -> (i32, Value, String) {
     let output = sockai()
         .arg("bench")
@@ -16,8 +17,11 @@ pub fn bench(args: &[&str]) -> (i32, Value, String) {
         .output()
         .expect("run sockai bench");
     let stdout = String::from_utf8_lossy(&output.stdout);
-    let summary = serde_json::from_str(stdout.trim())
-        .unwrap_or_else(|e| panic!("stdout is not one JSON object ({e}): {stdout:?}"));
+    let summary = match stdout.trim() {
+        "" => Value::Null,
+        text => serde_json::from_str(text)
+            .unwrap_or_else(|e| panic!("stdout is not one JSON object ({e}): {stdout:?}")),
+    };
     (
         output.status.code().expect("exit code"),
         summary,
