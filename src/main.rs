@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use clap::Parser;
 
-use cli::{Cli, Command, ConnectArgs, EmitArgs, RunArgs, ServeArgs};
+use cli::{Cli, Command, ConnectArgs, EmitArgs, LogFormat, RunArgs, ServeArgs};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -88,7 +88,10 @@ fn run_request(args: RunArgs) -> scenario::RunRequest {
 }
 
 fn serve(args: ServeArgs) -> Result<(), server::ServeError> {
-    let _logs = logging::init(args.log_format);
+    let _logs = logging::init(match args.log_format {
+        LogFormat::Text => logging::Format::Text,
+        LogFormat::Json => logging::Format::Json,
+    });
     let provider = providers::build(
         &providers::ProviderConfig {
             kind: args.provider,

@@ -315,7 +315,7 @@ impl Envelope {
 pub fn parse_ai_request(
     payload: &serde_json::Value,
     max_prompt_bytes: usize,
-) -> Result<String, ErrorPayload> {
+) -> Result<&str, ErrorPayload> {
     let object = payload.as_object().ok_or_else(|| {
         ErrorPayload::new(
             ErrorCode::InvalidPayload,
@@ -355,7 +355,7 @@ pub fn parse_ai_request(
             ),
         ));
     }
-    Ok(prompt.clone())
+    Ok(prompt)
 }
 
 /// The JSON type of a value, for error messages.

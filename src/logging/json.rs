@@ -11,12 +11,14 @@
 use std::fmt::Debug;
 
 use serde::Serializer as _;
-use tracing::field::{Field, Visit};
+use tracing::field::{Field as TracingField, Visit};
 use tracing::{Event, Level, Subscriber};
 use tracing_subscriber::layer::{Context, Layer};
 
+use super::direct::Field;
 use super::timestamp::write_timestamp;
 use super::writer::Sink;
+use crate::protocol::json;
 
 pub struct JsonLayer {
     pub sink: Sink,
@@ -29,7 +31,35 @@ impl<S: Subscriber> Layer<S> for JsonLayer {
 }
 
 fn write_line(queue: &mut Vec<u8>, event: &Event<'_>) {
-    let level: &[u8] = match *event.metadata().level() {
+    write_prefix(queue, *event.metadata().level());
+    event.record(&mut Fields(queue));
+    queue.extend_from_slice(b"}\n");
+}
+
+/// A line of the direct path ([`super::direct`]): byte for byte what [`JsonLayer`] writes for
+/// an event of the same message and fields (a `%value` and a `&str` alike are JSON strings).
+pub(super) fn write_direct(
+    queue: &mut Vec<u8>,
+    level: Level,
+    message: &str,
+    fields: &[(&str, Field<'_>)],
+) {
+    write_prefix(queue, level);
+    queue.extend_from_slice(b",\"message\":");
+    json::write_str(queue, message);
+    for &(name, value) in fields {
+        queue.push(b',');
+        json::write_str(queue, name);
+        queue.push(b':');
+        let (Field::Display(text) | Field::Str(text)) = value;
+        json::write_str(queue, text);
+    }
+    queue.extend_from_slice(b"}\n");
+}
+
+/// `{"timestamp":"…","level":"…"`.
+fn write_prefix(queue: &mut Vec<u8>, level: Level) {
+    let level: &[u8] = match level {
         Level::TRACE => b"TRACE",
         Level::DEBUG => b"DEBUG",
         Level::INFO => b"INFO",
@@ -41,8 +71,6 @@ fn write_line(queue: &mut Vec<u8>, event: &Event<'_>) {
     queue.extend_from_slice(b"\",\"level\":\"");
     queue.extend_from_slice(level);
     queue.push(b'"');
-    event.record(&mut Fields(queue));
-    queue.extend_from_slice(b"}\n");
 }
 
 /// Each field as `,"name":value`, in the order tracing records them (the message first).
@@ -50,7 +78,7 @@ struct Fields<'a>(&'a mut Vec<u8>);
 
 impl Fields<'_> {
     /// `,"name":` — then the caller writes the value.
-    fn name(&mut self, field: &Field) -> &mut Vec<u8> {
+    fn name(&mut self, field: &TracingField) -> &mut Vec<u8> {
         self.0.push(b',');
         json_str(self.0, field.name());
         self.0.push(b':');
@@ -58,40 +86,40 @@ impl Fields<'_> {
     }
 }
 
-/// A JSON string, escaped as serde_json escapes it. Writing into a `Vec` cannot fail.
+/// A JSON string, escaped as serde_json escapes it (`protocol::json`, fuzzed against it).
 fn json_str(queue: &mut Vec<u8>, text: &str) {
-    let _ = serde_json::to_writer(queue, text);
+    json::write_str(queue, text);
 }
 
 impl Visit for Fields<'_> {
-    fn record_debug(&mut self, field: &Field, value: &dyn Debug) {
+    fn record_debug(&mut self, field: &TracingField, value: &dyn Debug) {
         let queue = self.name(field);
         // As tracing-serde: the `{:?}` text as a JSON string, escaped while it is written.
         let _ = serde_json::Serializer::new(queue).collect_str(&format_args!("{value:?}"));
     }
 
-    fn record_str(&mut self, field: &Field, value: &str) {
+    fn record_str(&mut self, field: &TracingField, value: &str) {
         let queue = self.name(field);
         json_str(queue, value);
     }
 
-    fn record_u64(&mut self, field: &Field, value: u64) {
+    fn record_u64(&mut self, field: &TracingField, value: u64) {
         let queue = self.name(field);
         queue.extend_from_slice(itoa::Buffer::new().format(value).as_bytes());
     }
 
-    fn record_i64(&mut self, field: &Field, value: i64) {
+    fn record_i64(&mut self, field: &TracingField, value: i64) {
         let queue = self.name(field);
         queue.extend_from_slice(itoa::Buffer::new().format(value).as_bytes());
     }
 
-    fn record_f64(&mut self, field: &Field, value: f64) {
+    fn record_f64(&mut self, field: &TracingField, value: f64) {
         let queue = self.name(field);
         // serde_json writes `null` for NaN and the infinities, as it did there.
         let _ = serde_json::to_writer(queue, &value);
     }
 
-    fn record_bool(&mut self, field: &Field, value: bool) {
+    fn record_bool(&mut self, field: &TracingField, value: bool) {
         let queue = self.name(field);
         let text: &[u8] = if value { b"true" } else { b"false" };
         queue.extend_from_slice(text);
@@ -174,5 +202,32 @@ mod tests {
         let theirs = blanked(&theirs.0.lock().unwrap());
         assert_eq!(ours.len(), 5);
         assert_eq!(ours, theirs);
+    }
+
+    #[test]
+    fn direct_lines_are_the_layers_lines() {
+        let prompt = "say \"hi\"\n\u{1b}[31m é \u{7f}\\";
+        let layer = Shared::default();
+        let (sink, worker) = super::super::writer::spawn(layer.clone()).unwrap();
+        let subscriber = tracing_subscriber::registry().with(JsonLayer { sink });
+        tracing::subscriber::with_default(subscriber, || {
+            tracing::info!(prompt = %prompt, id = %"x-1", reason = "stop", "AI response");
+        });
+        drop(worker);
+
+        let mut direct = Vec::new();
+        write_direct(
+            &mut direct,
+            Level::INFO,
+            "AI response",
+            &[
+                ("prompt", Field::Display(prompt)),
+                ("id", Field::Display("x-1")),
+                ("reason", Field::Str("stop")),
+            ],
+        );
+        let layer = blanked(&layer.0.lock().unwrap());
+        assert_eq!(layer.len(), 1);
+        assert_eq!(blanked(&direct), layer);
     }
 }

@@ -5,6 +5,7 @@
 //! stderr. Callsites whose level is off are skipped before any field is formatted (tracing's
 //! filter).
 
+pub(crate) mod direct;
 mod json;
 mod text;
 mod timestamp;
@@ -14,7 +15,16 @@ use tracing_subscriber::EnvFilter;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
-use crate::cli::LogFormat;
+pub(crate) use direct::{Field, log_direct};
+
+/// How lines are written: `--log-format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// tracing-subscriber's default text layout.
+    Text,
+    /// One JSON object per line, fields flattened.
+    Json,
+}
 
 /// What is shown when `RUST_LOG` is unset: our own info lines, only warnings from libraries.
 const DEFAULT_FILTER: &str = "warn,sockai=info";
@@ -25,7 +35,7 @@ pub struct LogGuard {
     _worker: Option<writer::Worker>,
 }
 
-pub fn init(format: LogFormat) -> LogGuard {
+pub fn init(format: Format) -> LogGuard {
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
     let Ok((sink, worker)) = writer::spawn(std::io::stderr()) else {
@@ -38,14 +48,11 @@ pub fn init(format: LogFormat) -> LogGuard {
         return LogGuard { _worker: None };
     };
     let registry = tracing_subscriber::registry().with(filter);
+    let ansi = crate::color::stderr();
+    direct::install(sink.clone(), format, ansi);
     match format {
-        LogFormat::Text => registry
-            .with(text::TextLayer {
-                sink,
-                ansi: crate::color::stderr(),
-            })
-            .init(),
-        LogFormat::Json => registry.with(json::JsonLayer { sink }).init(),
+        Format::Text => registry.with(text::TextLayer { sink, ansi }).init(),
+        Format::Json => registry.with(json::JsonLayer { sink }).init(),
     }
     LogGuard {
         _worker: Some(worker),

@@ -9,10 +9,11 @@
 
 use std::fmt::{Debug, Write as _};
 
-use tracing::field::{Field, Visit};
+use tracing::field::{Field as TracingField, Visit};
 use tracing::{Event, Level, Subscriber};
 use tracing_subscriber::layer::{Context, Layer};
 
+use super::direct::Field;
 use super::timestamp::write_timestamp;
 use super::writer::Sink;
 
@@ -41,7 +42,44 @@ impl std::fmt::Write for Line<'_> {
 }
 
 fn write_line(line: &mut Line<'_>, event: &Event<'_>, ansi: bool) {
-    let level = *event.metadata().level();
+    write_prefix(line.0, *event.metadata().level(), ansi);
+    // The message comes first whatever the order of the fields (tracing puts it first).
+    let start = line.0.len();
+    let mut fields = Fields {
+        line,
+        start,
+        ansi,
+        message_end: None,
+    };
+    event.record(&mut fields);
+    line.0.push(b'\n');
+}
+
+/// A line of the direct path ([`super::direct`]): byte for byte what [`TextLayer`] writes for
+/// an event of the same message and fields.
+pub(super) fn write_direct(
+    queue: &mut Vec<u8>,
+    level: Level,
+    ansi: bool,
+    message: &str,
+    fields: &[(&str, Field<'_>)],
+) {
+    write_prefix(queue, level, ansi);
+    // A literal of ours: nothing to escape.
+    debug_assert!(!has_controls(message.as_bytes()), "{message:?}");
+    queue.extend_from_slice(message.as_bytes());
+    for &(name, value) in fields {
+        write_name(queue, name.strip_prefix("r#").unwrap_or(name), ansi);
+        match value {
+            Field::Display(text) => write_display(queue, text),
+            Field::Str(text) => write_quoted(queue, text),
+        }
+    }
+    queue.push(b'\n');
+}
+
+/// The timestamp and the level, and the space before the message.
+fn write_prefix(queue: &mut Vec<u8>, level: Level, ansi: bool) {
     let name: &[u8] = match level {
         Level::TRACE => b"TRACE",
         Level::DEBUG => b"DEBUG",
@@ -49,7 +87,6 @@ fn write_line(line: &mut Line<'_>, event: &Event<'_>, ansi: bool) {
         Level::WARN => b" WARN",
         Level::ERROR => b"ERROR",
     };
-    let queue = &mut *line.0;
     if ansi {
         let colour: &[u8] = match level {
             Level::TRACE => b"35",
@@ -71,16 +108,46 @@ fn write_line(line: &mut Line<'_>, event: &Event<'_>, ansi: bool) {
         queue.extend_from_slice(name);
         queue.push(b' ');
     }
-    // The message comes first whatever the order of the fields (tracing puts it first).
-    let start = line.0.len();
-    let mut fields = Fields {
-        line,
-        start,
-        ansi,
-        message_end: None,
-    };
-    event.record(&mut fields);
-    line.0.push(b'\n');
+}
+
+/// ` name=`, the name in italics when coloured.
+fn write_name(queue: &mut Vec<u8>, name: &str, ansi: bool) {
+    if ansi {
+        queue.extend_from_slice(b" \x1b[3m");
+        queue.extend_from_slice(name.as_bytes());
+        queue.extend_from_slice(b"\x1b[0m\x1b[2m=\x1b[0m");
+    } else {
+        queue.push(b' ');
+        queue.extend_from_slice(name.as_bytes());
+        queue.push(b'=');
+    }
+}
+
+/// A text as `%value` shows it: as it is, control characters escaped.
+fn write_display(queue: &mut Vec<u8>, text: &str) {
+    let start = queue.len();
+    queue.extend_from_slice(text.as_bytes());
+    escape_controls(queue, start);
+}
+
+/// A text as a `&str` field shows it, `{:?}`: printable ASCII needs only `"` and `\` escaped;
+/// anything else takes `{:?}` itself (and then the control-character escape, as every value).
+fn write_quoted(queue: &mut Vec<u8>, text: &str) {
+    let plain = text.bytes().all(|byte| (0x20..0x7f).contains(&byte));
+    let start = queue.len();
+    if !plain {
+        let _ = write!(Line(queue), "{text:?}");
+        escape_controls(queue, start);
+        return;
+    }
+    queue.push(b'"');
+    for &byte in text.as_bytes() {
+        if byte == b'"' || byte == b'\\' {
+            queue.push(b'\\');
+        }
+        queue.push(byte);
+    }
+    queue.push(b'"');
 }
 
 struct Fields<'a, 'b> {
@@ -95,28 +162,35 @@ struct Fields<'a, 'b> {
 /// Whether any byte is an ASCII control character (below 0x20, or 0x7f), eight bytes at a time:
 /// this runs on every value logged, and a byte-by-byte scan was a fifth of a line's cost.
 fn has_controls(bytes: &[u8]) -> bool {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
     let mut chunks = bytes.chunks_exact(8);
     for chunk in &mut chunks {
         let mut word = [0; 8];
         word.copy_from_slice(chunk);
-        let x = u64::from_le_bytes(word);
-        // A byte below 0x20 (as `x - 0x20` borrows into its high bit while `x`'s is clear), or
-        // a byte equal to 0x7f (a zero byte of `x ^ 0x7f…`): the classic "has a byte less than"
-        // and "has a zero byte" tests, exact for each byte when no high bit of `x` is set, and
-        // bytes with the high bit set (UTF-8) are masked out by `!x`.
-        let below = x.wrapping_sub(ONES * 0x20) & !x & HIGHS;
-        let del = x ^ (ONES * 0x7f);
-        let del = del.wrapping_sub(ONES) & !del & HIGHS;
-        if below | del != 0 {
-            // A borrow can carry into a later byte and flag it falsely: decide byte by byte.
-            if chunk.iter().any(u8::is_ascii_control) {
-                return true;
-            }
+        if word_has_controls(word) {
+            return true;
         }
     }
-    chunks.remainder().iter().any(u8::is_ascii_control)
+    // The tail, padded with a plain byte: one more word rather than a byte-by-byte loop.
+    let mut word = [b'a'; 8];
+    for (slot, &byte) in word.iter_mut().zip(chunks.remainder()) {
+        *slot = byte;
+    }
+    word_has_controls(word)
+}
+
+fn word_has_controls(word: [u8; 8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let x = u64::from_le_bytes(word);
+    // A byte below 0x20 (as `x - 0x20` borrows into its high bit while `x`'s is clear), or
+    // a byte equal to 0x7f (a zero byte of `x ^ 0x7f…`): the classic "has a byte less than"
+    // and "has a zero byte" tests, exact for each byte when no high bit of `x` is set, and
+    // bytes with the high bit set (UTF-8) are masked out by `!x`.
+    let below = x.wrapping_sub(ONES * 0x20) & !x & HIGHS;
+    let del = x ^ (ONES * 0x7f);
+    let del = del.wrapping_sub(ONES) & !del & HIGHS;
+    // A borrow can carry into a later byte and flag it falsely: then decide byte by byte.
+    below | del != 0 && word.iter().any(u8::is_ascii_control)
 }
 
 /// Control characters written from `start` on are replaced by escapes: a prompt (or any text a
@@ -156,29 +230,23 @@ impl Fields<'_, '_> {
     }
 
     /// ` name=` for a field that is shown; `false` for one that is not.
-    fn name(&mut self, field: &Field) -> bool {
+    fn name(&mut self, field: &TracingField) -> bool {
         let name = field.name();
         // Fields of `log` records carry their origin; not shown, as tracing-subscriber does.
         if name.starts_with("log.") {
             return false;
         }
-        let name = name.strip_prefix("r#").unwrap_or(name).as_bytes();
-        let queue = &mut *self.line.0;
-        if self.ansi {
-            queue.extend_from_slice(b" \x1b[3m");
-            queue.extend_from_slice(name);
-            queue.extend_from_slice(b"\x1b[0m\x1b[2m=\x1b[0m");
-        } else {
-            queue.push(b' ');
-            queue.extend_from_slice(name);
-            queue.push(b'=');
-        }
+        write_name(
+            self.line.0,
+            name.strip_prefix("r#").unwrap_or(name),
+            self.ansi,
+        );
         true
     }
 }
 
 impl Visit for Fields<'_, '_> {
-    fn record_debug(&mut self, field: &Field, value: &dyn Debug) {
+    fn record_debug(&mut self, field: &TracingField, value: &dyn Debug) {
         if field.name() == "message" {
             self.message(value);
             return;
@@ -191,29 +259,15 @@ impl Visit for Fields<'_, '_> {
         escape_controls(self.line.0, start);
     }
 
-    /// `"text"`, as `{:?}` writes it: printable ASCII needs only `"` and `\` escaped, and
-    /// anything else takes the general path (which escapes as `{:?}` does).
-    fn record_str(&mut self, field: &Field, value: &str) {
-        let plain = value.bytes().all(|byte| (0x20..0x7f).contains(&byte));
-        if field.name() == "message" || !plain {
+    fn record_str(&mut self, field: &TracingField, value: &str) {
+        if field.name() == "message" {
             self.record_debug(field, &value);
-            return;
+        } else if self.name(field) {
+            write_quoted(self.line.0, value);
         }
-        if !self.name(field) {
-            return;
-        }
-        let queue = &mut *self.line.0;
-        queue.push(b'"');
-        for &byte in value.as_bytes() {
-            if byte == b'"' || byte == b'\\' {
-                queue.push(b'\\');
-            }
-            queue.push(byte);
-        }
-        queue.push(b'"');
     }
 
-    fn record_u64(&mut self, field: &Field, value: u64) {
+    fn record_u64(&mut self, field: &TracingField, value: u64) {
         if self.name(field) {
             self.line
                 .0
@@ -221,7 +275,7 @@ impl Visit for Fields<'_, '_> {
         }
     }
 
-    fn record_i64(&mut self, field: &Field, value: i64) {
+    fn record_i64(&mut self, field: &TracingField, value: i64) {
         if self.name(field) {
             self.line
                 .0
@@ -229,7 +283,7 @@ impl Visit for Fields<'_, '_> {
         }
     }
 
-    fn record_bool(&mut self, field: &Field, value: bool) {
+    fn record_bool(&mut self, field: &TracingField, value: bool) {
         if self.name(field) {
             let text: &[u8] = if value { b"true" } else { b"false" };
             self.line.0.extend_from_slice(text);
@@ -363,5 +417,52 @@ mod tests {
             got,
             ["\x1b[32m INFO\x1b[0m m \x1b[3mk\x1b[0m\x1b[2m=\x1b[0m1"]
         );
+    }
+
+    /// The direct path's line without its timestamp, as `lines` gives the layer's.
+    fn direct_line(ansi: bool, message: &str, fields: &[(&str, Field<'_>)]) -> String {
+        let mut queue = Vec::new();
+        write_direct(&mut queue, Level::INFO, ansi, message, fields);
+        let text = String::from_utf8(queue).unwrap();
+        let line = text.strip_suffix('\n').unwrap();
+        line.split_once(' ').unwrap().1.to_owned()
+    }
+
+    #[test]
+    fn direct_lines_are_the_layers_lines() {
+        let prompt = "say \"hi\"\n2026 ERROR forged\r\u{1b}[31m é\ttab";
+        let odd = "é \"q\" \u{7f}\u{1}";
+        for ansi in [false, true] {
+            // As the seed's lines were logged through tracing, field kinds as they were.
+            let traced = lines(ansi, || {
+                tracing::info!(prompt = %prompt, id = %"x-1", reason = "stop", odd, r#type = "t", "received AI message");
+            });
+            // The macro without the writer installed: a tracing event of `?Field`s.
+            let fallback = lines(ansi, || {
+                crate::logging::log_direct!(
+                    INFO,
+                    "received AI message",
+                    prompt = Field::Display(prompt),
+                    id = Field::Display("x-1"),
+                    reason = Field::Str("stop"),
+                    odd = Field::Str(odd),
+                    r#type = Field::Str("t"),
+                );
+            });
+            let direct = direct_line(
+                ansi,
+                "received AI message",
+                &[
+                    ("prompt", Field::Display(prompt)),
+                    ("id", Field::Display("x-1")),
+                    ("reason", Field::Str("stop")),
+                    ("odd", Field::Str(odd)),
+                    ("r#type", Field::Str("t")),
+                ],
+            );
+            assert_eq!(traced.len(), 1);
+            assert_eq!(fallback, traced, "ansi {ansi}");
+            assert_eq!(direct, traced[0], "ansi {ansi}");
+        }
     }
 }

@@ -42,16 +42,48 @@ fn escape(byte: u8, hex: &mut [u8; 6]) -> Option<&[u8]> {
     })
 }
 
+/// Where a JSON string goes: a packet's `String`, or the log queue's bytes. Everything written
+/// is whole UTF-8 (`text` cut at ASCII bytes only, escapes ASCII).
+pub trait Out {
+    fn reserve(&mut self, additional: usize);
+    fn put(&mut self, text: &str);
+    fn put_ascii(&mut self, byte: u8);
+}
+
+impl Out for String {
+    fn reserve(&mut self, additional: usize) {
+        String::reserve(self, additional);
+    }
+    fn put(&mut self, text: &str) {
+        self.push_str(text);
+    }
+    fn put_ascii(&mut self, byte: u8) {
+        self.push(char::from(byte));
+    }
+}
+
+impl Out for Vec<u8> {
+    fn reserve(&mut self, additional: usize) {
+        Vec::reserve(self, additional);
+    }
+    fn put(&mut self, text: &str) {
+        self.extend_from_slice(text.as_bytes());
+    }
+    fn put_ascii(&mut self, byte: u8) {
+        self.push(byte);
+    }
+}
+
 /// `text` as a JSON string (quotes included), appended to `out`.
-pub fn write_str(out: &mut String, text: &str) {
+pub fn write_str(out: &mut impl Out, text: &str) {
     out.reserve(text.len() + 2);
-    out.push('"');
+    out.put_ascii(b'"');
     if is_plain(text.as_bytes()) {
-        out.push_str(text);
+        out.put(text);
     } else {
         write_escaped(out, text);
     }
-    out.push('"');
+    out.put_ascii(b'"');
 }
 
 /// Whether no byte needs an escape, eight at a time; the tail is padded with a plain byte.
@@ -72,28 +104,33 @@ fn is_plain(bytes: &[u8]) -> bool {
 }
 
 /// The slow path, for a text with something to escape: runs copied whole between escapes.
-fn write_escaped(out: &mut String, text: &str) {
+fn write_escaped(out: &mut impl Out, text: &str) {
     // Every cut is at an escaped (ASCII) byte or an end: each slice is at a character boundary.
     let mut run = 0;
     let mut hex = [0; 6];
     for (i, &byte) in text.as_bytes().iter().enumerate() {
         if let Some(escaped) = escape(byte, &mut hex) {
-            out.push_str(&text[run..i]);
-            // Escapes are ASCII.
-            out.extend(escaped.iter().map(|&b| char::from(b)));
+            out.put(&text[run..i]);
+            for &ascii in escaped {
+                out.put_ascii(ascii);
+            }
             run = i + 1;
         }
     }
-    out.push_str(&text[run..]);
+    out.put(&text[run..]);
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// What `write_str` gives, into a `String` and into bytes (the two must agree).
     fn ours(text: &str) -> String {
         let mut out = String::new();
         write_str(&mut out, text);
+        let mut bytes = Vec::new();
+        write_str(&mut bytes, text);
+        assert_eq!(bytes, out.as_bytes(), "{text:?}");
         out
     }
 

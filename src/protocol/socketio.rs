@@ -282,6 +282,22 @@ impl Packet {
         }
     }
 
+    /// [`Packet::event_label`] and [`Packet::into_args`] at once: a string name is moved out of
+    /// the packet, not copied (every event a server handles pays for the copy otherwise).
+    pub fn into_event(mut self) -> (String, Vec<Value>) {
+        let is_event = matches!(self.kind, PacketType::Event | PacketType::BinaryEvent);
+        let first = self
+            .data
+            .as_mut()
+            .and_then(Value::as_array_mut)
+            .and_then(|items| items.first_mut());
+        let name = match first {
+            Some(Value::String(name)) if is_event => std::mem::take(name),
+            _ => self.event_label(),
+        };
+        (name, self.into_args())
+    }
+
     /// The socket id of a v5 server's CONNECT (`{"sid": …}`).
     pub fn connect_sid(&self) -> Option<&str> {
         match self.kind {

@@ -2,16 +2,20 @@
 //! shared by the Socket.IO handlers, the raw-WebSocket bridge and `POST /api/ai`.
 
 use std::hash::BuildHasher;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use tokio::sync::Semaphore;
+use tokio::sync::futures::Notified;
 use tokio_util::task::TaskTracker;
 
 use super::metrics::{Metrics, Outcome};
 use super::session::Session;
+use crate::logging::{Field, log_direct};
 use crate::providers::{ChatRequest, Completion, Provider};
 use crate::wire::{self, AiChunk, AiResponse, ErrorCode, ErrorPayload};
 
@@ -92,7 +96,12 @@ impl Assistant {
         let (number, id) = self.ids.next();
         // Before the answer is cancellable: a cancel that finds it is sure to be seen.
         let cancelled = session.map(|session| session.begin(number));
-        tracing::info!(prompt = %prompt, %id, "received AI message");
+        log_direct!(
+            INFO,
+            "received AI message",
+            prompt = Field::Display(prompt),
+            id = Field::Display(&id),
+        );
 
         let (history, epoch) = match session {
             Some(session) if self.limits.history > 0 => {
@@ -125,32 +134,17 @@ impl Assistant {
                 });
             }
         };
-        let timed = self.timed(&request, &mut on_delta);
-        let closed = async {
-            match session {
-                Some(session) => session.closed.cancelled().await,
-                None => std::future::pending().await,
+        // A block, so that the provider's future (which borrows `on_delta`) is gone after it.
+        let outcome = {
+            let work = self.work(&request, &mut on_delta);
+            let mut work = std::pin::pin!(work);
+            // Polled once before anything else: an answer ready at once (the echo provider, a
+            // refusal) costs no timer and no wait registered on the session's end or on
+            // `ai-cancel` (together a twentieth of a round trip, `scripts/instructions.sh`).
+            match std::future::poll_fn(|cx| Poll::Ready(work.as_mut().poll(cx))).await {
+                Poll::Ready(outcome) => Some(outcome),
+                Poll::Pending => self.wait(work, started, session, cancelled, &id).await?,
             }
-        };
-        let cancel = async {
-            match cancelled {
-                Some(notified) => notified.await,
-                None => std::future::pending().await,
-            }
-        };
-        // Dropping `timed` drops the provider's future, and with it the upstream request.
-        // `biased`: an answer ready at once (the echo provider, every refusal) never registers
-        // a wait on the session's cancellation or on `ai-cancel`, which costs a lock each way.
-        let outcome = tokio::select! {
-            biased;
-            outcome = timed => Some(outcome),
-            () = closed => {
-                tracing::info!(%id, "AI answer cancelled: the client disconnected");
-                let error = ErrorPayload::new(ErrorCode::Unavailable, "the client disconnected");
-                self.failed(&error);
-                return Err(error);
-            }
-            () = cancel => None,
         };
         // An answer that ended just as `ai-cancel` claimed it counts as cancelled, as its
         // acknowledgement said.
@@ -170,33 +164,75 @@ impl Assistant {
         }
     }
 
-    /// The provider call, waiting for a slot included, bounded by `--ai-timeout`.
-    async fn timed(
+    /// An answer not ready at once, until it is: bounded by `--ai-timeout` from its start,
+    /// stopped by `ai-cancel` (`None`) or by the session's end (`Err`). Dropping `work` drops
+    /// the provider's future, and with it the upstream request.
+    async fn wait(
+        &self,
+        work: Pin<&mut impl Future<Output = Result<Completion, ErrorPayload>>>,
+        started: Instant,
+        session: Option<&Session>,
+        cancelled: Option<Notified<'_>>,
+        id: &str,
+    ) -> Result<Option<Result<Completion, ErrorPayload>>, ErrorPayload> {
+        let deadline = tokio::time::Instant::from_std(started) + self.limits.timeout;
+        let timed = async {
+            match tokio::time::timeout_at(deadline, work).await {
+                Ok(outcome) => outcome,
+                Err(_) => Err(self.timed_out()),
+            }
+        };
+        let closed = async {
+            match session {
+                Some(session) => session.closed.cancelled().await,
+                None => std::future::pending().await,
+            }
+        };
+        let cancel = async {
+            match cancelled {
+                Some(notified) => notified.await,
+                None => std::future::pending().await,
+            }
+        };
+        // `biased`: an answer that is ready is taken before a cancellation.
+        tokio::select! {
+            biased;
+            outcome = timed => Ok(Some(outcome)),
+            () = closed => {
+                tracing::info!(%id, "AI answer cancelled: the client disconnected");
+                let error = ErrorPayload::new(ErrorCode::Unavailable, "the client disconnected");
+                self.failed(&error);
+                Err(error)
+            }
+            () = cancel => Ok(None),
+        }
+    }
+
+    /// The provider call, waiting for a slot included (`--ai-timeout` bounds it from outside).
+    async fn work(
         &self,
         request: &ChatRequest,
         on_delta: &mut (dyn FnMut(&str) + Send),
     ) -> Result<Completion, ErrorPayload> {
-        let work = async {
-            let _permit = self.permits.acquire().await.map_err(|_| {
-                ErrorPayload::new(ErrorCode::Unavailable, "the server is shutting down")
-            })?;
-            self.provider
-                .complete(request, on_delta)
-                .await
-                .map_err(|e| ErrorPayload::new(e.code, e.message))
-        };
-        tokio::time::timeout(self.limits.timeout, work)
+        let _permit = self.permits.acquire().await.map_err(|_| {
+            ErrorPayload::new(ErrorCode::Unavailable, "the server is shutting down")
+        })?;
+        self.provider
+            .complete(request, on_delta)
             .await
-            .unwrap_or_else(|_| {
-                Err(ErrorPayload::new(
-                    ErrorCode::Timeout,
-                    format!(
-                        "{} gave no complete answer within {}",
-                        self.provider.name(),
-                        humantime::format_duration(self.limits.timeout)
-                    ),
-                ))
-            })
+            .map_err(|e| ErrorPayload::new(e.code, e.message))
+    }
+
+    /// What an answer past `--ai-timeout` returns.
+    fn timed_out(&self) -> ErrorPayload {
+        ErrorPayload::new(
+            ErrorCode::Timeout,
+            format!(
+                "{} gave no complete answer within {}",
+                self.provider.name(),
+                humantime::format_duration(self.limits.timeout)
+            ),
+        )
     }
 
     /// An answer that failed, for the metrics.
@@ -223,11 +259,12 @@ impl Assistant {
                     self.metrics
                         .tokens(usage.prompt_tokens, usage.completion_tokens);
                 }
-                tracing::info!(
-                    response = %completion.text,
-                    %id,
-                    finish_reason = completion.finish_reason.as_deref().unwrap_or(""),
-                    "AI response"
+                log_direct!(
+                    INFO,
+                    "AI response",
+                    response = Field::Display(&completion.text),
+                    id = Field::Display(&id),
+                    finish_reason = Field::Str(completion.finish_reason.as_deref().unwrap_or("")),
                 );
                 if let Some(session) = session.filter(|_| self.limits.history > 0) {
                     let answer = completion.text.as_str().into();
@@ -280,6 +317,8 @@ impl Assistant {
 /// Request ids: unique within a run, and unlikely to repeat across runs (random prefix).
 struct RequestIds {
     prefix: u32,
+    /// `prefix` as the ids start: eight hex digits and the `-`, written once.
+    head: String,
     next: AtomicU64,
 }
 
@@ -287,25 +326,25 @@ impl RequestIds {
     fn new() -> Self {
         // RandomState is seeded randomly per process: a random number without a dependency.
         let random = std::collections::hash_map::RandomState::new().hash_one(std::process::id());
+        Self::with_prefix((random >> 32) as u32)
+    }
+
+    fn with_prefix(prefix: u32) -> Self {
         Self {
-            prefix: (random >> 32) as u32,
+            prefix,
+            head: format!("{prefix:08x}-"),
             next: AtomicU64::new(1),
         }
     }
 
-    /// A new id and its number (never 0). `{prefix:08x}-{n}`, written by hand: `format!` cost
-    /// a thousand instructions per answer (`scripts/instructions.sh`), a twentieth of an
-    /// answered event.
+    /// A new id and its number (never 0): `{prefix:08x}-{n}`, written by hand (`format!` cost
+    /// a thousand instructions per answer, `scripts/instructions.sh`).
     fn next(&self) -> (u64, String) {
-        const HEX: &[u8; 16] = b"0123456789abcdef";
         let n = self.next.fetch_add(1, Ordering::Relaxed);
         let mut number = itoa::Buffer::new();
         let number = number.format(n);
-        let mut id = String::with_capacity(9 + number.len());
-        for shift in (0..8).rev() {
-            id.push(char::from(HEX[(self.prefix >> (shift * 4)) as usize & 0xf]));
-        }
-        id.push('-');
+        let mut id = String::with_capacity(self.head.len() + number.len());
+        id.push_str(&self.head);
         id.push_str(number);
         (n, id)
     }
@@ -350,10 +389,7 @@ mod tests {
     #[test]
     fn request_ids_are_the_prefix_in_hex_then_a_counter() {
         for prefix in [0, 1, 0xabc, 0xdead_beef, u32::MAX] {
-            let ids = RequestIds {
-                prefix,
-                next: AtomicU64::new(1),
-            };
+            let ids = RequestIds::with_prefix(prefix);
             assert_eq!(ids.next(), (1, format!("{prefix:08x}-1")));
             let (n, id) = ids.next();
             assert_eq!((n, ids.number(&id)), (2, Some(2)));

@@ -229,7 +229,10 @@ pub async fn run(
         .merge(page::routes())
         .with_state(state)
         .merge(scrape)
-        .layer(axum::middleware::from_fn_with_state(engine, engine::route))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&engine),
+            engine::route,
+        ))
         // Before any of the above: a foreign page (or host name) gets no session and no answer.
         // Inside the CORS layer, which answers preflights on its own.
         .layer(axum::middleware::from_fn_with_state(
@@ -277,7 +280,7 @@ pub async fn run(
     stopping.cancel();
     tracing::info!("shutting down: waiting for answers in flight");
     assistant.drain(config.shutdown_timeout).await;
-    shutdown.cancel();
+    engine.shut_down();
     bridges.close();
     let closed = async {
         bridges.wait().await;

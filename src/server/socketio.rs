@@ -329,15 +329,14 @@ impl Socket {
             return;
         };
         let dispatch = Arc::clone(dispatch);
-        let namespace = packet.namespace.clone();
+        let mut packet = packet;
+        // Moved, not copied: nothing reads the packet's namespace after this.
+        let namespace = std::mem::take(&mut packet.namespace);
         let ack = packet.id;
         let binary = packet.kind == PacketType::BinaryEvent;
-        let name = packet.event_label();
-        let args = if binary {
-            Vec::new()
-        } else {
-            packet.into_args()
-        };
+        let (name, args) = packet.into_event();
+        // A binary event is refused (see `dispatch`): its arguments are not read.
+        let args = if binary { Vec::new() } else { args };
         let Some(conn) = self
             .joined
             .iter()

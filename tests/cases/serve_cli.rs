@@ -131,6 +131,52 @@ fn rust_log_filters_the_logs() {
     );
 }
 
+/// The answer's two lines are written past tracing's dispatch, but `RUST_LOG` still filters
+/// them by their module, as every other line.
+#[test]
+fn rust_log_filters_the_answer_lines_by_module() {
+    let server =
+        Server::start_with_env(&[], &[("RUST_LOG", "warn,sockai::server::assistant=info")]);
+    let run = crate::support::node_client(serde_json::json!({
+        "url": server.url,
+        "options": { "transports": ["websocket"] },
+        "steps": [
+            { "emit": "ai-message", "args": [{ "prompt": "filtered?" }] },
+            { "wait": "ai-message-response" },
+        ],
+    }));
+    assert!(run.success, "{:#?}", run.records);
+    let response = server.wait_for_log("AI response");
+    assert_eq!(response["response"], "echo: filtered?");
+    assert_eq!(
+        server.count_logs("A user connected"),
+        0,
+        "{}",
+        server.all_logs()
+    );
+
+    let server = Server::start_with_env(&[], &[("RUST_LOG", "warn,sockai::server::dispatch=info")]);
+    let run = crate::support::node_client(serde_json::json!({
+        "url": server.url,
+        "options": { "transports": ["websocket"] },
+        "steps": [
+            { "emit": "ai-message", "args": [{ "prompt": "filtered?" }] },
+            { "wait": "ai-message-response" },
+            { "emit": "message", "args": ["after"] },
+        ],
+    }));
+    assert!(run.success, "{:#?}", run.records);
+    server.logs.wait_for("the message line", |l| {
+        l.contains("message received from client")
+    });
+    let logs = server.all_logs();
+    assert!(logs.contains("A user connected"), "{logs}");
+    assert!(
+        !logs.contains("AI message") && !logs.contains("AI response"),
+        "{logs}"
+    );
+}
+
 /// The start warning, or None once the server has logged that it started.
 fn start_warning(server: &Server) -> Option<String> {
     server

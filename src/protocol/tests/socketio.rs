@@ -545,3 +545,32 @@ fn an_event_label_is_its_name_or_the_json_of_a_number_name() {
     let ack = decode("37[1]", &limits()).unwrap();
     assert_eq!(ack.event_label(), "");
 }
+
+#[test]
+fn into_event_is_the_label_and_the_args() {
+    let packets = [
+        Packet::event("/", "chat", vec![json!(1), json!({"a": "b"})], Some(3)),
+        Packet::event("/x", "", vec![], None),
+        Packet {
+            kind: PacketType::Event,
+            namespace: "/".into(),
+            data: Some(json!([42, "after a number name"])),
+            id: None,
+            attachments: 0,
+        },
+        Packet {
+            kind: PacketType::Event,
+            namespace: "/".into(),
+            data: Some(json!([])),
+            id: None,
+            attachments: 0,
+        },
+        Packet::ack("/", 7, vec![json!("acked")]),
+        Packet::connect("/", Some(json!({"token": "t"}))),
+        binary(PacketType::BinaryEvent, "/", None, json!(["up", ph(0)]), 1),
+    ];
+    for packet in packets {
+        let want = (packet.event_label(), packet.clone().into_args());
+        assert_eq!(packet.clone().into_event(), want, "{packet:?}");
+    }
+}

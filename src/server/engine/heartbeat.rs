@@ -26,11 +26,14 @@ impl Session {
         // ends at ping + pingTimeout, as the client reckons it.
         let deadline = self.heartbeat.deadline() + self.engine.ping_timeout;
         self.heartbeat.as_mut().reset(deadline);
+        self.timers_armed = false;
         Ok(())
     }
 
     pub(super) fn reset_heartbeat(&mut self, after: Duration) {
         let deadline = tokio::time::Instant::now() + after;
         self.heartbeat.as_mut().reset(deadline);
+        // A reset timer is polled again before it is relied on to wake the session.
+        self.timers_armed = false;
     }
 }

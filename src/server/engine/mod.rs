@@ -20,6 +20,7 @@ mod websocket;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -130,7 +131,11 @@ pub struct Engine {
     max_sessions: usize,
     sessions: Mutex<HashMap<String, Entry>>,
     mounts: Vec<Mount>,
+    /// Cancelled by [`Engine::shut_down`] (and shared with the server's other parts).
     pub shutdown: CancellationToken,
+    /// Set just before `shutdown` is cancelled: what a WebSocket session reads on a wake instead
+    /// of polling its wait on the token (which takes the token's lock).
+    closing: AtomicBool,
     /// Every session's task; shutdown waits for them.
     pub tasks: TaskTracker,
     pub counters: Counters,
@@ -230,9 +235,21 @@ impl Engine {
                 })
                 .collect(),
             shutdown,
+            closing: AtomicBool::new(false),
             tasks,
             counters: settings.counters,
         }
+    }
+
+    /// End every session (and whatever else waits on the shutdown token).
+    pub fn shut_down(&self) {
+        self.closing.store(true, Ordering::Release);
+        self.shutdown.cancel();
+    }
+
+    /// Whether [`Engine::shut_down`] was called.
+    pub(super) fn is_closing(&self) -> bool {
+        self.closing.load(Ordering::Acquire)
     }
 
     fn lookup(&self, sid: &str) -> Option<Entry> {

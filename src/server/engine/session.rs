@@ -5,6 +5,7 @@
 use std::collections::VecDeque;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use axum::extract::ws::{Message, WebSocket};
@@ -56,6 +57,9 @@ pub struct Session {
     pub(super) opened: Instant,
     /// Kept across wakes: a fresh wait would register with the token on every one.
     shutdown: Pin<Box<WaitForCancellationFutureOwned>>,
+    /// `shutdown` and `heartbeat` were polled since the heartbeat was last reset: both hold
+    /// this task's waker, so a WebSocket session need not poll them on every wake.
+    pub(super) timers_armed: bool,
     /// Counted open on its transport (`/metrics`) while the session lives.
     pub(super) open_on: OpenOn,
 }
@@ -124,6 +128,7 @@ impl Session {
             version,
             heartbeat: Box::pin(tokio::time::sleep(first)),
             shutdown: Box::pin(engine.shutdown.clone().cancelled_owned()),
+            timers_armed: false,
             engine,
             handler,
             transport,
@@ -191,17 +196,36 @@ impl Session {
     async fn next_wake(&mut self) -> Wake {
         let handler = &mut self.handler;
         let out = &mut self.out;
-        let work = std::future::poll_fn(|cx| handler.poll_work(cx, out));
-        let shutdown = self.shutdown.as_mut();
-        let heartbeat = self.heartbeat.as_mut();
+        let mut shutdown = self.shutdown.as_mut();
+        let mut heartbeat = self.heartbeat.as_mut();
         match &mut self.transport {
-            Transport::WebSocket(ws) => tokio::select! {
-                biased;
-                outcome = work => Wake::Work(outcome),
-                () = shutdown => Wake::Shutdown,
-                () = heartbeat => Wake::Heartbeat,
-                frame = ws.next() => Wake::Frame(frame),
-            },
+            Transport::WebSocket(ws) => {
+                // Polling the two timers cost a seventh of a round trip's instructions (on
+                // every wake, each re-registering its waker). Once both have been polled since
+                // the heartbeat was last reset, they hold this task's waker: a wake of theirs
+                // is then read off cheaply (the engine's flag, the timer's state), and only a
+                // timer that fired is polled.
+                let armed = self.timers_armed;
+                let engine = &self.engine;
+                let mut polled = false;
+                let wake = std::future::poll_fn(|cx| {
+                    if let Poll::Ready(outcome) = handler.poll_work(cx, out) {
+                        return Poll::Ready(Wake::Work(outcome));
+                    }
+                    if (!armed || engine.is_closing()) && shutdown.as_mut().poll(cx).is_ready() {
+                        return Poll::Ready(Wake::Shutdown);
+                    }
+                    if (!armed || heartbeat.is_elapsed()) && heartbeat.as_mut().poll(cx).is_ready()
+                    {
+                        return Poll::Ready(Wake::Heartbeat);
+                    }
+                    polled = true;
+                    ws.poll_next_unpin(cx).map(Wake::Frame)
+                })
+                .await;
+                self.timers_armed |= polled;
+                wake
+            }
             Transport::Polling {
                 inbox, poll, probe, ..
             } => {
@@ -217,6 +241,7 @@ impl Session {
                         None => std::future::pending().await,
                     }
                 };
+                let work = std::future::poll_fn(|cx| handler.poll_work(cx, out));
                 tokio::select! {
                     biased;
                     outcome = work => Wake::Work(outcome),
