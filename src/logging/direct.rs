@@ -10,33 +10,14 @@
 //! [`super::init`]'s writer (unit tests, or no thread to be had) it is an ordinary tracing
 //! event.
 
-use std::fmt;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU8, Ordering};
 
 use tracing::Level;
 
+use super::field::Field;
 use super::writer::Sink;
 use super::{Format, json, text};
-
-/// One field's value.
-#[derive(Clone, Copy)]
-pub enum Field<'a> {
-    /// As `%value`: the text as it is (control characters escaped).
-    Display(&'a str),
-    /// As a `&str` value: quoted, as `{:?}` writes it.
-    Str(&'a str),
-}
-
-/// What tracing's layers print for this field: the fallback event's lines read the same.
-impl fmt::Debug for Field<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Display(text) => f.write_str(text),
-            Self::Str(text) => fmt::Debug::fmt(text, f),
-        }
-    }
-}
 
 struct Direct {
     sink: Sink,

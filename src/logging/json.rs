@@ -15,7 +15,7 @@ use tracing::field::{Field as TracingField, Visit};
 use tracing::{Event, Level, Subscriber};
 use tracing_subscriber::layer::{Context, Layer};
 
-use super::direct::Field;
+use super::field::Field;
 use super::timestamp::write_timestamp;
 use super::writer::Sink;
 use crate::protocol::json;

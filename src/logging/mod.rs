@@ -6,6 +6,7 @@
 //! filter).
 
 pub(crate) mod direct;
+mod field;
 mod json;
 mod text;
 mod timestamp;
@@ -15,7 +16,8 @@ use tracing_subscriber::EnvFilter;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
-pub(crate) use direct::{Field, log_direct};
+pub(crate) use direct::log_direct;
+pub(crate) use field::Field;
 
 /// How lines are written: `--log-format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -107,18 +107,27 @@ fn bad_flags_are_usage_errors() {
         .code(2);
 }
 
-#[test]
-fn rust_log_filters_the_logs() {
-    let server = Server::start_with_env(&[], &[("RUST_LOG", "warn")]);
+/// A server with `RUST_LOG` set to `filter`, after the official client ran `steps` on it.
+fn logged_with(filter: &str, steps: serde_json::Value) -> Server {
+    let server = Server::start_with_env(&[], &[("RUST_LOG", filter)]);
     let run = crate::support::node_client(serde_json::json!({
         "url": server.url,
         "options": { "transports": ["websocket"] },
-        "steps": [
-            { "emit": "ai-message", "args": [{ "prompt": "" }] },
-            { "wait": "ai-message-error" },
-        ],
+        "steps": steps,
     }));
     assert!(run.success, "{:#?}", run.records);
+    server
+}
+
+#[test]
+fn rust_log_filters_the_logs() {
+    let server = logged_with(
+        "warn",
+        serde_json::json!([
+            { "emit": "ai-message", "args": [{ "prompt": "" }] },
+            { "wait": "ai-message-error" },
+        ]),
+    );
     // The warning is written after the connection's info line would have been.
     server
         .logs
@@ -135,37 +144,19 @@ fn rust_log_filters_the_logs() {
 /// them by their module, as every other line.
 #[test]
 fn rust_log_filters_the_answer_lines_by_module() {
-    let server =
-        Server::start_with_env(&[], &[("RUST_LOG", "warn,sockai::server::assistant=info")]);
-    let run = crate::support::node_client(serde_json::json!({
-        "url": server.url,
-        "options": { "transports": ["websocket"] },
-        "steps": [
-            { "emit": "ai-message", "args": [{ "prompt": "filtered?" }] },
-            { "wait": "ai-message-response" },
-        ],
-    }));
-    assert!(run.success, "{:#?}", run.records);
+    let ask = serde_json::json!([
+        { "emit": "ai-message", "args": [{ "prompt": "filtered?" }] },
+        { "wait": "ai-message-response" },
+        { "emit": "message", "args": ["after"] },
+    ]);
+    let server = logged_with("warn,sockai::server::assistant=info", ask.clone());
     let response = server.wait_for_log("AI response");
     assert_eq!(response["response"], "echo: filtered?");
-    assert_eq!(
-        server.count_logs("A user connected"),
-        0,
-        "{}",
-        server.all_logs()
-    );
+    let logs = server.all_logs();
+    assert!(!logs.contains("A user connected"), "{logs}");
 
-    let server = Server::start_with_env(&[], &[("RUST_LOG", "warn,sockai::server::dispatch=info")]);
-    let run = crate::support::node_client(serde_json::json!({
-        "url": server.url,
-        "options": { "transports": ["websocket"] },
-        "steps": [
-            { "emit": "ai-message", "args": [{ "prompt": "filtered?" }] },
-            { "wait": "ai-message-response" },
-            { "emit": "message", "args": ["after"] },
-        ],
-    }));
-    assert!(run.success, "{:#?}", run.records);
+    let server = logged_with("warn,sockai::server::dispatch=info", ask);
+    // Logged after the answer's lines would have been.
     server.logs.wait_for("the message line", |l| {
         l.contains("message received from client")
     });
