@@ -169,7 +169,6 @@ pub async fn run(
         Arc::clone(&guard),
         Arc::clone(&metrics),
     ));
-    let shutdown = CancellationToken::new();
     let bridges = TaskTracker::new();
     let max_payload = usize::try_from(config.max_payload).unwrap_or(usize::MAX);
     let settings = engine::EngineSettings {
@@ -202,16 +201,11 @@ pub async fn run(
     } else {
         vec![socket_io(socketio::Mode::Ai(Arc::clone(&dispatch)))]
     };
-    let engine = Arc::new(engine::Engine::new(
-        settings,
-        mounts,
-        shutdown.clone(),
-        bridges.clone(),
-    ));
+    let engine = Arc::new(engine::Engine::new(settings, mounts, bridges.clone()));
     let state = AppState {
         assistant: Arc::clone(&assistant),
         dispatch,
-        shutdown: shutdown.clone(),
+        shutdown: engine.shutdown_signal(),
         bridges: bridges.clone(),
         max_frame_bytes: max_payload,
         guard: Arc::clone(&guard),

@@ -131,8 +131,9 @@ pub struct Engine {
     max_sessions: usize,
     sessions: Mutex<HashMap<String, Entry>>,
     mounts: Vec<Mount>,
-    /// Cancelled by [`Engine::shut_down`] (and shared with the server's other parts).
-    pub shutdown: CancellationToken,
+    /// Cancelled by [`Engine::shut_down`] only: the rest of the server holds child tokens
+    /// ([`Engine::shutdown_signal`]), so `closing` is always set before it is cancelled.
+    shutdown: CancellationToken,
     /// Set just before `shutdown` is cancelled: what a WebSocket session reads on a wake instead
     /// of polling its wait on the token (which takes the token's lock).
     closing: AtomicBool,
@@ -211,12 +212,7 @@ struct Query {
 }
 
 impl Engine {
-    pub fn new(
-        settings: EngineSettings,
-        mounts: Vec<Mount>,
-        shutdown: CancellationToken,
-        tasks: TaskTracker,
-    ) -> Self {
+    pub fn new(settings: EngineSettings, mounts: Vec<Mount>, tasks: TaskTracker) -> Self {
         Self {
             ping_interval: settings.ping_interval,
             ping_timeout: settings.ping_timeout,
@@ -234,7 +230,7 @@ impl Engine {
                     ..mount
                 })
                 .collect(),
-            shutdown,
+            shutdown: CancellationToken::new(),
             closing: AtomicBool::new(false),
             tasks,
             counters: settings.counters,
@@ -245,6 +241,12 @@ impl Engine {
     pub fn shut_down(&self) {
         self.closing.store(true, Ordering::Release);
         self.shutdown.cancel();
+    }
+
+    /// A token cancelled when the engine shuts down; cancelling it does not shut the engine
+    /// down (a child token).
+    pub fn shutdown_signal(&self) -> CancellationToken {
+        self.shutdown.child_token()
     }
 
     /// Whether [`Engine::shut_down`] was called.
@@ -382,7 +384,6 @@ mod tests {
         let engine = Engine::new(
             settings,
             vec![mount("/socket.io/"), mount("/engine.io")],
-            CancellationToken::new(),
             TaskTracker::new(),
         );
         for ours in ["/socket.io", "/socket.io/", "/engine.io", "/engine.io/"] {
