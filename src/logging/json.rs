@@ -80,15 +80,10 @@ impl Fields<'_> {
     /// `,"name":` — then the caller writes the value.
     fn name(&mut self, field: &TracingField) -> &mut Vec<u8> {
         self.0.push(b',');
-        json_str(self.0, field.name());
+        json::write_str(self.0, field.name());
         self.0.push(b':');
         self.0
     }
-}
-
-/// A JSON string, escaped as serde_json escapes it (`protocol::json`, fuzzed against it).
-fn json_str(queue: &mut Vec<u8>, text: &str) {
-    json::write_str(queue, text);
 }
 
 impl Visit for Fields<'_> {
@@ -100,7 +95,7 @@ impl Visit for Fields<'_> {
 
     fn record_str(&mut self, field: &TracingField, value: &str) {
         let queue = self.name(field);
-        json_str(queue, value);
+        json::write_str(queue, value);
     }
 
     fn record_u64(&mut self, field: &TracingField, value: u64) {
