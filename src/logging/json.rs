@@ -3,7 +3,8 @@
 //!
 //! The layout is tracing-subscriber's JSON formatter's as sockai configured it (flattened
 //! fields, no target, no spans, which sockai does not use), so lines read as before, field for
-//! field and escape for escape: values go through serde_json as they did there. What differs is
+//! field and escape for escape: strings are escaped as serde_json escapes them (`protocol::json`,
+//! fuzzed against it) and other values go through serde_json as they did there. What differs is
 //! the cost: that formatter wrote through an `io::Write` over a `fmt::Write` over another
 //! `io::Write`, checking every piece for UTF-8 on the way, and cost more than twice what the
 //! rest of an answered event does (`scripts/instructions.sh`, docs/performance.md).
