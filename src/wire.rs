@@ -7,6 +7,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::protocol::json;
 
+mod request;
+
+pub use request::{AiPayload, parse_ai_request};
+
 /// Event names, as they appear on the wire.
 pub mod event {
     /// Client → server: any payload, logged by the server.
@@ -309,55 +313,6 @@ impl Envelope {
     }
 }
 
-/// Validate an `ai-message` payload and return its prompt.
-///
-/// Takes any JSON so that every kind of bad input gets its own precise error code.
-pub fn parse_ai_request(
-    payload: &serde_json::Value,
-    max_prompt_bytes: usize,
-) -> Result<&str, ErrorPayload> {
-    let object = payload.as_object().ok_or_else(|| {
-        ErrorPayload::new(
-            ErrorCode::InvalidPayload,
-            format!(
-                "expected an object like {{\"prompt\": \"…\"}}, got {}",
-                json_kind(payload)
-            ),
-        )
-    })?;
-    let prompt = match object.get("prompt") {
-        None | Some(serde_json::Value::Null) => {
-            return Err(ErrorPayload::new(
-                ErrorCode::MissingPrompt,
-                "the payload has no \"prompt\" field",
-            ));
-        }
-        Some(serde_json::Value::String(prompt)) => prompt,
-        Some(other) => {
-            return Err(ErrorPayload::new(
-                ErrorCode::InvalidPrompt,
-                format!("\"prompt\" must be a string, got {}", json_kind(other)),
-            ));
-        }
-    };
-    if prompt.trim().is_empty() {
-        return Err(ErrorPayload::new(
-            ErrorCode::EmptyPrompt,
-            "\"prompt\" is empty",
-        ));
-    }
-    if prompt.len() > max_prompt_bytes {
-        return Err(ErrorPayload::new(
-            ErrorCode::PromptTooLarge,
-            format!(
-                "\"prompt\" is {} bytes, the limit is {max_prompt_bytes}",
-                prompt.len()
-            ),
-        ));
-    }
-    Ok(prompt)
-}
-
 /// The JSON type of a value, for error messages.
 pub fn json_kind(value: &serde_json::Value) -> &'static str {
     match value {
@@ -405,8 +360,13 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    /// The error for `payload`, the same read as a value and as JSON text.
     fn code(payload: serde_json::Value) -> ErrorCode {
-        parse_ai_request(&payload, 8).unwrap_err().code
+        let from_value = parse_ai_request(&payload, 8).unwrap_err();
+        let raw = serde_json::value::RawValue::from_string(payload.to_string()).unwrap();
+        let from_text = AiPayload::Text(raw).prompt(8).unwrap_err();
+        assert_eq!(from_value, from_text, "{payload}");
+        from_value.code
     }
 
     #[test]
@@ -417,24 +377,6 @@ mod tests {
         // The last variant closes the list: a code added after it must be listed too.
         let last = ErrorCode::ALL[ErrorCode::ALL.len() - 1];
         assert_eq!(last, ErrorCode::UnsupportedMediaType);
-    }
-
-    #[test]
-    fn accepts_a_prompt() {
-        assert_eq!(parse_ai_request(&json!({"prompt": "hi"}), 8).unwrap(), "hi");
-    }
-
-    #[test]
-    fn names_each_kind_of_bad_input() {
-        assert_eq!(code(json!("hi")), ErrorCode::InvalidPayload);
-        assert_eq!(code(json!({})), ErrorCode::MissingPrompt);
-        assert_eq!(code(json!({"prompt": null})), ErrorCode::MissingPrompt);
-        assert_eq!(code(json!({"prompt": 3})), ErrorCode::InvalidPrompt);
-        assert_eq!(code(json!({"prompt": "  "})), ErrorCode::EmptyPrompt);
-        assert_eq!(
-            code(json!({"prompt": "123456789"})),
-            ErrorCode::PromptTooLarge
-        );
     }
 
     /// One value of every JSON type but the one expected, for the wrong-type matrices.

@@ -12,12 +12,15 @@ use std::fmt;
 
 use serde_json::{Map, Value};
 
-use super::Limits;
 use super::engineio::EngineVersion;
 
+mod decode;
 mod decoder;
+mod event;
 
+pub use decode::decode;
 pub use decoder::{Decoder, Message, encode_message};
+pub use event::{EventRef, decode_event};
 
 /// Event names Node's parser refuses (they mean something to its EventEmitters). Decoded here
 /// like any other name; a server that wants Node's behaviour refuses them.
@@ -336,115 +339,6 @@ pub fn split_query(ns: &str) -> (&str, Option<&str>) {
     match ns.split_once('?') {
         Some((path, query)) => (path, Some(query)),
         None => (ns, None),
-    }
-}
-
-/// Decode one Socket.IO text packet (the data of an Engine.IO message), parsing its JSON once and
-/// checking its shape.
-pub fn decode(text: &str, limits: &Limits) -> Result<Packet, SocketError> {
-    if text.len() > limits.max_payload {
-        return Err(SocketError::TooLarge {
-            size: text.len(),
-            max: limits.max_payload,
-        });
-    }
-    let bytes = text.as_bytes();
-    let &first = bytes.first().ok_or(SocketError::Empty)?;
-    let kind = PacketType::from_byte(first).ok_or(SocketError::UnknownType(first))?;
-    // Every index below sits right after an ASCII byte, so slicing `text` there is safe.
-    let mut at = 1;
-    let mut attachments = 0;
-    if kind.is_binary() {
-        let digits = count_digits(&bytes[at..]);
-        if digits == 0 || bytes.get(at + digits) != Some(&b'-') {
-            return Err(SocketError::BadAttachments);
-        }
-        // Saturating: an absurd count is "too many", never a number we allocate by.
-        let count = bytes[at..at + digits].iter().fold(0usize, |n, &d| {
-            n.saturating_mul(10).saturating_add(usize::from(d - b'0'))
-        });
-        if count == 0 {
-            return Err(SocketError::BadAttachments);
-        }
-        if count > limits.max_attachments {
-            return Err(SocketError::TooManyAttachments {
-                max: limits.max_attachments,
-            });
-        }
-        attachments = count;
-        at += digits + 1;
-    }
-    let mut ns = "/";
-    if bytes.get(at) == Some(&b'/') {
-        let end = bytes[at..]
-            .iter()
-            .position(|&b| b == b',')
-            .map_or(bytes.len(), |comma| at + comma);
-        ns = &text[at..end];
-        if ns.chars().any(char::is_control) {
-            return Err(SocketError::BadNamespace);
-        }
-        at = (end + 1).min(bytes.len());
-    }
-    let digits = count_digits(&bytes[at..]);
-    let id = if digits > 0 {
-        let id = text[at..at + digits]
-            .parse::<u64>()
-            .map_err(|_| SocketError::BadAckId)?;
-        at += digits;
-        Some(id)
-    } else {
-        None
-    };
-    let payload = &text[at..];
-    let data = if payload.is_empty() {
-        None
-    } else {
-        Some(
-            serde_json::from_str::<Value>(payload)
-                .map_err(|e| SocketError::BadJson(e.to_string()))?,
-        )
-    };
-    check_shape(kind, data.as_ref())?;
-    Ok(Packet {
-        kind,
-        namespace: ns.to_owned(),
-        id,
-        data,
-        attachments,
-    })
-}
-
-fn count_digits(bytes: &[u8]) -> usize {
-    bytes.iter().take_while(|b| b.is_ascii_digit()).count()
-}
-
-/// The payload each type allows (Node's `isPayloadValid`, plus v4's payload-less CONNECT_ERROR).
-fn check_shape(kind: PacketType, data: Option<&Value>) -> Result<(), SocketError> {
-    let (ok, expected) = match kind {
-        PacketType::Connect => (
-            matches!(data, None | Some(Value::Object(_))),
-            "payload must be an object, if any",
-        ),
-        PacketType::Disconnect => (data.is_none(), "has no payload"),
-        PacketType::ConnectError => (
-            matches!(data, None | Some(Value::Object(_) | Value::String(_))),
-            "payload must be an object or a string",
-        ),
-        PacketType::Event | PacketType::BinaryEvent => (
-            matches!(data, Some(Value::Array(items))
-                if matches!(items.first(), Some(Value::String(_) | Value::Number(_)))),
-            "payload must be an array starting with the event name",
-        ),
-        PacketType::Ack | PacketType::BinaryAck => (
-            matches!(data, Some(Value::Array(_))),
-            "payload must be an array",
-        ),
-    };
-    if ok {
-        Ok(())
-    } else {
-        Err(SocketError::BadPayload { kind, expected })
     }
 }
 

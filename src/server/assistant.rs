@@ -8,7 +8,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::Poll;
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
 use tokio::sync::Semaphore;
 use tokio::sync::futures::Notified;
 use tokio_util::task::TaskTracker;
@@ -17,7 +16,7 @@ use super::metrics::{Metrics, Outcome};
 use super::session::Session;
 use crate::logging::{Field, log_direct};
 use crate::providers::{ChatRequest, Completion, Provider};
-use crate::wire::{self, AiChunk, AiResponse, ErrorCode, ErrorPayload};
+use crate::wire::{self, AiChunk, AiPayload, AiResponse, ErrorCode, ErrorPayload};
 
 /// How answers are produced, from `sockai serve` flags.
 #[derive(Debug, Clone)]
@@ -71,7 +70,7 @@ impl Assistant {
     pub async fn answer(
         &self,
         session: Option<&Session>,
-        payload: &Value,
+        payload: &AiPayload,
         on_chunk: ChunkSink<'_>,
     ) -> Result<AiResponse, ErrorPayload> {
         // Counted where each outcome is decided, not by a wrapping future: the answer's future
@@ -81,8 +80,9 @@ impl Assistant {
             tracing::warn!(code = %e.code, "rejected AI message: {}", e.message);
             self.failed(e);
         };
-        let prompt =
-            wire::parse_ai_request(payload, self.limits.max_prompt_bytes).inspect_err(rejected)?;
+        let prompt = payload
+            .prompt(self.limits.max_prompt_bytes)
+            .inspect_err(rejected)?;
         if self.in_flight.is_closed() {
             let error = ErrorPayload::new(ErrorCode::Unavailable, "the server is shutting down");
             self.failed(&error);
@@ -99,7 +99,7 @@ impl Assistant {
         log_direct!(
             INFO,
             "received AI message",
-            prompt = Field::Display(prompt),
+            prompt = Field::Display(&prompt),
             id = Field::Display(&id),
         );
 
@@ -109,7 +109,7 @@ impl Assistant {
             }
             _ => (Vec::new(), 0),
         };
-        let prompt: Arc<str> = prompt.into();
+        let prompt: Arc<str> = Arc::from(&*prompt);
         let request = ChatRequest::with_history(&history, Arc::clone(&prompt));
         let stream = self.limits.stream;
         // What a cancelled answer returns. Only a session's answer can be cancelled; one
@@ -415,7 +415,7 @@ mod tests {
         let session = Session::default();
         assert!(!assistant.cancel(&session, None), "nothing in flight");
         let (chunks, mut streamed) = tokio::sync::mpsc::unbounded_channel();
-        let prompt = serde_json::json!({"prompt": "tell me"});
+        let prompt = AiPayload::Value(serde_json::json!({"prompt": "tell me"}));
         let answer = async {
             let mut on_chunk = |chunk| {
                 chunks.send(chunk).ok();
@@ -450,7 +450,7 @@ mod tests {
     async fn an_answer_not_cancelled_is_remembered_and_cancel_then_finds_nothing() {
         let assistant = assistant(Arc::new(crate::providers::Echo::new(Duration::ZERO)));
         let session = Session::default();
-        let prompt = serde_json::json!({"prompt": "hi"});
+        let prompt = AiPayload::Value(serde_json::json!({"prompt": "hi"}));
         let response = assistant.answer(Some(&session), &prompt, &mut |_| {}).await;
         assert_eq!(response.unwrap().finish_reason.as_deref(), Some("stop"));
         assert_eq!(session.history(true).0.len(), 1);

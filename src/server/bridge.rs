@@ -12,6 +12,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
+use super::args::EventArgs;
 use super::dispatch::{self, Conn, Dispatch, Incoming, Reply};
 use crate::wire::{AiChunk, Envelope, ErrorCode, ErrorPayload, event};
 
@@ -63,8 +64,8 @@ pub async fn serve(
                     Ok(envelope) => dispatch.handle_admitted(
                         &conn,
                         Incoming {
-                            name: envelope.event,
-                            args: vec![envelope.data],
+                            name: &envelope.event,
+                            args: EventArgs::Values(vec![envelope.data]),
                             binary: false,
                         },
                     ),

@@ -13,7 +13,7 @@ use std::time::Instant;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::args::Args;
+use super::args::{Args, EventArgs};
 use super::assistant::{Assistant, ChunkSink};
 use super::guard::{ConnectionPermit, Guard, RateLimiter, Refusal, Verdict};
 use super::metrics::{self, Metrics, Refused, Transport};
@@ -22,7 +22,7 @@ use super::replies::{
 };
 use super::session::Session;
 use crate::sync::lock;
-use crate::wire::{self, AiCancelAck, AiResetAck, AiResponse, ErrorPayload, event};
+use crate::wire::{self, AiCancelAck, AiPayload, AiResetAck, AiResponse, ErrorPayload, event};
 
 /// Who speaks to the server: the error events and acknowledgements differ.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,9 +64,9 @@ pub struct Conn {
 }
 
 /// One event as a transport decoded it.
-pub struct Incoming {
-    pub name: String,
-    pub args: Vec<Value>,
+pub struct Incoming<'a> {
+    pub name: &'a str,
+    pub args: EventArgs<'a>,
     /// The event came with binary attachments (only counted: nothing here takes them).
     pub binary: bool,
 }
@@ -117,7 +117,7 @@ impl Payload {
 pub struct Answer {
     assistant: Arc<Assistant>,
     session: Arc<Session>,
-    payload: Value,
+    payload: AiPayload,
 }
 
 impl Answer {
@@ -141,7 +141,7 @@ impl Request {
     /// Answer `payload` (an `ai-message` argument); `on_chunk` sees the answer as it streams.
     pub async fn answer(
         &self,
-        payload: &Value,
+        payload: &AiPayload,
         on_chunk: ChunkSink<'_>,
     ) -> Result<AiResponse, ErrorPayload> {
         self.assistant.answer(None, payload, on_chunk).await
@@ -287,38 +287,38 @@ impl Dispatch {
     }
 
     /// Handle one event, rate limit included.
-    pub fn handle(&self, conn: &Conn, incoming: Incoming) -> Reply {
-        if let Some(reply) = self.over_rate(conn, Some(&incoming.name)) {
+    pub fn handle(&self, conn: &Conn, incoming: Incoming<'_>) -> Reply {
+        if let Some(reply) = self.over_rate(conn, Some(incoming.name)) {
             return reply;
         }
         self.handle_admitted(conn, incoming)
     }
 
     /// Handle one event the rate limit already let through.
-    pub fn handle_admitted(&self, conn: &Conn, incoming: Incoming) -> Reply {
+    pub fn handle_admitted(&self, conn: &Conn, incoming: Incoming<'_>) -> Reply {
         let reply = self.decide(conn, incoming);
         self.count(reply)
     }
 
-    fn decide(&self, conn: &Conn, incoming: Incoming) -> Reply {
+    fn decide(&self, conn: &Conn, incoming: Incoming<'_>) -> Reply {
         let Incoming { name, args, binary } = incoming;
-        let error_event = conn.error_event(Some(&name));
-        match name.as_str() {
+        let error_event = conn.error_event(Some(name));
+        match name {
             event::MESSAGE | event::AI_MESSAGE if binary => Reply::Emit {
                 event: error_event,
-                data: Payload::Error(binary_not_supported(&name)),
+                data: Payload::Error(binary_not_supported(name)),
                 ack: name == event::AI_MESSAGE,
             },
             event::MESSAGE => {
                 tracing::info!(
                     sid = conn.who.sid.as_deref(),
                     transport = conn.who.transport,
-                    payload = %Args(args),
+                    payload = %Args(args.into_values()),
                     "message received from client"
                 );
                 Reply::Nothing
             }
-            event::AI_MESSAGE => match args.into_iter().next() {
+            event::AI_MESSAGE => match args.into_ai_payload() {
                 Some(payload) => Reply::Answer(Answer {
                     assistant: Arc::clone(&self.assistant),
                     session: Arc::clone(&conn.session),
@@ -336,12 +336,12 @@ impl Dispatch {
                 );
                 Reply::Ack(Payload::Reset(AiResetAck { cleared }))
             }
-            event::AI_CANCEL => self.cancel(conn, &args, error_event),
+            event::AI_CANCEL => self.cancel(conn, &args.into_values(), error_event),
             _ => {
                 tracing::debug!(sid = conn.who.sid.as_deref(), event = %name, "unknown event");
                 Reply::Emit {
                     event: error_event,
-                    data: Payload::Error(unknown_event(&name)),
+                    data: Payload::Error(unknown_event(name)),
                     ack: false,
                 }
             }
@@ -464,14 +464,14 @@ mod tests {
             .admit_request(None, PEER.parse().unwrap())
             .ok()
             .unwrap();
-        let prompt = serde_json::json!({"prompt": "hi"});
+        let prompt = AiPayload::Value(serde_json::json!({"prompt": "hi"}));
         let mut chunks = Vec::new();
         let response = request
             .answer(&prompt, &mut |chunk| chunks.push(chunk))
             .await
             .unwrap();
         assert!(response.response.contains("hi"), "{response:?}");
-        let tiny = serde_json::json!({"prompt": "x".repeat(65)});
+        let tiny = AiPayload::Value(serde_json::json!({"prompt": "x".repeat(65)}));
         let error = request.answer(&tiny, &mut |_| {}).await.unwrap_err();
         assert_eq!(error.code, ErrorCode::PromptTooLarge);
     }

@@ -17,7 +17,7 @@ use super::dispatch::{Flavor, Identity, Request};
 use super::guard;
 use super::response::error_response;
 use super::{AppState, bridge, page};
-use crate::wire::{self, AiChunk, AiResponse, ErrorCode, ErrorPayload, event};
+use crate::wire::{self, AiChunk, AiPayload, AiResponse, ErrorCode, ErrorPayload, event};
 
 /// `GET /`: a WebSocket upgrade opens the raw bridge; a browser (`Accept: text/html`) gets the
 /// playground page; anything else gets the server's description.
@@ -125,7 +125,7 @@ pub async fn ai(
         Err(error) => return error_response(error),
     };
     let payload = match serde_json::from_slice::<Value>(&body) {
-        Ok(payload) => payload,
+        Ok(payload) => AiPayload::Value(payload),
         Err(e) => {
             let error = ErrorPayload::new(
                 ErrorCode::InvalidPayload,
@@ -190,7 +190,7 @@ enum Progress {
 /// `POST /api/ai` with `Accept: text/event-stream`: `ai-message-chunk` events, then one
 /// `ai-message-response` or `ai-message-error` event. An answer that fails before its first
 /// piece gets the plain JSON error with its status instead, as without `Accept`.
-async fn event_stream(payload: Value, request: Request) -> Response {
+async fn event_stream(payload: AiPayload, request: Request) -> Response {
     let (progress, mut received) = mpsc::unbounded_channel();
     tokio::spawn(async move {
         // The request (its connection place) is held until the answer is over or abandoned.

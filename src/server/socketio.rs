@@ -9,6 +9,7 @@ use std::task::{Context, Poll};
 use bytes::Bytes;
 use serde_json::Value;
 
+use super::args::EventArgs;
 use super::dispatch::{self, Conn, Dispatch, Flavor, Identity, Incoming, Reply};
 use super::echo_server;
 use super::engine::{Handler, MakeHandler, Out, Reason, SessionInfo};
@@ -144,6 +145,23 @@ impl Handler for Socket {
     }
 
     fn on_text(&mut self, text: &str, out: &mut Vec<Out>) -> Result<(), Reason> {
+        // An event to the dispatch is read without its JSON tree; the echo server's events, and
+        // whatever the short read does not take, go through the full decoder.
+        if matches!(self.mode, Mode::Ai(_))
+            && let Some(event) = self.decoder.event(text)
+        {
+            if !self.takes_events_of(event.namespace) {
+                return Ok(());
+            }
+            self.metrics.event(Direction::In);
+            let incoming = Incoming {
+                name: &event.name,
+                args: EventArgs::Text(event.args),
+                binary: false,
+            };
+            self.dispatch_event(event.namespace, event.id, incoming, out);
+            return Ok(());
+        }
         match self.decoder.text(text) {
             Ok(Some(message)) => self.on_message(message, out),
             Ok(None) => Ok(()),
@@ -218,14 +236,9 @@ impl Socket {
                 Ok(())
             }
             PacketType::Event | PacketType::BinaryEvent => {
-                if !self.is_joined(&packet.namespace) {
-                    // As Node: an event for a namespace not joined is dropped, the session
-                    // stays (it is closed if it never joins one: the connect timeout).
-                    tracing::debug!(sid = %self.session.sid, ns = %packet.namespace,
-                        "event for a namespace not joined, dropped");
-                    return Ok(());
+                if self.takes_events_of(&packet.namespace) {
+                    self.on_event(packet, attachments, out);
                 }
-                self.on_event(packet, attachments, out);
                 Ok(())
             }
             // The server asks for no acks; one from the client has nothing to go to.
@@ -236,6 +249,17 @@ impl Socket {
 
     fn is_joined(&self, namespace: &str) -> bool {
         self.joined.iter().any(|j| j.name == namespace)
+    }
+
+    /// As Node: an event for a namespace not joined is dropped, the session stays (it is
+    /// closed if it never joins one: the connect timeout).
+    fn takes_events_of(&self, namespace: &str) -> bool {
+        let joined = self.is_joined(namespace);
+        if !joined {
+            tracing::debug!(sid = %self.session.sid, ns = %namespace,
+                "event for a namespace not joined, dropped");
+        }
+        joined
     }
 
     fn join(&mut self, namespace: &str, auth: Option<Value>, out: &mut Vec<Out>) {
@@ -325,10 +349,6 @@ impl Socket {
             }
             return;
         }
-        let Mode::Ai(dispatch) = &self.mode else {
-            return;
-        };
-        let dispatch = Arc::clone(dispatch);
         let mut packet = packet;
         // Moved, not copied: nothing reads the packet's namespace after this.
         let namespace = std::mem::take(&mut packet.namespace);
@@ -337,6 +357,25 @@ impl Socket {
         let (name, args) = packet.into_event();
         // A binary event is refused (see `dispatch`): its arguments are not read.
         let args = if binary { Vec::new() } else { args };
+        let incoming = Incoming {
+            name: &name,
+            args: EventArgs::Values(args),
+            binary,
+        };
+        self.dispatch_event(&namespace, ack, incoming, out);
+    }
+
+    /// An event of a joined namespace to the dispatch (AI mode), and its reply carried out.
+    fn dispatch_event(
+        &mut self,
+        namespace: &str,
+        ack: Option<u64>,
+        incoming: Incoming<'_>,
+        out: &mut Vec<Out>,
+    ) {
+        let Mode::Ai(dispatch) = &self.mode else {
+            return;
+        };
         let Some(conn) = self
             .joined
             .iter()
@@ -345,8 +384,8 @@ impl Socket {
         else {
             return;
         };
-        let reply = dispatch.handle(conn, Incoming { name, args, binary });
-        self.carry_out(&namespace, reply, ack, out);
+        let reply = dispatch.handle(conn, incoming);
+        self.carry_out(namespace, reply, ack, out);
     }
 
     /// Send what the dispatch replied.

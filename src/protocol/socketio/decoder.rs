@@ -4,7 +4,7 @@
 
 use bytes::Bytes;
 
-use super::{Packet, PacketType, SocketError, decode, encode_into};
+use super::{EventRef, Packet, PacketType, SocketError, decode, decode_event, encode_into};
 use crate::protocol::Limits;
 use crate::protocol::binary::{self, BinaryError};
 
@@ -128,6 +128,16 @@ impl Decoder {
             packet,
         });
         Ok(None)
+    }
+
+    /// A text message that is a plain event, read without its JSON tree ([`decode_event`]),
+    /// when no binary packet is pending; `None` otherwise, and the message goes to
+    /// [`Decoder::text`].
+    pub fn event<'a>(&self, text: &'a str) -> Option<EventRef<'a>> {
+        if self.pending.is_some() {
+            return None;
+        }
+        decode_event(text, &self.limits)
     }
 
     /// A binary message: the next attachment of the pending packet; the whole message once it

@@ -5,6 +5,7 @@ use bytes::Bytes;
 use serde_json::{Value, json};
 
 use super::*;
+use crate::protocol::Limits;
 use crate::protocol::binary::binary_value;
 
 use SocketVersion::{V4, V5};
