@@ -18,7 +18,9 @@
 #
 # Environment: CLIENTS [10], SHORT [3], LONG [9] (seconds), SERVERS [all of the above],
 # SKIP_BUILD [0] (1: use the existing release build), KEEP [unset] (a directory to keep the
-# callgrind outputs in, for callgrind_annotate).
+# callgrind outputs in, for callgrind_annotate), LOCKS [0] (1: also count the locked
+# instructions per round trip, atomic read-modify-writes that cost tens of cycles each but one
+# instruction here: scripts/locked.py, needs python3 and objdump).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
@@ -28,7 +30,10 @@ SHORT=${SHORT:-3}
 LONG=${LONG:-9}
 SERVERS=${SERVERS:-default warn json socketioxide floor json-echo}
 
-for tool in valgrind jq; do
+LOCKS=${LOCKS:-0}
+tools="valgrind jq"
+[ "$LOCKS" = 1 ] && tools="$tools python3 objdump"
+for tool in $tools; do
   command -v "$tool" >/dev/null || { echo "instructions.sh: $tool is required" >&2; exit 2; }
 done
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
@@ -67,7 +72,10 @@ server_command() {
 measure() {
   local name=$1 seconds=$2 tag=$1.$2 url
   server_command "$name"
-  env "${server_env[@]}" valgrind --tool=callgrind --callgrind-out-file="$out/$tag.callgrind" \
+  local dump=()
+  [ "$LOCKS" = 1 ] && dump=(--dump-instr=yes)
+  env "${server_env[@]}" valgrind --tool=callgrind "${dump[@]}" \
+    --callgrind-out-file="$out/$tag.callgrind" \
     "${server_cmd[@]}" >"$out/$tag.out" 2>"$out/$tag.err" &
   server_pid=$!
   # Under valgrind start-up takes seconds: wait for the address, at most 120 s.
@@ -81,7 +89,7 @@ measure() {
   [ -n "$instructions" ] || { echo "instructions.sh: no callgrind summary for $tag" >&2; exit 1; }
 }
 
-declare -A per_rt
+declare -A per_rt locked
 for name in $SERVERS; do
   measure "$name" "$SHORT"
   i_short=$instructions rt_short=$round_trips
@@ -92,6 +100,10 @@ for name in $SERVERS; do
     exit 1
   fi
   per_rt[$name]=$(((i_long - i_short) / (rt_long - rt_short)))
+  if [ "$LOCKS" = 1 ]; then
+    locked[$name]=$(python3 scripts/locked.py "$out/$name.$SHORT.callgrind" \
+      "$out/$name.$LONG.callgrind" "$rt_short" "$rt_long")
+  fi
   echo "instructions.sh: $name: $i_short instructions / $rt_short round trips (${SHORT}s)," \
     "$i_long / $rt_long (${LONG}s)" >&2
 done
@@ -100,10 +112,14 @@ done
 commas() { echo "$1" | sed ':a; s/\B[0-9]\{3\}\b/,&/; ta'; }
 
 base=${per_rt[json-echo]:-}
-echo "| server | instructions / round trip | vs JSON echo |"
-echo "|---|---:|---:|"
+header="| server | instructions / round trip | vs JSON echo |" rule="|---|---:|---:|"
+[ "$LOCKS" = 1 ] && header="$header locked / round trip |" rule="$rule---:|"
+echo "$header"
+echo "$rule"
 for name in $SERVERS; do
   ratio="–"
   [ -n "$base" ] && ratio=$(awk -v a="${per_rt[$name]}" -v b="$base" 'BEGIN { printf "%.2f×", a / b }')
-  printf '| %s | %s | %s |\n' "$name" "$(commas "${per_rt[$name]}")" "$ratio"
+  row="| $name | $(commas "${per_rt[$name]}") | $ratio |"
+  [ "$LOCKS" = 1 ] && row="$row ${locked[$name]} |"
+  echo "$row"
 done
