@@ -6,6 +6,10 @@
 # WebSocket that answers every event with a fixed frame without parsing it: what this machine's
 # loopback and one tokio event loop allow, the ceiling every server is under in the same run.
 #
+# Each round-trip row also has the server's CPU time per round trip (user + system, from
+# /proc/PID/stat over the whole run): it swings less than round trips/s, and still counts when
+# the load generator, not the server, is what limits a run.
+#
 # Servers are pinned to CPU $SERVER_CPU and the load generator to CPU $BENCH_CPU (taskset), so
 # they never share a core. Both servers run at once (an idle one costs nothing) and the runs of a
 # scenario alternate between them, so that noise from other work on the machine hits both alike.
@@ -115,6 +119,9 @@ bench() {
 }
 
 median() { sort -g | awk '{v[NR]=$1} END {if (NR == 0) print "null"; else print v[int((NR + 1) / 2)]}'; }
+# A process's CPU time so far (user + system, all threads), in clock ticks.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+hz=$(getconf CLK_TCK)
 
 declare -A result
 servers="sockai node $PEERS"
@@ -122,14 +129,21 @@ for name in $servers; do start_one "$name"; done
 for clients in $CLIENTS; do
   for run in $(seq "$RUNS"); do
     for name in $servers; do
-      url_var="URL_$name"
+      url_var="URL_$name" pid_var="PID_$name"
       file=$out/$name-c$clients-r$run.json
       echo "bench.sh: $name, $clients clients, run $run/$RUNS" >&2
+      before=$(cpu_ticks "${!pid_var}")
       bench "${!url_var}" --clients "$clients" --connect-rate 0 --duration "$DURATION" \
         --max-errors 1000000 >"$file" || true
+      # The server's CPU time per round trip over the whole run (connects included): what it
+      # spends, whether or not it or the generator is what limits the run.
+      jq --argjson ticks "$(($(cpu_ticks "${!pid_var}") - before))" --argjson hz "$hz" \
+        'if .round_trips > 0 then $ticks * 1e6 / $hz / .round_trips else null end' \
+        "$file" >"${file%.json}.cpu" 2>/dev/null || echo null >"${file%.json}.cpu"
     done
   done
   for name in $servers; do
+    result[$name,cpu,$clients]=$(grep -hv null "$out/$name-c$clients"-r*.cpu | median)
     result[$name,rt,$clients]=$(jq -s '.[].round_trips_per_sec' "$out/$name-c$clients"-r*.json | median)
     result[$name,p99,$clients]=$(jq -s '.[].latency_ms.p99' "$out/$name-c$clients"-r*.json | median)
     result[$name,err,$clients]=$(jq -s 'map(.errors + .connections.failed + .connections.dropped) | add' "$out/$name-c$clients"-r*.json)
@@ -273,6 +287,8 @@ fmt() { awk -v v="$1" 'BEGIN { if (v == "null" || v == "") print "–"; else if 
     echo "| round trips/s, $clients clients | $(fmt "$s") | $(fmt "$n") | $(ratio "$s" "$n") |$(peer_cells rt "$clients")"
     s=${result[sockai,p99,$clients]} n=${result[node,p99,$clients]}
     echo "| p99 ms, $clients clients | $(fmt "$s") | $(fmt "$n") | $(ratio "$s" "$n") |$(peer_cells p99 "$clients")"
+    s=${result[sockai,cpu,$clients]} n=${result[node,cpu,$clients]}
+    echo "| server CPU µs / round trip, $clients clients | $(fmt "$s") | $(fmt "$n") | $(ratio "$s" "$n") |$(peer_cells cpu "$clients")"
   done
   if [ "$HOLD" -gt 0 ]; then
     echo "| sockets held (of $HOLD) | ${result[sockai,held]} | ${result[node,held]} | |"

@@ -38,7 +38,7 @@ pub fn decode_event<'a>(text: &'a str, limits: &Limits) -> Option<EventRef<'a>> 
     }
     let header = header(text, limits).ok()?;
     debug_assert_eq!(header.kind, PacketType::Event);
-    if !numbers_surely_finite(header.payload.as_bytes()) {
+    if !plain_enough(header.payload.as_bytes()) {
         return None;
     }
     let EventArray { name, args } = serde_json::from_str(header.payload).ok()?;
@@ -50,17 +50,25 @@ pub fn decode_event<'a>(text: &'a str, limits: &Limits) -> Option<EventRef<'a>> 
     })
 }
 
-/// Whether every number in `json` is surely within an `f64`'s range: no exponent and fewer
-/// than 300 digits. A `RawValue` is read through without converting its numbers, but the full
-/// decoder refuses a packet with one out of range (`1e999`), so such text is left to it.
-/// Conservative: a long run of zeros after the point is left to it too.
-fn numbers_surely_finite(json: &[u8]) -> bool {
+/// Whether the full decoder surely takes what a `RawValue` reads through: serde_json checks
+/// neither numbers nor `\u` escapes when it skips a value, but refuses, when it parses one, a
+/// number out of an `f64`'s range (`1e999`) and a lone surrogate (`"\udbbb"`). So a text with
+/// a number with an exponent or 300 digits, or with a `\uD…` escape, is left to it.
+/// Conservative: a long run of zeros after the point, or a well-formed surrogate pair, is too.
+fn plain_enough(json: &[u8]) -> bool {
     let mut in_string = false;
     let mut escaped = false;
+    let mut unicode = false;
     let mut digits = 0;
     for &byte in json {
         if in_string {
             match byte {
+                b'd' | b'D' if unicode => return false,
+                _ if unicode => unicode = false,
+                b'u' if escaped => {
+                    escaped = false;
+                    unicode = true;
+                }
                 _ if escaped => escaped = false,
                 b'\\' => escaped = true,
                 b'"' => in_string = false,
@@ -205,6 +213,7 @@ mod tests {
         assert_eq!(both(r#"2["m\u0065ssage"]"#).unwrap().2, "message");
         // Letters `e` in strings and literals are no exponent.
         assert!(both(r#"2["e",true,false,"1e5 \"2E3\"",-1.5]"#).is_some());
+        assert!(both(r#"2["a","\u00e9\\ud"]"#).is_some());
         assert_eq!(
             both(r#" 2[ "a" , null ] "#.trim_start()).unwrap().3,
             [Value::Null]
@@ -229,6 +238,9 @@ mod tests {
             &format!(r#"2["{}"]"#, "x".repeat(1000)),
             // Numbers the full decoder refuses (out of an f64's range), or might.
             r#"2["a",2e22222]"#,
+            // A lone surrogate, which it refuses, and a pair, which it would take.
+            r#"2["a","\udbbbx"]"#,
+            r#"2["a","\ud83d\ude00"]"#,
             r#"2["a",{"x":[1.5E3]}]"#,
             &format!(r#"2["a",{}]"#, "9".repeat(400)),
         ] {
