@@ -318,7 +318,7 @@ mod tests {
             "http://127.0.0.1:9/v1beta/models/gemini-2.5-flash"
         );
         let request = ChatRequest {
-            messages: vec![
+            messages: smallvec::smallvec![
                 Message {
                     role: Role::User,
                     content: "Hi".into(),

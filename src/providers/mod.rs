@@ -16,6 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::future::BoxFuture;
+use smallvec::SmallVec;
 
 use crate::wire::{ErrorCode, Usage};
 
@@ -42,9 +43,10 @@ pub struct Message {
 pub type Exchange = (Arc<str>, Arc<str>);
 
 /// One question to a model, with the conversation so far (oldest first, ending with the prompt).
+/// A prompt without history (the `echo` provider reads none) takes no allocation.
 #[derive(Debug, Clone, Default)]
 pub struct ChatRequest {
-    pub messages: Vec<Message>,
+    pub messages: SmallVec<[Message; 1]>,
 }
 
 impl ChatRequest {
@@ -56,7 +58,7 @@ impl ChatRequest {
 
     /// A prompt after earlier `(prompt, answer)` exchanges, oldest first.
     pub fn with_history(history: &[Exchange], prompt: impl Into<Arc<str>>) -> Self {
-        let mut messages = Vec::with_capacity(history.len() * 2 + 1);
+        let mut messages = SmallVec::with_capacity(history.len() * 2 + 1);
         for (question, answer) in history {
             messages.push(Message {
                 role: Role::User,

@@ -13,7 +13,7 @@ use crate::wire::AiPayload;
 #[derive(Debug)]
 pub enum EventArgs<'a> {
     Values(Vec<Value>),
-    Text(Vec<&'a RawValue>),
+    Text(&'a [&'a RawValue]),
 }
 
 impl EventArgs<'_> {
@@ -24,7 +24,7 @@ impl EventArgs<'_> {
             // The texts are JSON the parser has already read through: parsing them again cannot
             // fail, and a failure would be a null, never a panic.
             EventArgs::Text(texts) => texts
-                .into_iter()
+                .iter()
                 .map(|text| serde_json::from_str(text.get()).unwrap_or(Value::Null))
                 .collect(),
         }
@@ -61,9 +61,9 @@ mod tests {
         let text = r#"[{"prompt":"hi"},[1,"\u0041"],null]"#;
         let texts: Vec<&RawValue> = serde_json::from_str(text).unwrap();
         let values: Vec<Value> = serde_json::from_str(text).unwrap();
-        assert_eq!(EventArgs::Text(texts.clone()).into_values(), values);
-        let payload = EventArgs::Text(texts).into_ai_payload().unwrap();
+        assert_eq!(EventArgs::Text(&texts).into_values(), values);
+        let payload = EventArgs::Text(&texts).into_ai_payload().unwrap();
         assert_eq!(payload.prompt(10).unwrap(), "hi");
-        assert!(EventArgs::Text(Vec::new()).into_ai_payload().is_none());
+        assert!(EventArgs::Text(&[]).into_ai_payload().is_none());
     }
 }

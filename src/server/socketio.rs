@@ -156,7 +156,7 @@ impl Handler for Socket {
             self.metrics.event(Direction::In);
             let incoming = Incoming {
                 name: &event.name,
-                args: EventArgs::Text(event.args),
+                args: EventArgs::Text(&event.args),
                 binary: false,
             };
             self.dispatch_event(event.namespace, event.id, incoming, out);

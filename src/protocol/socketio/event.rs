@@ -14,10 +14,14 @@ use std::fmt;
 
 use serde::de::{Deserialize, Deserializer, SeqAccess, Visitor};
 use serde_json::value::RawValue;
+use smallvec::SmallVec;
 
 use super::PacketType;
 use super::decode::header;
 use crate::protocol::Limits;
+
+/// An event's arguments as JSON texts.
+pub type Args<'a> = SmallVec<[&'a RawValue; 2]>;
 
 /// An EVENT packet as its text has it.
 #[derive(Debug)]
@@ -28,7 +32,8 @@ pub struct EventRef<'a> {
     /// Borrowed unless the name has escapes.
     pub name: Cow<'a, str>,
     /// Each argument's JSON text, as received (valid JSON: the parser has read it through).
-    pub args: Vec<&'a RawValue>,
+    /// Most events carry one or two: no allocation for those.
+    pub args: Args<'a>,
 }
 
 /// `text` as a plain EVENT with a string name, or `None` (see the module's doc).
@@ -100,7 +105,7 @@ fn plain_enough(json: &[u8]) -> bool {
 /// `[name, args…]`, the name a string.
 struct EventArray<'a> {
     name: Cow<'a, str>,
-    args: Vec<&'a RawValue>,
+    args: Args<'a>,
 }
 
 impl<'de> Deserialize<'de> for EventArray<'de> {
@@ -122,8 +127,7 @@ impl<'de> Visitor<'de> for EventArrayVisitor {
         let Some(Name(name)) = seq.next_element()? else {
             return Err(serde::de::Error::invalid_length(0, &self));
         };
-        // Most events carry one argument.
-        let mut args = Vec::with_capacity(1);
+        let mut args = Args::new();
         while let Some(arg) = seq.next_element()? {
             args.push(arg);
         }
