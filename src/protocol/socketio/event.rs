@@ -58,48 +58,22 @@ pub fn decode_event<'a>(text: &'a str, limits: &Limits) -> Option<EventRef<'a>> 
 /// Whether the full decoder surely takes what a `RawValue` reads through: serde_json checks
 /// neither numbers nor `\u` escapes when it skips a value, but refuses, when it parses one, a
 /// number out of an `f64`'s range (`1e999`) and a lone surrogate (`"\udbbb"`). So a text with
-/// a number with an exponent or 300 digits, or with a `\uD…` escape, is left to it.
-/// Conservative: a long run of zeros after the point, or a well-formed surrogate pair, is too.
+/// a digit followed by `e` or `E` (an exponent), 300 number bytes in a row, or a `\uD…` escape
+/// is left to it. Conservative (these are looked for in strings too, and a well-formed surrogate
+/// pair is left to it as well), and cheap: memchr for the rare bytes, not a loop over all of
+/// them (a byte-by-byte state machine cost more than the parse).
 fn plain_enough(json: &[u8]) -> bool {
-    let mut in_string = false;
-    let mut escaped = false;
-    let mut unicode = false;
-    let mut digits = 0;
-    for &byte in json {
-        if in_string {
-            match byte {
-                b'd' | b'D' if unicode => return false,
-                _ if unicode => unicode = false,
-                b'u' if escaped => {
-                    escaped = false;
-                    unicode = true;
-                }
-                _ if escaped => escaped = false,
-                b'\\' => escaped = true,
-                b'"' => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
-        match byte {
-            b'0'..=b'9' => {
-                digits += 1;
-                if digits >= 300 {
-                    return false;
-                }
-            }
-            // The point and the sign keep the number going; `e` after a digit is an exponent
-            // (`true` and `false` have theirs after letters).
-            b'.' | b'-' | b'+' => {}
-            b'e' | b'E' if digits > 0 => return false,
-            b'"' => {
-                in_string = true;
-                digits = 0;
-            }
-            _ => digits = 0,
-        }
-    }
-    true
+    // One pass over the rare bytes: `\uD…` is a surrogate, `e` or `E` after a digit an exponent.
+    let suspect = memchr::memchr3_iter(b'\\', b'e', b'E', json).any(|at| match json[at] {
+        b'\\' => json.get(at + 1) == Some(&b'u') && matches!(json.get(at + 2), Some(b'd' | b'D')),
+        _ => at > 0 && json[at - 1].is_ascii_digit(),
+    });
+    // Only a text that long can hold a number of 300 digits.
+    let long_number = json.len() >= 300
+        && json
+            .split(|byte| !matches!(byte, b'0'..=b'9' | b'.' | b'-' | b'+'))
+            .any(|run| run.len() >= 300);
+    !(suspect || long_number)
 }
 
 /// `[name, args…]`, the name a string.
@@ -215,9 +189,8 @@ mod tests {
             )
         );
         assert_eq!(both(r#"2["m\u0065ssage"]"#).unwrap().2, "message");
-        // Letters `e` in strings and literals are no exponent.
-        assert!(both(r#"2["e",true,false,"1e5 \"2E3\"",-1.5]"#).is_some());
-        assert!(both(r#"2["a","\u00e9\\ud"]"#).is_some());
+        // Letters `e` after letters are no exponent.
+        assert!(both(r#"2["e",true,false,"Eve \"E\"",-1.5]"#).is_some());
         assert_eq!(
             both(r#" 2[ "a" , null ] "#.trim_start()).unwrap().3,
             [Value::Null]
@@ -246,6 +219,9 @@ mod tests {
             r#"2["a","\udbbbx"]"#,
             r#"2["a","\ud83d\ude00"]"#,
             r#"2["a",{"x":[1.5E3]}]"#,
+            // Conservative: the same in a string, or after an escaped backslash.
+            r#"2["a","1e5"]"#,
+            r#"2["a","\u00e9\\ud"]"#,
             &format!(r#"2["a",{}]"#, "9".repeat(400)),
         ] {
             assert!(decode_event(text, &limits()).is_none(), "{text:?}");
