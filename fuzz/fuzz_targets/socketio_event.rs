@@ -2,7 +2,8 @@
 //! text) against the full decoder: whenever it answers, `decode` gives the same event; whenever
 //! `decode` gives a plain event with a string name, it answers, unless the text has what might be
 //! a number out of an f64's range (an exponent, 300 digits in one number) or a lone surrogate
-//! (a `\uD…` escape), which it leaves to `decode` on purpose. Then the `ai-message` payload
+//! (a `\uD…` escape), or a `$` (serde_json's magic `RawValue` key), which it leaves to
+//! `decode` on purpose. Then the `ai-message` payload
 //! read from its text against the same payload read as a value: the same prompt or the same
 //! error.
 #![no_main]
@@ -35,7 +36,8 @@ fuzz_target!(|text: &str| {
         let number_byte = |b: &u8| b.is_ascii_digit() || matches!(b, b'.' | b'+' | b'-');
         let long_number = text.as_bytes().windows(300).any(|w| w.iter().all(number_byte));
         let surrogate = text.contains("\\ud") || text.contains("\\uD");
-        assert!(exponent || long_number || surrogate, "{text:?}");
+        let magic = text.contains('$') || text.contains("\\u0024");
+        assert!(exponent || long_number || surrogate || magic, "{text:?}");
     }
     let (Some(event), Some(packet)) = (short, plain_event) else {
         return;

@@ -58,22 +58,31 @@ pub fn decode_event<'a>(text: &'a str, limits: &Limits) -> Option<EventRef<'a>> 
 /// Whether the full decoder surely takes what a `RawValue` reads through: serde_json checks
 /// neither numbers nor `\u` escapes when it skips a value, but refuses, when it parses one, a
 /// number out of an `f64`'s range (`1e999`) and a lone surrogate (`"\udbbb"`). So a text with
-/// a digit followed by `e` or `E` (an exponent), 300 number bytes in a row, or a `\uD…` escape
-/// is left to it. Conservative (these are looked for in strings too, and a well-formed surrogate
-/// pair is left to it as well), and cheap: memchr for the rare bytes, not a loop over all of
-/// them (a byte-by-byte state machine cost more than the parse).
+/// a digit followed by `e` or `E` (an exponent), 300 number bytes in a row, a `\uD…` escape or
+/// a `$` (below) is left to it. Conservative (these are looked for in strings too, and a
+/// well-formed surrogate pair is left to it as well), and cheap: memchr for the rare bytes, not
+/// a loop over all of them (a byte-by-byte state machine cost more than the parse).
 fn plain_enough(json: &[u8]) -> bool {
     // One pass over the rare bytes: `\uD…` is a surrogate, `e` or `E` after a digit an exponent.
     let suspect = memchr::memchr3_iter(b'\\', b'e', b'E', json).any(|at| match json[at] {
-        b'\\' => json.get(at + 1) == Some(&b'u') && matches!(json.get(at + 2), Some(b'd' | b'D')),
+        b'\\' => match json.get(at + 1..at + 6) {
+            Some([b'u', b'd' | b'D', ..]) => true,
+            // `$`, escaped (see below).
+            Some(b"u0024") => true,
+            _ => false,
+        },
         _ => at > 0 && json[at - 1].is_ascii_digit(),
     });
+    // With serde_json's `raw_value` feature (axum turns it on), a key
+    // `$serde_json::private::RawValue` makes the full decoder parse its string value as JSON
+    // (and refuse any other value): a text with `$` in it is left to the full decoder too.
+    let magic = memchr::memchr(b'$', json).is_some();
     // Only a text that long can hold a number of 300 digits.
     let long_number = json.len() >= 300
         && json
             .split(|byte| !matches!(byte, b'0'..=b'9' | b'.' | b'-' | b'+'))
             .any(|run| run.len() >= 300);
-    !(suspect || long_number)
+    !(suspect || magic || long_number)
 }
 
 /// `[name, args…]`, the name a string.
@@ -222,6 +231,9 @@ mod tests {
             // Conservative: the same in a string, or after an escaped backslash.
             r#"2["a","1e5"]"#,
             r#"2["a","\u00e9\\ud"]"#,
+            // serde_json's magic key, which the full decoder treats as no other.
+            r#"2["a",{"$serde_json::private::RawValue":1}]"#,
+            r#"2["a",{"\u0024serde_json::private::RawValue":"[1]"}]"#,
             &format!(r#"2["a",{}]"#, "9".repeat(400)),
         ] {
             assert!(decode_event(text, &limits()).is_none(), "{text:?}");
