@@ -257,6 +257,17 @@ async fn a_close_packet_ends_the_session_on_both_transports() {
 }
 
 #[tokio::test]
+async fn a_get_that_comes_just_after_the_close_still_gets_the_noop() {
+    // The official Engine.IO suite sends its GET and the closing POST at once: either may reach
+    // the session first, and the GET is answered with the noop both ways, the next one with 400.
+    let server = Server::echo_server();
+    let (polling, _) = Polling::open(&server, ENGINE).await;
+    assert_eq!(polling.post("1").await.0, 200);
+    assert_eq!(polling.get().await, (200, "6".to_owned()));
+    assert_eq!(polling.get().await.0, 400);
+}
+
+#[tokio::test]
 async fn polling_upgrades_to_websocket_and_the_sid_takes_nothing_else_after() {
     let server = Server::echo_server();
     let (polling, _) = Polling::open(&server, ENGINE).await;
